@@ -1,0 +1,120 @@
+// The one function that decides who is calling. REST routes, the streaming endpoints and the
+// portal's tRPC procedures all go through it, so the rules cannot drift between doors.
+import type { AppContext } from "../context.ts";
+import { AppError } from "../errors.ts";
+import { API_KEY_PREFIX, apiKeyPrefix, checkApiKeyFormat, hashApiKey } from "./apiKeyFormat.ts";
+import { verifyToken } from "./jwt.ts";
+import type { CachedKey } from "./keyCache.ts";
+import { decodeScopes, type Principal } from "./scopes.ts";
+
+/** Extracts the token from an `Authorization: Bearer …` header value. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  if (!match) {
+    throw new AppError("invalid_token", "The Authorization header must be 'Bearer <token>'");
+  }
+  return match[1];
+}
+
+export async function authenticate(ctx: AppContext, token: string | undefined): Promise<Principal> {
+  if (token === undefined || token === "") throw new AppError("unauthorized");
+  if (token.startsWith(API_KEY_PREFIX)) return authenticateApiKey(ctx, token);
+  if (token.startsWith("eyJ")) return authenticateAccessToken(ctx, token);
+  throw new AppError("invalid_token", "API keys start with fim_; access tokens are JWTs");
+}
+
+async function loadKey(ctx: AppContext, hash: string): Promise<CachedKey | undefined> {
+  const now = ctx.clock.now();
+  const row = await ctx.db.apiKey.findFirst({
+    where: { OR: [{ hash }, { previousHash: hash, previousExpiresAt: { gt: now } }] },
+    select: {
+      id: true,
+      prefix: true,
+      hash: true,
+      scopes: true,
+      isActive: true,
+      expiresAt: true,
+      previousExpiresAt: true,
+      user: { select: { id: true, email: true, name: true, role: true, disabled: true } },
+    },
+  });
+  if (!row) return undefined;
+  return {
+    keyId: row.id,
+    prefix: row.prefix,
+    scopes: decodeScopes(row.scopes),
+    isActive: row.isActive,
+    expiresAt: row.expiresAt,
+    graceUntil: row.hash === hash ? null : row.previousExpiresAt,
+    user: { ...row.user, role: row.user.role === "admin" ? "admin" : "user" },
+    cachedAt: Date.now(),
+  };
+}
+
+async function authenticateApiKey(ctx: AppContext, key: string): Promise<Principal> {
+  const problem = checkApiKeyFormat(key);
+  if (problem === "format") {
+    throw new AppError("invalid_token", "An API key is fim_ followed by 44 letters and digits");
+  }
+  if (problem === "checksum") {
+    throw new AppError("invalid_token", "The API key's checksum does not match; check for a typo");
+  }
+  const hash = hashApiKey(key, ctx.config.apiKeySecret);
+  let entry = ctx.keyCache.get(hash);
+  if (!entry) {
+    entry = await loadKey(ctx, hash);
+    if (!entry) throw new AppError("invalid_token", "This API key does not exist or was deleted");
+    ctx.keyCache.set(hash, entry);
+  }
+  const now = ctx.clock.now();
+  if (entry.graceUntil && entry.graceUntil <= now) {
+    ctx.keyCache.invalidateKey(entry.keyId);
+    throw new AppError("invalid_token", "This API key secret was replaced by a roll and its overlap has ended");
+  }
+  if (entry.user.disabled) throw new AppError("unauthorized", "The account that owns this API key is disabled");
+  if (!entry.isActive) throw new AppError("unauthorized", "This API key is disabled");
+  if (entry.expiresAt && entry.expiresAt <= now) throw new AppError("token_expired", "This API key has expired");
+
+  // Authenticated: from here on the request counts, whatever happens next.
+  ctx.usage.record(entry.keyId, now);
+  const { disabled: _disabled, ...user } = entry.user;
+  return {
+    kind: "api_key",
+    user,
+    scopes: entry.scopes,
+    keyId: entry.keyId,
+    keyPrefix: apiKeyPrefix(key),
+    sessionId: null,
+    expiresAt: entry.expiresAt,
+  };
+}
+
+async function authenticateAccessToken(ctx: AppContext, token: string): Promise<Principal> {
+  const claims = verifyToken(ctx.config.jwtSecret, ctx.clock, token, "access");
+  const session = await ctx.db.session.findUnique({
+    where: { id: claims.sid },
+    select: {
+      userId: true,
+      revokedAt: true,
+      expiresAt: true,
+      user: { select: { id: true, email: true, name: true, role: true, disabled: true } },
+    },
+  });
+  if (!session || session.userId !== claims.sub) {
+    throw new AppError("invalid_token", "This session no longer exists");
+  }
+  if (session.revokedAt) throw new AppError("invalid_token", "This session was revoked");
+  if (session.expiresAt <= ctx.clock.now()) throw new AppError("token_expired", "This session has expired");
+  if (session.user.disabled) throw new AppError("unauthorized", "This account is disabled");
+  const { disabled: _disabled, ...user } = session.user;
+  return {
+    kind: "jwt",
+    user: { ...user, role: user.role === "admin" ? "admin" : "user" },
+    scopes: [],
+    keyId: null,
+    keyPrefix: null,
+    sessionId: claims.sid,
+    expiresAt: new Date(claims.exp * 1000),
+  };
+}

@@ -1,0 +1,52 @@
+// In-memory cache of verified API keys, by hash. Every write that can change what a key may do
+// (disable, delete, scope or expiry change, roll, user disabled or role changed) goes through
+// the service layer, which invalidates here, so the change holds from the very next request.
+import type { Scope } from "./scopes.ts";
+
+export interface CachedKey {
+  keyId: string;
+  prefix: string;
+  scopes: Scope[];
+  isActive: boolean;
+  expiresAt: Date | null;
+  /** When the key was matched through its pre-roll secret: when that secret stops working. */
+  graceUntil: Date | null;
+  user: { id: string; email: string; name: string; role: "user" | "admin"; disabled: boolean };
+  cachedAt: number;
+}
+
+const TTL_MS = 60_000;
+const MAX_ENTRIES = 10_000;
+
+export class KeyCache {
+  private byHash = new Map<string, CachedKey>();
+
+  get(hash: string): CachedKey | undefined {
+    const entry = this.byHash.get(hash);
+    if (entry && Date.now() - entry.cachedAt > TTL_MS) {
+      this.byHash.delete(hash);
+      return undefined;
+    }
+    return entry;
+  }
+
+  set(hash: string, entry: CachedKey): void {
+    if (this.byHash.size >= MAX_ENTRIES) {
+      const oldest = this.byHash.keys().next().value;
+      if (oldest !== undefined) this.byHash.delete(oldest);
+    }
+    this.byHash.set(hash, entry);
+  }
+
+  invalidateKey(keyId: string): void {
+    for (const [hash, entry] of this.byHash) if (entry.keyId === keyId) this.byHash.delete(hash);
+  }
+
+  invalidateUser(userId: string): void {
+    for (const [hash, entry] of this.byHash) if (entry.user.id === userId) this.byHash.delete(hash);
+  }
+
+  clear(): void {
+    this.byHash.clear();
+  }
+}

@@ -1,0 +1,32 @@
+// Everything a service needs, built once at start and passed explicitly (no module singletons),
+// so tests can build as many isolated instances as they like.
+import type { Db } from "@fim/db";
+import { KeyCache } from "./auth/keyCache.ts";
+import { LoginThrottle } from "./auth/loginThrottle.ts";
+import { UsageRecorder } from "./auth/usage.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./logger.ts";
+
+export interface AppContext {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  keyCache: KeyCache;
+  usage: UsageRecorder;
+  loginThrottle: LoginThrottle;
+}
+
+export function createContext(options: { config: Config; db: Db; logger: Logger; clock?: Clock }): AppContext {
+  const { config, db, logger } = options;
+  return {
+    config,
+    db,
+    logger,
+    clock: options.clock ?? systemClock,
+    keyCache: new KeyCache(),
+    usage: new UsageRecorder(db, logger, config.usageFlushMs),
+    loginThrottle: new LoginThrottle(config.login),
+  };
+}

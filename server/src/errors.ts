@@ -1,0 +1,101 @@
+// The one error type. Services throw AppError with a contract code; the REST error handler and
+// tRPC's error formatter both turn it into the contract's body through this table.
+export type ErrorCode =
+  | "unauthorized"
+  | "invalid_token"
+  | "token_expired"
+  | "forbidden"
+  | "validation_error"
+  | "not_found"
+  | "rate_limited"
+  | "internal_error";
+
+interface CodeInfo {
+  status: number;
+  message: string;
+  /** RFC 6750 `error` attribute for WWW-Authenticate, for 401/403. */
+  bearerError?: string;
+}
+
+export const ERROR_CODES: Record<ErrorCode, CodeInfo> = {
+  unauthorized: { status: 401, message: "Authentication required", bearerError: "invalid_request" },
+  invalid_token: {
+    status: 401,
+    message: "The provided token is invalid or expired",
+    bearerError: "invalid_token",
+  },
+  token_expired: {
+    status: 401,
+    message: "Your token has expired. Please refresh your authentication.",
+    bearerError: "invalid_token",
+  },
+  forbidden: {
+    status: 403,
+    message: "Your API key does not have permission to access this resource",
+    bearerError: "insufficient_scope",
+  },
+  validation_error: { status: 400, message: "The request is invalid" },
+  not_found: { status: 404, message: "Resource not found" },
+  rate_limited: { status: 429, message: "Too many attempts. Try again later." },
+  internal_error: { status: 500, message: "Something went wrong on our side" },
+};
+
+/** The four credential errors whose message text is fixed by the public reference. */
+const FIXED_MESSAGE: ReadonlySet<ErrorCode> = new Set(["unauthorized", "invalid_token", "token_expired", "forbidden"]);
+
+export interface ErrorBody {
+  error: ErrorCode;
+  message: string;
+  [extra: string]: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly extra: Record<string, unknown>;
+  /** Seconds, for rate_limited. */
+  readonly retryAfter: number | undefined;
+  private readonly statusOverride: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options: { extra?: Record<string, unknown>; retryAfter?: number; status?: number } = {},
+  ) {
+    // The reference fixes the message of the credential errors; any more specific wording goes
+    // into `reason` so clients matching on the documented text keep working.
+    const fixed = FIXED_MESSAGE.has(code);
+    super(fixed || message === undefined ? ERROR_CODES[code].message : message);
+    this.name = "AppError";
+    this.code = code;
+    this.extra = { ...(fixed && message ? { reason: message } : {}), ...options.extra };
+    this.retryAfter = options.retryAfter;
+    this.statusOverride = options.status;
+  }
+
+  /** The code's status; a few cases refine it (413 for an oversized body is still a validation_error). */
+  get status(): number {
+    return this.statusOverride ?? ERROR_CODES[this.code].status;
+  }
+
+  toBody(): ErrorBody {
+    return { error: this.code, message: this.message, ...this.extra };
+  }
+
+  /** Value for WWW-Authenticate on 401/403, or undefined for other statuses. */
+  wwwAuthenticate(): string | undefined {
+    const bearerError = ERROR_CODES[this.code].bearerError;
+    if (!bearerError) return undefined;
+    const description = String(this.extra.reason ?? this.message).replace(/["\\]/g, "");
+    return `Bearer realm="fim", error="${bearerError}", error_description="${description}"`;
+  }
+}
+
+export function notFound(what = "Resource"): AppError {
+  return new AppError("not_found", `${what} not found`);
+}
+
+export function validationError(field: string, message: string): AppError {
+  return new AppError("validation_error", `${field}: ${message}`, {
+    extra: { details: [{ field, message }] },
+  });
+}

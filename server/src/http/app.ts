@@ -1,0 +1,88 @@
+// The Express application: security headers, JSON parsing, the declared REST routes, the
+// OpenAPI document, the portal's static files, and the one error handler.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import express, { type Express, type RequestHandler } from "express";
+import helmet from "helmet";
+import type { AppContext } from "../context.ts";
+import { AppError } from "../errors.ts";
+import { errorHandler } from "./errorHandler.ts";
+import { mountRoutes } from "./mount.ts";
+import { buildOpenApiDocument } from "./openapi.ts";
+import type { AnyRoute } from "./route.ts";
+import { routes as allRoutes } from "./routes/index.ts";
+
+export interface AppExtras {
+  /** Extra middleware mounted before the REST routes (the portal's tRPC endpoint). */
+  beforeRoutes?: { path: string; handler: RequestHandler }[];
+  routes?: AnyRoute[];
+}
+
+function requestLogger(ctx: AppContext): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      const principal = res.locals.principal as { keyPrefix: string | null; user: { id: string } } | undefined;
+      ctx.logger.info(
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+          user: principal?.user.id,
+          key: principal?.keyPrefix ?? undefined,
+        },
+        "request",
+      );
+    });
+    next();
+  };
+}
+
+export function createApp(ctx: AppContext, extras: AppExtras = {}): Express {
+  const app = express();
+  const routes = extras.routes ?? allRoutes;
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  if (ctx.config.trustProxy) app.set("trust proxy", ctx.config.trustProxy);
+  // HSTS and upgrade-insecure-requests belong to whoever terminates TLS; set here they would break
+  // the embedded mode on plain http over a LAN address.
+  app.use(
+    helmet({
+      crossOriginEmbedderPolicy: false,
+      strictTransportSecurity: false,
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
+  app.use(requestLogger(ctx));
+  // The API speaks JSON only, so a body is read as JSON whatever Content-Type says (the
+  // reference's `curl -d '{"refresh_token": …}'` sends none of its own).
+  app.use("/api", express.json({ limit: ctx.config.bodyLimit, type: () => true, strict: false }));
+  app.use("/api", (_req, res, next) => {
+    res.set("Cache-Control", "no-store");
+    next();
+  });
+  for (const extra of extras.beforeRoutes ?? []) app.use(extra.path, extra.handler);
+
+  const document = buildOpenApiDocument(routes);
+  app.get("/api/openapi.json", (_req, res) => {
+    res.json(document);
+  });
+  const router = express.Router();
+  mountRoutes(router, ctx, routes);
+  app.use(router);
+  app.use("/api", (req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}`)));
+
+  const webDist = ctx.config.webDist ?? path.resolve(import.meta.dirname, "../../../web/dist");
+  if (existsSync(path.join(webDist, "index.html"))) {
+    app.use(express.static(webDist, { index: false, maxAge: "1h" }));
+    // Client-side routes (/settings/api-keys, …) all load the portal.
+    app.get(/^(?!\/api\/).*/, (_req, res) => {
+      res.set("Cache-Control", "no-cache");
+      res.sendFile(path.join(webDist, "index.html"));
+    });
+  }
+  app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}`)));
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

@@ -1,0 +1,61 @@
+// Every error leaves as the contract's JSON body: never a stack trace, never an HTML page.
+// 4xx are logged quietly (debug), 5xx loudly with the error.
+import type { NextFunction, Request, Response } from "express";
+import { AppError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const parserError = error as BodyParserError;
+  switch (parserError?.type) {
+    case "entity.parse.failed":
+      return new AppError("validation_error", "The request body is not valid JSON", {
+        extra: { details: [{ field: "body", message: "malformed JSON" }] },
+      });
+    case "entity.too.large":
+      return new AppError(
+        "validation_error",
+        `The request body is larger than the limit of ${parserError.limit} bytes`,
+        {
+          status: 413,
+          extra: { details: [{ field: "body", message: "too large" }] },
+        },
+      );
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new AppError("validation_error", "The request body must be UTF-8 JSON", { status: 415 });
+    case "request.aborted":
+      return new AppError("validation_error", "The request was aborted");
+    default:
+      return new AppError("internal_error");
+  }
+}
+
+export function sendError(res: Response, error: AppError): void {
+  const challenge = error.wwwAuthenticate();
+  if (challenge) res.set("WWW-Authenticate", challenge);
+  if (error.retryAfter !== undefined) res.set("Retry-After", String(error.retryAfter));
+  res.status(error.status).json(error.toBody());
+}
+
+export function errorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) {
+      logger.error({ err: error, method: req.method, path: req.path }, "request failed");
+    } else {
+      logger.debug({ code: appError.code, method: req.method, path: req.path }, "request refused");
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    sendError(res, appError);
+  };
+}

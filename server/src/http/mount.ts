@@ -1,0 +1,73 @@
+// Turns route declarations into Express handlers: credential → access rule → input validation
+// → handler → JSON answer. Streaming routes take over the response in their handler.
+import type { NextFunction, Request, Response, Router } from "express";
+import type { z } from "zod";
+import { authenticate, bearerToken } from "../auth/authenticate.ts";
+import { assertAccess, type Principal } from "../auth/scopes.ts";
+import type { AppContext } from "../context.ts";
+import { AppError } from "../errors.ts";
+import type { RequestMeta } from "../services/audit.ts";
+import type { AnyRoute } from "./route.ts";
+
+export function requestMeta(req: Request): RequestMeta {
+  return { ip: req.ip ?? null, userAgent: req.get("user-agent") ?? null };
+}
+
+/** Zod failures become the contract's validation_error, naming each offending field. */
+export function zodToAppError(error: z.ZodError, where: "body" | "query" | "params"): AppError {
+  const details = error.issues.map((issue) => ({
+    field: issue.path.length > 0 ? issue.path.join(".") : where,
+    message: issue.message,
+  }));
+  const summary = details.map((d) => `${d.field}: ${d.message}`).join("; ");
+  return new AppError("validation_error", `Invalid ${where}: ${summary}`, { extra: { details } });
+}
+
+function parseInput<T>(schema: z.ZodType<T> | undefined, value: unknown, where: "body" | "query" | "params"): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (!result.success) throw zodToAppError(result.error, where);
+  return result.data;
+}
+
+/** Finds the credential: the Authorization header, or (streaming routes) the body's `token`. */
+function credentialOf(req: Request, route: AnyRoute): string | undefined {
+  const fromHeader = bearerToken(req.get("authorization"));
+  if (fromHeader !== undefined) return fromHeader;
+  if (route.tokenInBody && req.body && typeof req.body === "object" && "token" in req.body) {
+    const token = (req.body as { token: unknown }).token;
+    if (typeof token === "string") return token;
+    if (token !== undefined && token !== null) throw new AppError("invalid_token", "The token field must be a string");
+  }
+  return undefined;
+}
+
+export function mountRoutes(router: Router, ctx: AppContext, routes: AnyRoute[]): void {
+  for (const route of routes) {
+    router[route.method](route.path, async (req: Request, res: Response, _next: NextFunction) => {
+      let principal: Principal | null = null;
+      if (route.access !== "public") {
+        principal = await authenticate(ctx, credentialOf(req, route));
+        res.locals.principal = principal;
+        assertAccess(principal, route.access);
+      }
+      const input = {
+        ctx,
+        principal,
+        body: parseInput(route.body, req.body ?? {}, "body"),
+        query: parseInput(route.query, req.query, "query"),
+        params: parseInput(route.params, req.params, "params"),
+        meta: requestMeta(req),
+        req,
+        res,
+      };
+      const result = await route.handler(input);
+      if (route.success.stream || res.headersSent) return;
+      if (result === undefined) {
+        res.status(route.success.status).end();
+        return;
+      }
+      res.status(route.success.status).json(result);
+    });
+  }
+}

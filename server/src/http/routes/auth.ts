@@ -1,0 +1,95 @@
+// /api/auth: login, refresh, verify, logout.
+
+import { authenticate, bearerToken } from "../../auth/authenticate.ts";
+import { verifyToken } from "../../auth/jwt.ts";
+import { AppError } from "../../errors.ts";
+import { login, logout, rotateRefreshToken } from "../../services/sessions.ts";
+import { defineRoute } from "../route.ts";
+import { scopeName, userView } from "../schemas.ts";
+import { z } from "../zod.ts";
+
+const tokenPair = z.object({
+  access_token: z.string(),
+  refresh_token: z.string(),
+  token_type: z.literal("bearer"),
+  expires_in: z.number().int().meta({ example: 7200 }),
+  refresh_expires_at: z.string(),
+  user: userView,
+});
+
+export const authRoutes = [
+  defineRoute({
+    method: "post",
+    path: "/api/auth/login",
+    tag: "auth",
+    summary: "Log in with email and password; returns an access and a refresh token",
+    access: "public",
+    body: z.strictObject({ email: z.string().max(254), password: z.string().max(1024) }),
+    success: { status: 200, description: "Tokens for a new login session", schema: tokenPair },
+    errors: [400, 401, 429],
+    handler: ({ ctx, body, meta }) => login(ctx, body, meta),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/auth/refresh",
+    tag: "auth",
+    summary: "Exchange a refresh token for a new pair (the old refresh token stops working)",
+    access: "public",
+    body: z.strictObject({ refresh_token: z.string().max(4096) }),
+    success: { status: 200, description: "A new token pair", schema: tokenPair },
+    errors: [400, 401],
+    handler: ({ ctx, body, meta }) => rotateRefreshToken(ctx, body.refresh_token, meta),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/api/auth/verify",
+    tag: "auth",
+    summary: "Tell what the presented credential is and until when it is valid",
+    access: "authenticated",
+    success: {
+      status: 200,
+      description: "The credential is valid",
+      schema: z.object({
+        valid: z.literal(true),
+        type: z.enum(["jwt", "api_key"]),
+        user: userView.pick({ id: true, email: true, name: true, role: true }),
+        expires_at: z.string().nullable(),
+        scopes: z.array(scopeName),
+        key_prefix: z.string().nullable(),
+      }),
+    },
+    handler: ({ principal }) => ({
+      valid: true,
+      type: principal.kind,
+      user: principal.user,
+      expires_at: principal.expiresAt?.toISOString() ?? null,
+      scopes: principal.scopes,
+      key_prefix: principal.keyPrefix,
+    }),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/auth/logout",
+    tag: "auth",
+    summary: "End a login session: by its refresh token in the body, or the access token in the header",
+    access: "public",
+    body: z.strictObject({ refresh_token: z.string().max(4096).optional() }),
+    success: { status: 204, description: "The session is revoked" },
+    errors: [400, 401],
+    handler: async ({ ctx, body, meta, req }) => {
+      if (body.refresh_token) {
+        const claims = verifyToken(ctx.config.jwtSecret, ctx.clock, body.refresh_token, "refresh");
+        await logout(ctx, claims.sid, claims.sub, meta);
+        return undefined;
+      }
+      const principal = await authenticate(ctx, bearerToken(req.get("authorization")));
+      if (!principal.sessionId) {
+        throw new AppError("validation_error", "refresh_token: required when the caller is an API key", {
+          extra: { details: [{ field: "refresh_token", message: "required when the caller is an API key" }] },
+        });
+      }
+      await logout(ctx, principal.sessionId, principal.user.id, meta);
+      return undefined;
+    },
+  }),
+];

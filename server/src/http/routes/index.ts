@@ -1,0 +1,8 @@
+// Every REST route, in one list: mounted by the app, documented by /api/openapi.json and walked
+// by the scope matrix test.
+import type { AnyRoute } from "../route.ts";
+import { authRoutes } from "./auth.ts";
+import { meRoutes } from "./me.ts";
+import { systemRoutes } from "./system.ts";
+
+export const routes: AnyRoute[] = [...systemRoutes, ...authRoutes, ...meRoutes];

@@ -1,0 +1,52 @@
+// Entry point of `pnpm start`: configuration from the environment, then serve until SIGTERM or
+// SIGINT, and stop gracefully (exit 0).
+import { loadConfig } from "./config.ts";
+import { createLogger } from "./logger.ts";
+import { startServer } from "./server.ts";
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+
+const running = await startServer({
+  config,
+  logger,
+  onFirstAdmin: ({ email, password }) => {
+    // Printed once, to the console only (not through the logger, which may ship lines elsewhere).
+    process.stdout.write(
+      [
+        "",
+        "  First run: an administrator account was created.",
+        `    email:    ${email}`,
+        `    password: ${password}`,
+        "  Log in and change this password under Settings → Password, or run",
+        "  `pnpm cli user:password --email <email>` to set a new one. It is not shown again.",
+        "",
+      ].join("\n"),
+    );
+  },
+}).catch((error: unknown) => {
+  logger.fatal({ err: error }, "could not start");
+  process.exit(1);
+});
+
+logger.info({ url: running.url, dataDir: config.dataDir }, `FIM One listening on ${running.url}`);
+process.stdout.write(`\n  Portal and API: ${running.url}   (API docs: ${running.url}/api/openapi.json)\n\n`);
+
+let signalled = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (signalled) return;
+    signalled = true;
+    logger.info({ signal }, "stopping: finishing in-flight requests");
+    running
+      .stop()
+      .then(() => {
+        logger.info("stopped");
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, "error while stopping");
+        process.exit(1);
+      });
+  });
+}

@@ -1,0 +1,67 @@
+// Starting and stopping the whole service: database, migrations, first admin, HTTP server,
+// usage flushing, and a graceful stop that finishes in-flight requests and loses no counts.
+
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { applyMigrations, createDb } from "@fim/db";
+import type { Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { type AppContext, createContext } from "./context.ts";
+import { createApp } from "./http/app.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { ensureAdmin } from "./services/users.ts";
+
+export interface RunningServer {
+  ctx: AppContext;
+  url: string;
+  port: number;
+  /** Graceful stop: no new connections, in-flight requests finish, usage flushed, db closed. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(options: {
+  config: Config;
+  logger?: Logger;
+  clock?: Clock;
+  migrate?: boolean;
+  /** Called with first-run admin credentials (the CLI prints them). */
+  onFirstAdmin?: (credentials: { email: string; password: string }) => void;
+}): Promise<RunningServer> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  if (options.migrate !== false) await applyMigrations(config.databaseUrl);
+  const db = createDb(config.databaseUrl);
+  const ctx = createContext({ config, db, logger, clock: options.clock });
+  const firstAdmin = await ensureAdmin(ctx);
+  if (firstAdmin) options.onFirstAdmin?.(firstAdmin);
+  ctx.usage.start();
+
+  const app = createApp(ctx);
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  const url = `http://${shownHost}:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Connections that go idle after their last response are closed as they become idle.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      const forced = setTimeout(() => server.closeAllConnections(), 10_000);
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(forced);
+      await ctx.usage.stop();
+      await db.$disconnect();
+    })();
+    return stopping;
+  };
+  return { ctx, url, port, stop };
+}

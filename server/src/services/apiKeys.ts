@@ -1,0 +1,315 @@
+// API keys: create (the full key is returned here and nowhere else), list, update, delete,
+// roll, and usage over time. Every change that affects authentication invalidates the cache.
+import type { Prisma } from "@fim/db";
+import { apiKeyPrefix, generateApiKey, hashApiKey } from "../auth/apiKeyFormat.ts";
+import { decodeScopes, encodeScopes, parseScopes, type Scope } from "../auth/scopes.ts";
+import { utcDay } from "../auth/usage.ts";
+import type { AppContext } from "../context.ts";
+import { notFound, validationError } from "../errors.ts";
+import { type AuditAction, type RequestMeta, recordAudit } from "./audit.ts";
+
+export const MAX_KEYS_PER_USER = 100;
+
+const keySelect = {
+  id: true,
+  userId: true,
+  name: true,
+  prefix: true,
+  scopes: true,
+  isActive: true,
+  createdAt: true,
+  expiresAt: true,
+  lastUsedAt: true,
+  totalRequests: true,
+  previousExpiresAt: true,
+  rolledAt: true,
+} satisfies Prisma.ApiKeySelect;
+
+type KeyRow = Prisma.ApiKeyGetPayload<{ select: typeof keySelect }>;
+
+export type KeyStatus = "active" | "disabled" | "expired";
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  key_prefix: string;
+  scopes: Scope[];
+  is_active: boolean;
+  status: KeyStatus;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  total_requests: number;
+  /** After a roll: until when the previous secret still works (null when it does not). */
+  previous_key_expires_at: string | null;
+  rolled_at: string | null;
+}
+
+function toView(ctx: AppContext, row: KeyRow): ApiKeyView {
+  // Add what has been counted but not flushed yet, so figures are exact the moment they are read.
+  const pending = ctx.usage.pendingFor(row.id);
+  const lastUsed =
+    pending.lastUsedAt && (!row.lastUsedAt || pending.lastUsedAt > row.lastUsedAt)
+      ? pending.lastUsedAt
+      : row.lastUsedAt;
+  const now = ctx.clock.now();
+  const expired = row.expiresAt !== null && row.expiresAt <= now;
+  return {
+    id: row.id,
+    name: row.name,
+    key_prefix: row.prefix,
+    scopes: decodeScopes(row.scopes),
+    is_active: row.isActive,
+    status: expired ? "expired" : row.isActive ? "active" : "disabled",
+    created_at: row.createdAt.toISOString(),
+    expires_at: row.expiresAt?.toISOString() ?? null,
+    last_used_at: lastUsed?.toISOString() ?? null,
+    total_requests: row.totalRequests + pending.count,
+    previous_key_expires_at:
+      row.previousExpiresAt && row.previousExpiresAt > now ? row.previousExpiresAt.toISOString() : null,
+    rolled_at: row.rolledAt?.toISOString() ?? null,
+  };
+}
+
+/**
+ * Reads an expiry: an ISO 8601 date-time, or a bare date meaning the end of that day (UTC).
+ * It must lie in the future.
+ */
+export function parseExpiry(ctx: AppContext, value: string): Date {
+  const bareDate = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value);
+  if (!bareDate && !isoDateTime) {
+    throw validationError("expires_at", "must be an ISO 8601 date (2027-01-31) or date-time with a time zone");
+  }
+  const date = new Date(bareDate ? `${value}T23:59:59.999Z` : value);
+  if (Number.isNaN(date.getTime())) throw validationError("expires_at", "is not a real date");
+  if (date <= ctx.clock.now()) throw validationError("expires_at", "must be in the future");
+  return date;
+}
+
+function cleanName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === "") throw validationError("name", "must not be empty");
+  if (trimmed.length > 100) throw validationError("name", "must be at most 100 characters");
+  return trimmed;
+}
+
+export interface CreatedKey extends ApiKeyView {
+  /** The full key. Returned once, here, and never stored or shown again. */
+  key: string;
+}
+
+export async function createApiKey(
+  ctx: AppContext,
+  userId: string,
+  input: { name: string; scopes?: string | string[] | null; expires_at?: string | null },
+  meta: RequestMeta,
+): Promise<CreatedKey> {
+  const name = cleanName(input.name);
+  const scopes = parseScopes(input.scopes);
+  const expiresAt = input.expires_at ? parseExpiry(ctx, input.expires_at) : null;
+  const count = await ctx.db.apiKey.count({ where: { userId } });
+  if (count >= MAX_KEYS_PER_USER) {
+    throw validationError("name", `you already have ${MAX_KEYS_PER_USER} keys; delete one you no longer use`);
+  }
+  const key = generateApiKey();
+  const row = await ctx.db.apiKey.create({
+    data: {
+      userId,
+      name,
+      prefix: apiKeyPrefix(key),
+      hash: hashApiKey(key, ctx.config.apiKeySecret),
+      scopes: encodeScopes(scopes),
+      expiresAt,
+      createdAt: ctx.clock.now(),
+    },
+    select: keySelect,
+  });
+  await recordAudit(ctx, {
+    actorId: userId,
+    action: "api_key.create",
+    targetType: "api_key",
+    targetId: row.id,
+    meta,
+    detail: { name, prefix: row.prefix, scopes },
+  });
+  return { ...toView(ctx, row), key };
+}
+
+export interface KeyListQuery {
+  limit: number;
+  cursor?: string;
+}
+
+export async function listApiKeys(
+  ctx: AppContext,
+  userId: string,
+  query: KeyListQuery = { limit: 100 },
+): Promise<{ items: ApiKeyView[]; next_cursor: string | null }> {
+  const rows = await ctx.db.apiKey.findMany({
+    where: { userId },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: query.limit + 1,
+    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    select: keySelect,
+  });
+  const page = rows.slice(0, query.limit);
+  return {
+    items: page.map((row) => toView(ctx, row)),
+    next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}
+
+async function ownedKey(ctx: AppContext, userId: string | null, keyId: string): Promise<KeyRow> {
+  const row = await ctx.db.apiKey.findUnique({ where: { id: keyId }, select: keySelect });
+  // Someone else's key is indistinguishable from a missing one.
+  if (!row || (userId !== null && row.userId !== userId)) throw notFound("API key");
+  return row;
+}
+
+export async function getApiKey(ctx: AppContext, userId: string, keyId: string): Promise<ApiKeyView> {
+  return toView(ctx, await ownedKey(ctx, userId, keyId));
+}
+
+export interface KeyUpdate {
+  name?: string;
+  is_active?: boolean;
+  expires_at?: string | null;
+  scopes?: string | string[] | null;
+}
+
+/** Updates a key. `userId` null means an administrator acting on anyone's key. */
+export async function updateApiKey(
+  ctx: AppContext,
+  actor: { id: string; asAdmin?: boolean },
+  keyId: string,
+  input: KeyUpdate,
+  meta: RequestMeta,
+): Promise<ApiKeyView> {
+  const existing = await ownedKey(ctx, actor.asAdmin ? null : actor.id, keyId);
+  const data: Prisma.ApiKeyUpdateInput = {};
+  if (input.name !== undefined) data.name = cleanName(input.name);
+  if (input.is_active !== undefined) data.isActive = input.is_active;
+  if (input.expires_at !== undefined)
+    data.expiresAt = input.expires_at === null ? null : parseExpiry(ctx, input.expires_at);
+  if (input.scopes !== undefined) data.scopes = encodeScopes(parseScopes(input.scopes));
+  const row = await ctx.db.apiKey.update({ where: { id: keyId }, data, select: keySelect });
+  ctx.keyCache.invalidateKey(keyId);
+
+  let action: AuditAction = "api_key.update";
+  if (input.is_active !== undefined && input.is_active !== existing.isActive) {
+    if (actor.asAdmin) action = input.is_active ? "admin.api_key_enable" : "admin.api_key_disable";
+    else action = input.is_active ? "api_key.enable" : "api_key.disable";
+  }
+  await recordAudit(ctx, {
+    actorId: actor.id,
+    action,
+    targetType: "api_key",
+    targetId: keyId,
+    meta,
+    detail: { changed: Object.keys(input), prefix: row.prefix },
+  });
+  return toView(ctx, row);
+}
+
+export async function deleteApiKey(
+  ctx: AppContext,
+  actor: { id: string; asAdmin?: boolean },
+  keyId: string,
+  meta: RequestMeta,
+): Promise<void> {
+  const existing = await ownedKey(ctx, actor.asAdmin ? null : actor.id, keyId);
+  // Usage not yet flushed for a deleted key has nothing to be written to.
+  await ctx.db.apiKey.delete({ where: { id: keyId } });
+  ctx.keyCache.invalidateKey(keyId);
+  await recordAudit(ctx, {
+    actorId: actor.id,
+    action: actor.asAdmin ? "admin.api_key_delete" : "api_key.delete",
+    targetType: "api_key",
+    targetId: keyId,
+    meta,
+    detail: { name: existing.name, prefix: existing.prefix },
+  });
+}
+
+export const ROLL_OVERLAPS = { none: 0, "1h": 3600, "24h": 86_400, "7d": 604_800 } as const;
+export type RollOverlap = keyof typeof ROLL_OVERLAPS;
+
+/**
+ * Issues a new secret for the same key record (same name, scopes and usage history). The old
+ * secret keeps working for the chosen overlap, then stops.
+ */
+export async function rollApiKey(
+  ctx: AppContext,
+  userId: string,
+  keyId: string,
+  overlap: RollOverlap,
+  meta: RequestMeta,
+): Promise<CreatedKey> {
+  await ownedKey(ctx, userId, keyId);
+  const current = await ctx.db.apiKey.findUniqueOrThrow({ where: { id: keyId }, select: { hash: true } });
+  const now = ctx.clock.now();
+  const seconds = ROLL_OVERLAPS[overlap];
+  const key = generateApiKey();
+  const row = await ctx.db.apiKey.update({
+    where: { id: keyId },
+    data: {
+      hash: hashApiKey(key, ctx.config.apiKeySecret),
+      prefix: apiKeyPrefix(key),
+      previousHash: seconds > 0 ? current.hash : null,
+      previousExpiresAt: seconds > 0 ? new Date(now.getTime() + seconds * 1000) : null,
+      rolledAt: now,
+    },
+    select: keySelect,
+  });
+  ctx.keyCache.invalidateKey(keyId);
+  await recordAudit(ctx, {
+    actorId: userId,
+    action: "api_key.roll",
+    targetType: "api_key",
+    targetId: keyId,
+    meta,
+    detail: { overlap, prefix: row.prefix },
+  });
+  return { ...toView(ctx, row), key };
+}
+
+/** Requests per UTC day for the last `days` days, oldest first, zero-filled. */
+export async function apiKeyUsage(
+  ctx: AppContext,
+  userId: string,
+  keyId: string,
+  days: number,
+): Promise<{ days: { day: string; count: number }[]; total: number }> {
+  await ownedKey(ctx, userId, keyId);
+  const today = ctx.clock.now();
+  const wanted: string[] = [];
+  for (let i = days - 1; i >= 0; i--) wanted.push(utcDay(new Date(today.getTime() - i * 86_400_000)));
+  const rows = await ctx.db.apiKeyUsageDay.findMany({ where: { apiKeyId: keyId, day: { in: wanted } } });
+  const counts = new Map(rows.map((row) => [row.day, row.count]));
+  const pendingToday = ctx.usage.pendingFor(keyId).count;
+  const series = wanted.map((day) => ({
+    day,
+    count: (counts.get(day) ?? 0) + (day === utcDay(today) ? pendingToday : 0),
+  }));
+  return { days: series, total: series.reduce((sum, entry) => sum + entry.count, 0) };
+}
+
+/** Admin view: every key with its owner. */
+export async function listAllApiKeys(
+  ctx: AppContext,
+  query: { limit: number; cursor?: string; userId?: string },
+): Promise<{ items: (ApiKeyView & { owner: { id: string; email: string } })[]; next_cursor: string | null }> {
+  const rows = await ctx.db.apiKey.findMany({
+    where: query.userId ? { userId: query.userId } : {},
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: query.limit + 1,
+    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    select: { ...keySelect, user: { select: { id: true, email: true } } },
+  });
+  const page = rows.slice(0, query.limit);
+  return {
+    items: page.map((row) => ({ ...toView(ctx, row), owner: row.user })),
+    next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}

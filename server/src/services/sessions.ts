@@ -1,0 +1,201 @@
+// Login sessions: password login, refresh-token rotation with reuse detection, logout, and the
+// list of a user's active sessions.
+import { randomUUID } from "node:crypto";
+import { signToken, verifyToken } from "../auth/jwt.ts";
+import { burnPasswordCheck, verifyPassword } from "../auth/passwords.ts";
+import type { AppContext } from "../context.ts";
+import { AppError, notFound } from "../errors.ts";
+import { type RequestMeta, recordAudit } from "./audit.ts";
+import { normalizeEmail, type PublicUser, toPublicUser, userSelect } from "./users.ts";
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: "bearer";
+  expires_in: number;
+  /** When the refresh token stops working (the portal sets its cookie lifetime from it). */
+  refresh_expires_at: string;
+  user: PublicUser;
+}
+
+function issuePair(
+  ctx: AppContext,
+  user: PublicUser,
+  sessionId: string,
+  jti: string,
+  sessionExpiresAt: Date,
+): TokenPair {
+  const { jwtSecret, accessTokenTtl } = ctx.config;
+  const access = signToken(jwtSecret, ctx.clock, accessTokenTtl, { sub: user.id, sid: sessionId, typ: "access" });
+  const refreshTtl = Math.max(1, Math.floor((sessionExpiresAt.getTime() - ctx.clock.now().getTime()) / 1000));
+  const refresh = signToken(jwtSecret, ctx.clock, refreshTtl, { sub: user.id, sid: sessionId, typ: "refresh", jti });
+  return {
+    access_token: access.token,
+    refresh_token: refresh.token,
+    token_type: "bearer",
+    expires_in: accessTokenTtl,
+    refresh_expires_at: refresh.expiresAt.toISOString(),
+    user,
+  };
+}
+
+export async function login(
+  ctx: AppContext,
+  input: { email: string; password: string },
+  meta: RequestMeta,
+): Promise<TokenPair> {
+  const email = normalizeEmail(input.email);
+  const ip = meta.ip ?? "unknown";
+  await ctx.loginThrottle.assertAllowed(email, ip);
+
+  const row = await ctx.db.user.findUnique({ where: { email }, select: { ...userSelect, passwordHash: true } });
+  // Unknown emails spend the same argon2 time as wrong passwords.
+  const passwordOk = row
+    ? await verifyPassword(row.passwordHash, input.password)
+    : await burnPasswordCheck(input.password);
+  if (!row || !passwordOk || row.disabled) {
+    await ctx.loginThrottle.recordFailure(email, ip);
+    await recordAudit(ctx, {
+      actorId: row?.id ?? null,
+      action: "login_failed",
+      targetType: "user",
+      meta,
+      detail: { email, reason: !row ? "unknown_email" : row.disabled ? "disabled" : "wrong_password" },
+    });
+    throw new AppError(
+      "unauthorized",
+      row?.disabled && passwordOk ? "This account is disabled" : "Invalid email or password",
+    );
+  }
+  await ctx.loginThrottle.recordSuccess(email);
+
+  const now = ctx.clock.now();
+  const jti = randomUUID();
+  const session = await ctx.db.session.create({
+    data: {
+      userId: row.id,
+      refreshJti: jti,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: new Date(now.getTime() + ctx.config.refreshTokenTtl * 1000),
+      userAgent: meta.userAgent?.slice(0, 512) ?? null,
+      ip: meta.ip,
+    },
+  });
+  await recordAudit(ctx, { actorId: row.id, action: "login", targetType: "session", targetId: session.id, meta });
+  return issuePair(ctx, toPublicUser(row), session.id, jti, session.expiresAt);
+}
+
+/**
+ * Exchanges a refresh token for a new pair. The presented token must be the session's current
+ * one; the swap is a compare-and-set on `refreshJti`, so two concurrent uses of one token cannot
+ * both win. Presenting a token that was already used revokes the whole session.
+ */
+export async function rotateRefreshToken(ctx: AppContext, refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
+  const claims = verifyToken(ctx.config.jwtSecret, ctx.clock, refreshToken, "refresh");
+  const session = await ctx.db.session.findUnique({
+    where: { id: claims.sid },
+    include: { user: { select: userSelect } },
+  });
+  if (!session || session.userId !== claims.sub) throw new AppError("invalid_token", "This session no longer exists");
+  if (session.revokedAt) throw new AppError("invalid_token", "This session was revoked");
+  const now = ctx.clock.now();
+  if (session.expiresAt <= now) throw new AppError("token_expired", "This session has expired");
+  if (session.user.disabled) throw new AppError("unauthorized", "This account is disabled");
+
+  const nextJti = randomUUID();
+  const swapped = await ctx.db.session.updateMany({
+    where: { id: session.id, refreshJti: claims.jti, revokedAt: null },
+    data: { refreshJti: nextJti, rotations: { increment: 1 }, lastUsedAt: now, ip: meta.ip ?? session.ip },
+  });
+  if (swapped.count === 0) {
+    await ctx.db.session.update({
+      where: { id: session.id },
+      data: { revokedAt: now, revokedReason: "refresh_token_reuse" },
+    });
+    await recordAudit(ctx, {
+      actorId: session.userId,
+      action: "refresh_reuse_detected",
+      targetType: "session",
+      targetId: session.id,
+      meta,
+    });
+    throw new AppError("invalid_token", "This refresh token was already used; the session has been revoked");
+  }
+  return issuePair(ctx, toPublicUser(session.user), session.id, nextJti, session.expiresAt);
+}
+
+export async function logout(ctx: AppContext, sessionId: string, actorId: string, meta: RequestMeta): Promise<void> {
+  await ctx.db.session.updateMany({
+    where: { id: sessionId, revokedAt: null },
+    data: { revokedAt: ctx.clock.now(), revokedReason: "logout" },
+  });
+  await recordAudit(ctx, { actorId, action: "logout", targetType: "session", targetId: sessionId, meta });
+}
+
+/** Ends every session of a user (optionally keeping one), e.g. "log out everywhere". */
+export async function revokeAllSessions(
+  ctx: AppContext,
+  userId: string,
+  options: { exceptSessionId?: string; reason: string },
+): Promise<number> {
+  const result = await ctx.db.session.updateMany({
+    where: {
+      userId,
+      revokedAt: null,
+      ...(options.exceptSessionId ? { id: { not: options.exceptSessionId } } : {}),
+    },
+    data: { revokedAt: ctx.clock.now(), revokedReason: options.reason },
+  });
+  return result.count;
+}
+
+export interface SessionView {
+  id: string;
+  user_agent: string | null;
+  ip: string | null;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  current: boolean;
+}
+
+export async function listActiveSessions(
+  ctx: AppContext,
+  userId: string,
+  currentSessionId: string | null,
+): Promise<SessionView[]> {
+  const rows = await ctx.db.session.findMany({
+    where: { userId, revokedAt: null, expiresAt: { gt: ctx.clock.now() } },
+    orderBy: { lastUsedAt: "desc" },
+  });
+  return rows.map((row) => ({
+    id: row.id,
+    user_agent: row.userAgent,
+    ip: row.ip,
+    created_at: row.createdAt.toISOString(),
+    last_used_at: row.lastUsedAt.toISOString(),
+    expires_at: row.expiresAt.toISOString(),
+    current: row.id === currentSessionId,
+  }));
+}
+
+export async function revokeSession(
+  ctx: AppContext,
+  userId: string,
+  sessionId: string,
+  meta: RequestMeta,
+): Promise<void> {
+  const result = await ctx.db.session.updateMany({
+    where: { id: sessionId, userId, revokedAt: null },
+    data: { revokedAt: ctx.clock.now(), revokedReason: "revoked_by_user" },
+  });
+  if (result.count === 0) throw notFound("Session");
+  await recordAudit(ctx, {
+    actorId: userId,
+    action: "session.revoke",
+    targetType: "session",
+    targetId: sessionId,
+    meta,
+  });
+}

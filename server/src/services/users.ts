@@ -1,0 +1,130 @@
+// User accounts: creation, lookup, password changes, and the first-run admin.
+import { randomBytes } from "node:crypto";
+import type { Prisma } from "@fim/db";
+import { hashPassword, PASSWORD_MIN_LENGTH } from "../auth/passwords.ts";
+import type { AppContext } from "../context.ts";
+import { notFound, validationError } from "../errors.ts";
+
+export type Role = "user" | "admin";
+
+export const userSelect = {
+  id: true,
+  email: true,
+  name: true,
+  role: true,
+  disabled: true,
+  createdAt: true,
+} satisfies Prisma.UserSelect;
+
+type UserRow = Prisma.UserGetPayload<{ select: typeof userSelect }>;
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  created_at: string;
+}
+
+export function toPublicUser(row: UserRow): PublicUser {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role === "admin" ? "admin" : "user",
+    disabled: row.disabled,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function assertPasswordStrength(password: string): void {
+  if (password.length < PASSWORD_MIN_LENGTH) {
+    throw validationError("password", `must be at least ${PASSWORD_MIN_LENGTH} characters`);
+  }
+}
+
+export async function createUser(
+  ctx: AppContext,
+  input: { email: string; password: string; name?: string; role?: Role },
+): Promise<PublicUser> {
+  assertPasswordStrength(input.password);
+  const email = normalizeEmail(input.email);
+  const existing = await ctx.db.user.findUnique({ where: { email }, select: { id: true } });
+  if (existing) throw validationError("email", "a user with this email already exists");
+  const row = await ctx.db.user.create({
+    data: {
+      email,
+      name: input.name ?? "",
+      role: input.role ?? "user",
+      passwordHash: await hashPassword(input.password),
+    },
+    select: userSelect,
+  });
+  return toPublicUser(row);
+}
+
+export async function getUser(ctx: AppContext, id: string): Promise<PublicUser> {
+  const row = await ctx.db.user.findUnique({ where: { id }, select: userSelect });
+  if (!row) throw notFound("User");
+  return toPublicUser(row);
+}
+
+export async function findUserByEmail(ctx: AppContext, email: string): Promise<PublicUser | null> {
+  const row = await ctx.db.user.findUnique({ where: { email: normalizeEmail(email) }, select: userSelect });
+  return row ? toPublicUser(row) : null;
+}
+
+export async function setPassword(ctx: AppContext, userId: string, password: string): Promise<void> {
+  assertPasswordStrength(password);
+  await ctx.db.user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(password) } });
+}
+
+export async function listUsers(
+  ctx: AppContext,
+  query: { search?: string; limit: number; cursor?: string },
+): Promise<{ items: PublicUser[]; next_cursor: string | null }> {
+  const search = query.search?.trim().toLowerCase();
+  const rows = await ctx.db.user.findMany({
+    where: search ? { OR: [{ email: { contains: search } }, { name: { contains: search } }] } : {},
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: query.limit + 1,
+    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    select: userSelect,
+  });
+  const page = rows.slice(0, query.limit);
+  return {
+    items: page.map(toPublicUser),
+    next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}
+
+/**
+ * Start-up account provisioning. With ADMIN_EMAIL and ADMIN_PASSWORD set, that admin is created
+ * or brought up to date. Otherwise, on an empty database, an admin with a random password is
+ * created and the credentials are returned once so the caller can print them.
+ */
+export async function ensureAdmin(ctx: AppContext): Promise<{ email: string; password: string } | null> {
+  const { adminEmail, adminPassword } = ctx.config;
+  if (adminEmail && adminPassword) {
+    const email = normalizeEmail(adminEmail);
+    const passwordHash = await hashPassword(adminPassword);
+    await ctx.db.user.upsert({
+      where: { email },
+      create: { email, name: "Administrator", role: "admin", passwordHash },
+      update: { role: "admin", disabled: false, passwordHash },
+    });
+    return null;
+  }
+  if ((await ctx.db.user.count()) > 0) return null;
+  const email = normalizeEmail(adminEmail ?? "admin@localhost");
+  const password = randomBytes(12).toString("base64url");
+  await ctx.db.user.create({
+    data: { email, name: "Administrator", role: "admin", passwordHash: await hashPassword(password) },
+  });
+  return { email, password };
+}
