@@ -10,6 +10,8 @@ import { type AppContext, createContext } from "./context.ts";
 import { createApp } from "./http/app.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { ensureAdmin } from "./services/users.ts";
+import { TRPC_PATH } from "./trpc/cookies.ts";
+import { createTrpcHandler } from "./trpc/handler.ts";
 
 export interface RunningServer {
   ctx: AppContext;
@@ -36,7 +38,8 @@ export async function startServer(options: {
   if (firstAdmin) options.onFirstAdmin?.(firstAdmin);
   ctx.usage.start();
 
-  const app = createApp(ctx);
+  // The portal talks to the same services over tRPC, mounted beside the REST routes.
+  const app = createApp(ctx, { beforeRoutes: [{ path: TRPC_PATH, handler: createTrpcHandler(ctx) }] });
   const server = http.createServer(app);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,50 @@
+// What every portal procedure receives: the application context, the HTTP exchange (for
+// cookies), where the request came from, and the caller behind the access-token cookie.
+import type { CreateExpressContextOptions } from "@trpc/server/adapters/express";
+import type { Request, Response } from "express";
+import { authenticate } from "../auth/authenticate.ts";
+import type { Principal } from "../auth/scopes.ts";
+import type { AppContext } from "../context.ts";
+import type { RequestMeta } from "../services/audit.ts";
+import type { TokenPair } from "../services/sessions.ts";
+import { ACCESS_COOKIE, clearSessionCookies, REFRESH_COOKIE, type SessionTimes, setSessionCookies } from "./cookies.ts";
+
+export interface PortalContext {
+  app: AppContext;
+  req: Request;
+  res: Response;
+  meta: RequestMeta;
+  /** The refresh token, present only on the request to `auth.refresh` (path-scoped cookie). */
+  refreshToken: string | undefined;
+  /**
+   * The caller behind the access-token cookie, through the one `authenticate` function the REST
+   * routes use. Authenticated once per HTTP request, however many procedures a batch holds.
+   */
+  principal(): Promise<Principal>;
+  startSession(pair: TokenPair): SessionTimes;
+  endSession(): void;
+}
+
+function cookie(req: Request, name: string): string | undefined {
+  const value = (req.cookies as Record<string, unknown> | undefined)?.[name];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+export function portalContextFactory(app: AppContext) {
+  return ({ req, res }: CreateExpressContextOptions): PortalContext => {
+    let principal: Promise<Principal> | undefined;
+    return {
+      app,
+      req,
+      res,
+      meta: { ip: req.ip ?? null, userAgent: req.get("user-agent") ?? null },
+      refreshToken: cookie(req, REFRESH_COOKIE),
+      principal() {
+        principal ??= authenticate(app, cookie(req, ACCESS_COOKIE));
+        return principal;
+      },
+      startSession: (pair) => setSessionCookies(res, app.config, req.secure, pair, app.clock.now()),
+      endSession: () => clearSessionCookies(res, app.config, req.secure),
+    };
+  };
+}

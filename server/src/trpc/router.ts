@@ -1,0 +1,18 @@
+// The portal's API: every procedure the web app may call. The web app imports the `AppRouter`
+// type from here (and nothing else from the server).
+
+import { keysRouter, meProcedure, passwordRouter, sessionsRouter } from "./routers/account.ts";
+import { adminRouter } from "./routers/admin.ts";
+import { authRouter } from "./routers/auth.ts";
+import { router } from "./trpc.ts";
+
+export const appRouter = router({
+  auth: authRouter,
+  me: meProcedure,
+  keys: keysRouter,
+  sessions: sessionsRouter,
+  password: passwordRouter,
+  admin: adminRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,139 @@
+// The signed-in person's own things: who they are, their API keys, sessions and password.
+import { z } from "zod";
+import { verifyPassword } from "../../auth/passwords.ts";
+import { AppError } from "../../errors.ts";
+import {
+  apiKeyUsage,
+  createApiKey,
+  deleteApiKey,
+  listApiKeys,
+  rollApiKey,
+  updateApiKey,
+} from "../../services/apiKeys.ts";
+import { recordAudit } from "../../services/audit.ts";
+import { listActiveSessions, revokeAllSessions, revokeSession } from "../../services/sessions.ts";
+import { getUser, setPassword } from "../../services/users.ts";
+import {
+  apiKey,
+  createdApiKey,
+  expiresAtInput,
+  id,
+  ok,
+  page,
+  pageInput,
+  rollOverlap,
+  scope,
+  session,
+  user,
+} from "../schemas.ts";
+import { protectedProcedure, router } from "../trpc.ts";
+
+export const meProcedure = protectedProcedure
+  .output(z.object({ user, access_expires_at: z.string().nullable() }))
+  .query(async ({ ctx }) => ({
+    user: await getUser(ctx.app, ctx.userId),
+    access_expires_at: ctx.principal.expiresAt?.toISOString() ?? null,
+  }));
+
+export const keysRouter = router({
+  list: protectedProcedure
+    .input(pageInput)
+    .output(page(apiKey))
+    .query(({ ctx, input }) =>
+      listApiKeys(ctx.app, ctx.userId, { limit: input.limit, cursor: input.cursor ?? undefined }),
+    ),
+
+  create: protectedProcedure
+    .input(
+      z.object({
+        name: z.string().max(200),
+        scopes: z.array(scope).max(10).default([]),
+        expires_at: expiresAtInput.default(null),
+      }),
+    )
+    .output(createdApiKey)
+    .mutation(({ ctx, input }) => createApiKey(ctx.app, ctx.userId, input, ctx.meta)),
+
+  update: protectedProcedure
+    .input(
+      z.object({
+        id,
+        name: z.string().max(200).optional(),
+        is_active: z.boolean().optional(),
+        expires_at: expiresAtInput.optional(),
+        scopes: z.array(scope).max(10).optional(),
+      }),
+    )
+    .output(apiKey)
+    .mutation(({ ctx, input: { id: keyId, ...changes } }) =>
+      updateApiKey(ctx.app, { id: ctx.userId }, keyId, changes, ctx.meta),
+    ),
+
+  delete: protectedProcedure
+    .input(z.object({ id }))
+    .output(ok)
+    .mutation(async ({ ctx, input }) => {
+      await deleteApiKey(ctx.app, { id: ctx.userId }, input.id, ctx.meta);
+      return { ok: true as const };
+    }),
+
+  /** A new secret for the same key record; the old one works for the chosen overlap. */
+  roll: protectedProcedure
+    .input(z.object({ id, overlap: rollOverlap }))
+    .output(createdApiKey)
+    .mutation(({ ctx, input }) => rollApiKey(ctx.app, ctx.userId, input.id, input.overlap, ctx.meta)),
+
+  usage: protectedProcedure
+    .input(z.object({ id, days: z.number().int().min(1).max(90).default(30) }))
+    .output(
+      z.object({ days: z.array(z.object({ day: z.string(), count: z.number().int() })), total: z.number().int() }),
+    )
+    .query(({ ctx, input }) => apiKeyUsage(ctx.app, ctx.userId, input.id, input.days)),
+});
+
+export const sessionsRouter = router({
+  list: protectedProcedure.output(z.object({ items: z.array(session) })).query(async ({ ctx }) => ({
+    items: await listActiveSessions(ctx.app, ctx.userId, ctx.principal.sessionId),
+  })),
+
+  revoke: protectedProcedure
+    .input(z.object({ id }))
+    .output(z.object({ ok: z.literal(true), current: z.boolean() }))
+    .mutation(async ({ ctx, input }) => {
+      await revokeSession(ctx.app, ctx.userId, input.id, ctx.meta);
+      const current = input.id === ctx.principal.sessionId;
+      if (current) ctx.endSession();
+      return { ok: true as const, current };
+    }),
+});
+
+export const passwordRouter = router({
+  /** Changes the password; every other session ends, this one stays. */
+  change: protectedProcedure
+    .input(z.object({ current_password: z.string().max(1024), new_password: z.string().max(1024) }))
+    .output(z.object({ ok: z.literal(true), other_sessions_ended: z.number().int() }))
+    .mutation(async ({ ctx, input }) => {
+      const row = await ctx.app.db.user.findUniqueOrThrow({
+        where: { id: ctx.userId },
+        select: { passwordHash: true },
+      });
+      if (!(await verifyPassword(row.passwordHash, input.current_password))) {
+        throw new AppError("validation_error", "current_password: is not correct", {
+          extra: { details: [{ field: "current_password", message: "is not correct" }] },
+        });
+      }
+      await setPassword(ctx.app, ctx.userId, input.new_password);
+      const ended = await revokeAllSessions(ctx.app, ctx.userId, {
+        exceptSessionId: ctx.principal.sessionId ?? undefined,
+        reason: "password_changed",
+      });
+      await recordAudit(ctx.app, {
+        actorId: ctx.userId,
+        action: "password_changed",
+        targetType: "user",
+        targetId: ctx.userId,
+        meta: ctx.meta,
+      });
+      return { ok: true as const, other_sessions_ended: ended };
+    }),
+});

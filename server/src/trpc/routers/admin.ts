@@ -1,0 +1,72 @@
+// admin.*: administrators only (the admin role, re-checked on every call). Hidden from others in
+// the portal, and refused here whatever the portal shows.
+import { z } from "zod";
+import { deleteApiKey, listAllApiKeys, updateApiKey } from "../../services/apiKeys.ts";
+import { listAudit } from "../../services/audit.ts";
+import { listUsers } from "../../services/users.ts";
+import { apiKey, id, ok, page, pageInput, user } from "../schemas.ts";
+import { adminProcedure, router } from "../trpc.ts";
+
+const auditEntry = z.object({
+  id: z.string(),
+  actor_id: z.string().nullable(),
+  action: z.string(),
+  target_type: z.string().nullable(),
+  target_id: z.string().nullable(),
+  ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+  created_at: z.string(),
+});
+
+export const adminRouter = router({
+  users: adminProcedure
+    .input(pageInput.extend({ search: z.string().max(200).optional() }))
+    .output(page(user))
+    .query(({ ctx, input }) =>
+      listUsers(ctx.app, { search: input.search, limit: input.limit, cursor: input.cursor ?? undefined }),
+    ),
+
+  keys: adminProcedure
+    .input(pageInput.extend({ user_id: z.string().max(100).optional() }))
+    .output(page(apiKey.extend({ owner: z.object({ id: z.string(), email: z.string() }) })))
+    .query(({ ctx, input }) =>
+      listAllApiKeys(ctx.app, { limit: input.limit, cursor: input.cursor ?? undefined, userId: input.user_id }),
+    ),
+
+  setKeyActive: adminProcedure
+    .input(z.object({ id, is_active: z.boolean() }))
+    .output(apiKey)
+    .mutation(({ ctx, input }) =>
+      updateApiKey(ctx.app, { id: ctx.userId, asAdmin: true }, input.id, { is_active: input.is_active }, ctx.meta),
+    ),
+
+  deleteKey: adminProcedure
+    .input(z.object({ id }))
+    .output(ok)
+    .mutation(async ({ ctx, input }) => {
+      await deleteApiKey(ctx.app, { id: ctx.userId, asAdmin: true }, input.id, ctx.meta);
+      return { ok: true as const };
+    }),
+
+  audit: adminProcedure
+    .input(
+      pageInput.extend({
+        user_id: z.string().max(100).optional(),
+        action: z.string().max(100).optional(),
+        from: z.iso.datetime({ offset: true }).optional(),
+        to: z.iso.datetime({ offset: true }).optional(),
+      }),
+    )
+    .output(page(auditEntry))
+    .query(({ ctx, input }) =>
+      listAudit(ctx.app, {
+        userId: input.user_id,
+        action: input.action,
+        from: input.from ? new Date(input.from) : undefined,
+        to: input.to ? new Date(input.to) : undefined,
+        limit: input.limit,
+        cursor: input.cursor ?? undefined,
+      }),
+    ),
+});

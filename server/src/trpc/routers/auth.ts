@@ -1,0 +1,75 @@
+// auth.*: log in and out with cookies. The tokens never reach the page's JavaScript; the page
+// learns only when its access token expires, so it can refresh in time.
+import { z } from "zod";
+import { AppError } from "../../errors.ts";
+import { recordAudit } from "../../services/audit.ts";
+import { login, logout, revokeAllSessions, rotateRefreshToken } from "../../services/sessions.ts";
+import { ok, sessionTimes, user } from "../schemas.ts";
+import { protectedProcedure, publicProcedure, router } from "../trpc.ts";
+
+const signedIn = z.object({ user, session: sessionTimes });
+
+export const authRouter = router({
+  login: publicProcedure
+    .input(z.object({ email: z.string().trim().min(1).max(254), password: z.string().min(1).max(1024) }))
+    .output(signedIn)
+    .mutation(async ({ ctx, input }) => {
+      const pair = await login(ctx.app, input, ctx.meta);
+      return { user: pair.user, session: ctx.startSession(pair) };
+    }),
+
+  /** Silent refresh: rotates the refresh token (path-scoped cookie) and issues a new access token. */
+  refresh: publicProcedure.output(signedIn).mutation(async ({ ctx }) => {
+    if (!ctx.refreshToken) throw new AppError("unauthorized", "No refresh token: log in again");
+    try {
+      const pair = await rotateRefreshToken(ctx.app, ctx.refreshToken, ctx.meta);
+      return { user: pair.user, session: ctx.startSession(pair) };
+    } catch (error) {
+      if (error instanceof AppError) ctx.endSession();
+      throw error;
+    }
+  }),
+
+  /** Whether the access cookie is valid right now, and until when. Never fails for a stranger. */
+  session: publicProcedure
+    .output(
+      z.object({
+        user: user.pick({ id: true, email: true, name: true, role: true }).nullable(),
+        access_expires_at: z.string().nullable(),
+      }),
+    )
+    .query(async ({ ctx }) => {
+      try {
+        const principal = await ctx.principal();
+        return { user: principal.user, access_expires_at: principal.expiresAt?.toISOString() ?? null };
+      } catch (error) {
+        if (error instanceof AppError) return { user: null, access_expires_at: null };
+        throw error;
+      }
+    }),
+
+  logout: publicProcedure.output(ok).mutation(async ({ ctx }) => {
+    try {
+      const principal = await ctx.principal();
+      if (principal.sessionId) await logout(ctx.app, principal.sessionId, principal.user.id, ctx.meta);
+    } catch (error) {
+      // An already-dead session has nothing left to revoke; the cookies are cleared either way.
+      if (!(error instanceof AppError)) throw error;
+    }
+    ctx.endSession();
+    return { ok: true as const };
+  }),
+
+  logoutEverywhere: protectedProcedure.output(z.object({ ended: z.number().int() })).mutation(async ({ ctx }) => {
+    const ended = await revokeAllSessions(ctx.app, ctx.userId, { reason: "logout_all" });
+    await recordAudit(ctx.app, {
+      actorId: ctx.userId,
+      action: "logout_all",
+      targetType: "user",
+      targetId: ctx.userId,
+      meta: ctx.meta,
+    });
+    ctx.endSession();
+    return { ended };
+  }),
+});

@@ -1,0 +1,147 @@
+// The portal's tRPC door: the one initTRPC call, the error map shared with REST (AppError →
+// the contract's body), and the procedure ladder public → protected → admin.
+import { initTRPC, type TRPCError } from "@trpc/server";
+import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
+import type { Request } from "express";
+import { assertAccess, type Principal } from "../auth/scopes.ts";
+import { AppError, type ErrorBody, type ErrorCode } from "../errors.ts";
+import type { PortalContext } from "./context.ts";
+import { CSRF_HEADER } from "./cookies.ts";
+
+const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
+  unauthorized: "UNAUTHORIZED",
+  invalid_token: "UNAUTHORIZED",
+  token_expired: "UNAUTHORIZED",
+  forbidden: "FORBIDDEN",
+  validation_error: "BAD_REQUEST",
+  not_found: "NOT_FOUND",
+  rate_limited: "TOO_MANY_REQUESTS",
+  internal_error: "INTERNAL_SERVER_ERROR",
+};
+
+interface Issue {
+  path?: readonly (PropertyKey | { key: PropertyKey })[];
+  message: string;
+}
+
+/** Every error a procedure can end with, as the AppError the REST door would have answered. */
+export function toAppError(error: TRPCError): AppError {
+  const cause = error.cause;
+  if (cause instanceof AppError) return cause;
+  const issues = (cause as { issues?: Issue[] } | undefined)?.issues;
+  if (Array.isArray(issues)) {
+    const details = issues.map((issue) => ({
+      field:
+        issue.path && issue.path.length > 0
+          ? issue.path.map((part) => String(typeof part === "object" ? part.key : part)).join(".")
+          : "input",
+      message: issue.message,
+    }));
+    return new AppError("validation_error", details.map((d) => `${d.field}: ${d.message}`).join("; "), {
+      extra: { details },
+    });
+  }
+  switch (error.code) {
+    case "BAD_REQUEST":
+    case "PARSE_ERROR":
+      return new AppError("validation_error", error.message);
+    case "PAYLOAD_TOO_LARGE":
+      return new AppError("validation_error", error.message, { status: 413 });
+    case "METHOD_NOT_SUPPORTED":
+      return new AppError("validation_error", error.message, { status: 405 });
+    case "NOT_FOUND":
+      return new AppError("not_found", error.message);
+    case "UNAUTHORIZED":
+      return new AppError("unauthorized");
+    case "FORBIDDEN":
+      return new AppError("forbidden");
+    case "TOO_MANY_REQUESTS":
+      return new AppError("rate_limited");
+    case "CLIENT_CLOSED_REQUEST":
+      return new AppError("validation_error", "The client closed the request", { status: 499 });
+    default:
+      return new AppError("internal_error");
+  }
+}
+
+export interface PortalErrorData {
+  code: TRPC_ERROR_CODE_KEY;
+  httpStatus: number;
+  path: string | undefined;
+  /** The contract's error body, exactly as the REST API would answer it. */
+  error: ErrorBody;
+  /** Seconds to wait, for rate_limited. */
+  retryAfter: number | null;
+}
+
+const t = initTRPC.context<PortalContext>().create({
+  errorFormatter({ shape, error, ctx }) {
+    const appError = toAppError(error);
+    const code = TRPC_CODE[appError.code];
+    if (appError.retryAfter !== undefined && ctx && !ctx.res.headersSent) {
+      ctx.res.setHeader("Retry-After", String(appError.retryAfter));
+    }
+    const data: PortalErrorData = {
+      code,
+      httpStatus: appError.status,
+      path: shape.data.path,
+      error: appError.toBody(),
+      retryAfter: appError.retryAfter ?? null,
+    };
+    return { code: TRPC_ERROR_CODES_BY_KEY[code], message: appError.message, data };
+  },
+  // Comments keep idle proxies from closing a long run's stream.
+  sse: { ping: { enabled: true, intervalMs: 10_000 } },
+});
+
+/**
+ * Refuses cross-site use of the cookies. SameSite=Strict already keeps them off cross-site
+ * requests in current browsers; this holds even where it does not: a browser that says the
+ * request is cross-site, or whose Origin is another host, is refused, and every mutation must
+ * carry the custom header, which a cross-site form or image cannot send.
+ */
+function assertSameSite(req: Request, type: "query" | "mutation" | "subscription"): void {
+  const site = req.get("sec-fetch-site");
+  if (site !== undefined && site !== "same-origin" && site !== "none") {
+    throw new AppError("forbidden", `Cross-site request refused (Sec-Fetch-Site: ${site})`);
+  }
+  const origin = req.get("origin");
+  if (origin !== undefined && origin !== "null") {
+    let host: string | undefined;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = undefined;
+    }
+    if (host !== req.get("host")) throw new AppError("forbidden", "Cross-site request refused (Origin)");
+  } else if (origin === "null") {
+    throw new AppError("forbidden", "Cross-site request refused (opaque Origin)");
+  }
+  if (type === "mutation" && req.get(CSRF_HEADER) !== "1") {
+    throw new AppError("forbidden", `Cross-site request refused: the ${CSRF_HEADER} header is missing`);
+  }
+}
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+export const publicProcedure = t.procedure.use(({ ctx, type, next }) => {
+  assertSameSite(ctx.req, type);
+  return next();
+});
+
+/** A live login session: after this, `ctx.principal` is the caller, not a promise of one. */
+export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const principal: Principal = await ctx.principal();
+  assertAccess(principal, "key_management");
+  return next({ ctx: { principal, userId: principal.user.id } });
+});
+
+/**
+ * Administrators only. `authenticate` re-reads the user (role, disabled flag) from the database
+ * on every request, so a demoted admin loses access on the next call.
+ */
+export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
+  assertAccess(ctx.principal, { scope: "admin" });
+  return next();
+});
