@@ -2,7 +2,9 @@
 // by the scope matrix test.
 import type { AnyRoute } from "../route.ts";
 import { authRoutes } from "./auth.ts";
+import { conversationRoutes } from "./conversations.ts";
 import { meRoutes } from "./me.ts";
+import { runRoutes } from "./runs.ts";
 import { systemRoutes } from "./system.ts";
 
-export const routes: AnyRoute[] = [...systemRoutes, ...authRoutes, ...meRoutes];
+export const routes: AnyRoute[] = [...systemRoutes, ...authRoutes, ...meRoutes, ...conversationRoutes, ...runRoutes];

@@ -1,0 +1,327 @@
+// A streaming agent run, independent of any door: /api/react and /api/dag wrap it in SSE, the
+// portal in a tRPC subscription. It records the question (creating the conversation if need
+// be), runs the react or dag loop with the offline engine or the configured model, re-checks
+// the caller's credential while it runs, stops all work when its signal aborts, and records
+// the answer. Events come out as an async iterable; the first is `start`, the last `end`.
+import { randomUUID } from "node:crypto";
+import { authenticate } from "../auth/authenticate.ts";
+import { assertAccess, type Principal } from "../auth/scopes.ts";
+import type { UsageRecorder } from "../auth/usage.ts";
+import type { AppContext } from "../context.ts";
+import { AppError, validationError } from "../errors.ts";
+import {
+  appendMessage,
+  assertConversationOwner,
+  createConversation,
+  type MessageView,
+  recentMessages,
+  titleFromQuestion,
+} from "../services/conversations.ts";
+import { modelDagBrain, runDag } from "./dag.ts";
+import { OfflineModel, offlineDagBrain } from "./offline.ts";
+import { ModelError, OpenAICompatibleModel } from "./openai.ts";
+import { type AgentProfile, loadAgentProfile } from "./profile.ts";
+import { runReact } from "./react.ts";
+import { agentRuntime, type RunHandle } from "./runtime.ts";
+import type { EngineResult, RunScope } from "./scope.ts";
+import { buildToolbox } from "./tools.ts";
+import type { ChatMessage, ChatModel, ErrorEvent, RunEvent, RunMode } from "./types.ts";
+
+export interface RunInput {
+  mode: RunMode;
+  q: string;
+  conversation_id?: string | null;
+  agent_id?: string | null;
+}
+
+export interface RunOptions {
+  /** Aborting it (the client went away) stops all work; no further events are produced. */
+  signal?: AbortSignal;
+  /**
+   * The credential the run was started with. When given, it is authenticated again every
+   * `credentialCheckMs` through the same `authenticate` as every request, and a failure (key
+   * disabled or deleted, session revoked, user disabled, scope removed) ends the run with an
+   * `error` event.
+   */
+  token?: string;
+}
+
+/** Why a run stopped without anyone to tell: the consumer left. */
+class RunAbandoned extends Error {
+  override name = "RunAbandoned";
+}
+
+const HISTORY_MESSAGES = 20;
+const DEFAULT_MAX_ITERATIONS = 8;
+
+/** An unbounded queue read as an async iterable; the engine writes, the consumer reads. */
+class EventQueue<T> implements AsyncIterable<T> {
+  private items: T[] = [];
+  private wake: (() => void) | null = null;
+  private closed = false;
+
+  push(item: T): void {
+    if (this.closed) return;
+    this.items.push(item);
+    this.wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    while (true) {
+      const item = this.items.shift();
+      if (item !== undefined) {
+        yield item;
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = null;
+    }
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export function chooseModel(ctx: AppContext, profile: AgentProfile): ChatModel {
+  const llm = ctx.config.llm;
+  if (!llm) return new OfflineModel(profile);
+  return new OpenAICompatibleModel({
+    baseUrl: llm.baseUrl,
+    apiKey: llm.apiKey,
+    model: profile.model ?? llm.model,
+    temperature: profile.temperature,
+  });
+}
+
+function errorEvent(ctx: AppContext, error: unknown): ErrorEvent {
+  if (error instanceof AppError) {
+    const body = error.toBody();
+    return { ...body, error: body.error, message: body.message };
+  }
+  if (error instanceof ModelError) return { error: "model_error", message: error.message };
+  ctx.logger.error({ err: error }, "agent run failed");
+  return { error: "internal_error", message: "Something went wrong on our side" };
+}
+
+/**
+ * Re-authenticates a running stream's credential. Re-checks are not requests, so they are not
+ * counted in the key's usage: `authenticate` gets a context whose usage recorder ignores them.
+ */
+function credentialWatch(
+  ctx: AppContext,
+  principal: Principal,
+  token: string,
+  intervalMs: number,
+  stop: (reason: AppError) => void,
+): () => void {
+  const quiet: AppContext = { ...ctx, usage: { record() {} } as unknown as UsageRecorder };
+  let checking = false;
+  const timer = setInterval(async () => {
+    if (checking) return;
+    checking = true;
+    try {
+      const current = await authenticate(quiet, token);
+      if (current.user.id !== principal.user.id) throw new AppError("invalid_token");
+      assertAccess(current, { scope: "chat" });
+    } catch (error) {
+      if (error instanceof AppError) stop(error);
+      else ctx.logger.warn({ err: error }, "credential re-check failed; the run goes on");
+    } finally {
+      checking = false;
+    }
+  }, intervalMs);
+  return () => clearInterval(timer);
+}
+
+/**
+ * Starts a run and streams its events. Problems found before the run starts (no `chat` scope,
+ * an unknown agent or conversation, an empty question) are thrown as AppError by the first
+ * `next()`, before any event, so a door can answer them as ordinary errors. After `start`,
+ * every failure arrives as an `error` event followed by `end`.
+ */
+export async function* runAgent(
+  ctx: AppContext,
+  principal: Principal,
+  input: RunInput,
+  options: RunOptions = {},
+): AsyncGenerator<RunEvent, void, undefined> {
+  assertAccess(principal, { scope: "chat" });
+  const question = input.q.trim();
+  if (question === "") throw validationError("q", "must not be empty");
+  const ownerId = principal.user.id;
+  const runtime = agentRuntime(ctx);
+  const settings = runtime.settings;
+  const started = Date.now();
+  const runId = randomUUID();
+
+  const profile = await loadAgentProfile(ctx, ownerId, input.agent_id);
+  let history: ChatMessage[] = [];
+  let conversationId: string;
+  if (input.conversation_id) {
+    conversationId = (await assertConversationOwner(ctx, ownerId, input.conversation_id)).id;
+    history = (await recentMessages(ctx, conversationId, HISTORY_MESSAGES)).map((message) => ({
+      role: message.role,
+      content: message.content,
+    }));
+  } else {
+    conversationId = (
+      await createConversation(ctx, ownerId, { title: titleFromQuestion(question), agentId: profile.id })
+    ).id;
+  }
+  options.signal?.throwIfAborted();
+  await appendMessage(ctx, conversationId, { role: "user", content: question, metadata: { run_id: runId } });
+
+  const model = chooseModel(ctx, profile);
+  const toolbox = buildToolbox(ctx, profile);
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(new RunAbandoned("the client went away"));
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const queue = new EventQueue<RunEvent>();
+  const handle: RunHandle = {
+    runId,
+    conversationId,
+    ownerId,
+    inbox: [],
+    cancel: (reason) => controller.abort(reason),
+  };
+  runtime.runs.register(handle);
+  const stopWatch = options.token
+    ? credentialWatch(ctx, principal, options.token, settings.credentialCheckMs, (error) => controller.abort(error))
+    : () => {};
+
+  const scope: RunScope = {
+    profile,
+    model,
+    toolbox,
+    question,
+    history,
+    signal: controller.signal,
+    maxIterations: Math.max(1, Math.min(settings.maxIterations, profile.maxIterations ?? DEFAULT_MAX_ITERATIONS)),
+    emit: (event) => queue.push(event),
+    pause: () => pause(settings.stepDelayMs, controller.signal),
+    takeInjected: () => {
+      const taken = handle.inbox.splice(0);
+      for (const message of taken) {
+        queue.push({ event: "inject", data: { message_id: message.id, content: message.content } });
+      }
+      return taken;
+    },
+    hasInjected: () => handle.inbox.length > 0,
+  };
+
+  queue.push({
+    event: "start",
+    data: { run_id: runId, conversation_id: conversationId, mode: input.mode, model: model.name, agent_id: profile.id },
+  });
+
+  const work = (async () => {
+    try {
+      const result: EngineResult =
+        input.mode === "react"
+          ? await runReact(scope)
+          : await runDag(
+              scope,
+              model instanceof OfflineModel
+                ? offlineDagBrain(profile, new Set(toolbox.specs.map((spec) => spec.name)))
+                : modelDagBrain(model, scope),
+            );
+      controller.signal.throwIfAborted();
+      const elapsed = Math.round(Date.now() - started) / 1000;
+      let message: MessageView;
+      try {
+        message = await appendMessage(ctx, conversationId, {
+          role: "assistant",
+          content: result.answer,
+          metadata: {
+            run_id: runId,
+            mode: input.mode,
+            model: model.name,
+            agent_id: profile.id,
+            iterations: result.iterations,
+            elapsed,
+            usage: result.usage,
+          },
+        });
+      } catch (error) {
+        const exists = await ctx.db.conversation.findUnique({ where: { id: conversationId }, select: { id: true } });
+        if (!exists) throw new AppError("not_found", "The conversation was deleted during the run");
+        throw error;
+      }
+      queue.push({
+        event: "done",
+        data: {
+          answer: result.answer,
+          iterations: result.iterations,
+          elapsed,
+          usage: result.usage,
+          model: model.name,
+          conversation_id: conversationId,
+          message_id: message.id,
+        },
+      });
+    } catch (error) {
+      const reason = controller.signal.aborted ? controller.signal.reason : error;
+      // A client that went away has nobody left to tell.
+      if (!(reason instanceof RunAbandoned)) queue.push({ event: "error", data: errorEvent(ctx, reason) });
+    } finally {
+      stopWatch();
+      runtime.runs.unregister(handle);
+      options.signal?.removeEventListener("abort", onAbort);
+      queue.push({ event: "end", data: {} });
+      queue.close();
+    }
+  })();
+
+  try {
+    yield* queue;
+  } finally {
+    // The consumer stopped reading (or the run ended): make sure nothing keeps working.
+    if (!controller.signal.aborted) controller.abort(new RunAbandoned("the consumer stopped reading"));
+    await work;
+  }
+}
+
+/**
+ * Adds a user message to a conversation while a run is going on in it; the run sees it at its
+ * next step. No run in progress (or not the caller's conversation): not_found.
+ */
+export async function injectMessage(
+  ctx: AppContext,
+  principal: Principal,
+  input: { conversation_id: string; content: string },
+): Promise<{ conversation_id: string; message: MessageView; runs: number }> {
+  assertAccess(principal, { scope: "chat" });
+  const content = input.content.trim();
+  if (content === "") throw validationError("content", "must not be empty");
+  await assertConversationOwner(ctx, principal.user.id, input.conversation_id);
+  const runs = agentRuntime(ctx).runs.runsFor(input.conversation_id, principal.user.id);
+  if (runs.length === 0) throw new AppError("not_found", "No run is in progress in this conversation");
+  const message = await appendMessage(ctx, input.conversation_id, {
+    role: "user",
+    content,
+    metadata: { injected: true, run_ids: runs.map((run) => run.runId) },
+  });
+  for (const run of runs) run.inbox.push({ id: message.id, content });
+  return { conversation_id: input.conversation_id, message, runs: runs.length };
+}

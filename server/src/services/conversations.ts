@@ -1,0 +1,215 @@
+// Conversations and their messages: list, read, rename, delete for their owner, and the writes
+// the agent runs make (a new conversation, the question, injected messages, the final answer).
+import type { Prisma } from "@fim/db";
+import { agentRuntime } from "../agent/runtime.ts";
+import type { AppContext } from "../context.ts";
+import { AppError, notFound, validationError } from "../errors.ts";
+
+const conversationSelect = {
+  id: true,
+  userId: true,
+  title: true,
+  agentId: true,
+  createdAt: true,
+  updatedAt: true,
+  _count: { select: { messages: true } },
+} satisfies Prisma.ConversationSelect;
+
+const messageSelect = {
+  id: true,
+  role: true,
+  content: true,
+  metadata: true,
+  createdAt: true,
+} satisfies Prisma.MessageSelect;
+
+type ConversationRow = Prisma.ConversationGetPayload<{ select: typeof conversationSelect }>;
+type MessageRow = Prisma.MessageGetPayload<{ select: typeof messageSelect }>;
+
+export type MessageRole = "user" | "assistant";
+
+export interface ConversationView {
+  id: string;
+  title: string;
+  agent_id: string | null;
+  message_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MessageView {
+  id: string;
+  role: MessageRole;
+  content: string;
+  metadata: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface ConversationWithMessages extends ConversationView {
+  messages: MessageView[];
+}
+
+function toView(row: ConversationRow): ConversationView {
+  return {
+    id: row.id,
+    title: row.title,
+    agent_id: row.agentId,
+    message_count: row._count.messages,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+function parseMetadata(stored: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(stored);
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function toMessageView(row: MessageRow): MessageView {
+  return {
+    id: row.id,
+    role: row.role === "assistant" ? "assistant" : "user",
+    content: row.content,
+    metadata: parseMetadata(row.metadata),
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+const MAX_TITLE = 200;
+
+function cleanTitle(title: string): string {
+  const trimmed = title.replace(/\s+/g, " ").trim();
+  if (trimmed === "") throw validationError("title", "must not be empty");
+  if (trimmed.length > MAX_TITLE) throw validationError("title", `must be at most ${MAX_TITLE} characters`);
+  return trimmed;
+}
+
+/** A title for a conversation started by a question: its first line, shortened. */
+export function titleFromQuestion(question: string): string {
+  const line = question.replace(/\s+/g, " ").trim();
+  return line.length <= 80 ? line || "New conversation" : `${line.slice(0, 79)}…`;
+}
+
+async function ownedConversation(ctx: AppContext, userId: string, id: string): Promise<ConversationRow> {
+  const row = await ctx.db.conversation.findUnique({ where: { id }, select: conversationSelect });
+  // Someone else's conversation is indistinguishable from a missing one.
+  if (!row || row.userId !== userId) throw notFound("Conversation");
+  return row;
+}
+
+/** Throws not_found unless the conversation exists and belongs to the user. */
+export async function assertConversationOwner(ctx: AppContext, userId: string, id: string): Promise<ConversationView> {
+  return toView(await ownedConversation(ctx, userId, id));
+}
+
+export async function listConversations(
+  ctx: AppContext,
+  userId: string,
+  query: { limit: number; cursor?: string },
+): Promise<{ items: ConversationView[]; next_cursor: string | null }> {
+  if (query.cursor) {
+    // A cursor from someone else's list (or a deleted conversation) is simply not a cursor here.
+    const anchor = await ctx.db.conversation.findFirst({ where: { id: query.cursor, userId }, select: { id: true } });
+    if (!anchor) throw validationError("cursor", "is not a position in this list");
+  }
+  const rows = await ctx.db.conversation.findMany({
+    where: { userId },
+    orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+    take: query.limit + 1,
+    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    select: conversationSelect,
+  });
+  const page = rows.slice(0, query.limit);
+  return {
+    items: page.map(toView),
+    next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}
+
+export async function getConversation(ctx: AppContext, userId: string, id: string): Promise<ConversationWithMessages> {
+  const row = await ownedConversation(ctx, userId, id);
+  const messages = await ctx.db.message.findMany({
+    where: { conversationId: id },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    select: messageSelect,
+  });
+  return { ...toView(row), messages: messages.map(toMessageView) };
+}
+
+export async function renameConversation(
+  ctx: AppContext,
+  userId: string,
+  id: string,
+  title: string,
+): Promise<ConversationView> {
+  await ownedConversation(ctx, userId, id);
+  const row = await ctx.db.conversation.update({
+    where: { id },
+    data: { title: cleanTitle(title) },
+    select: conversationSelect,
+  });
+  return toView(row);
+}
+
+/** Deletes a conversation with its messages; a run still streaming into it ends with not_found. */
+export async function deleteConversation(ctx: AppContext, userId: string, id: string): Promise<void> {
+  await ownedConversation(ctx, userId, id);
+  await ctx.db.conversation.delete({ where: { id } });
+  agentRuntime(ctx).runs.cancelConversation(
+    id,
+    new AppError("not_found", "The conversation was deleted during the run"),
+  );
+}
+
+// ---- Writes made by agent runs ----
+
+export async function createConversation(
+  ctx: AppContext,
+  userId: string,
+  input: { title: string; agentId: string | null },
+): Promise<ConversationView> {
+  const now = ctx.clock.now();
+  const row = await ctx.db.conversation.create({
+    data: { userId, title: cleanTitle(input.title), agentId: input.agentId, createdAt: now },
+    select: conversationSelect,
+  });
+  return toView(row);
+}
+
+/** Appends a message and marks the conversation as just active (it moves to the top of the list). */
+export async function appendMessage(
+  ctx: AppContext,
+  conversationId: string,
+  input: { role: MessageRole; content: string; metadata?: Record<string, unknown> },
+): Promise<MessageView> {
+  const now = ctx.clock.now();
+  const [row] = await ctx.db.$transaction([
+    ctx.db.message.create({
+      data: {
+        conversationId,
+        role: input.role,
+        content: input.content,
+        metadata: JSON.stringify(input.metadata ?? {}),
+        createdAt: now,
+      },
+      select: messageSelect,
+    }),
+    ctx.db.conversation.update({ where: { id: conversationId }, data: { updatedAt: now }, select: { id: true } }),
+  ]);
+  return toMessageView(row);
+}
+
+/** The latest messages of a conversation, oldest first: the context a model sees. */
+export async function recentMessages(ctx: AppContext, conversationId: string, limit: number): Promise<MessageView[]> {
+  const rows = await ctx.db.message.findMany({
+    where: { conversationId },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit,
+    select: messageSelect,
+  });
+  return rows.reverse().map(toMessageView);
+}

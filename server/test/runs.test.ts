@@ -1,0 +1,401 @@
+// The streaming runs over real HTTP with the offline engine: both endpoints with the token in
+// the body and in the header, refusals before the stream, keepalive, client disconnect,
+// revocation mid-stream, inject.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { agentRuntime, DEFAULT_AGENT_SETTINGS } from "../src/agent/runtime.ts";
+import { startTestServer, type TestServer } from "./harness.ts";
+import { assembleAnswer, eventually, openStream, type SseEvent } from "./support/sse.ts";
+
+let server: TestServer;
+let user: { id: string; token: string };
+let fullKey: string;
+let chatKey: string;
+let kbKey: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  user = await server.createUser("runner@example.com");
+  fullKey = (await server.createKey(user.token, { name: "full" })).key;
+  chatKey = (await server.createKey(user.token, { name: "chat", scopes: "chat" })).key;
+  kbKey = (await server.createKey(user.token, { name: "kb", scopes: "kb" })).key;
+});
+afterAll(() => server.close());
+afterEach(() => {
+  Object.assign(agentRuntime(server.ctx).settings, DEFAULT_AGENT_SETTINGS);
+});
+
+function settings() {
+  return agentRuntime(server.ctx).settings;
+}
+
+function names(events: SseEvent[]): string[] {
+  return events.map((event) => event.event);
+}
+
+describe("POST /api/react", () => {
+  test("the reference's fetch reader works with an API key in the body", async () => {
+    // Exactly the reference's JavaScript example, with the question changed.
+    const response = await fetch(`${server.url}/api/react`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        q: "What is 12 * (3 + 4)?",
+        token: chatKey,
+      }),
+    });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const chunk = decoder.decode(value);
+      text += chunk;
+    }
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+
+    const events = text
+      .split("\n\n")
+      .filter((frame) => frame.trim() !== "" && !frame.startsWith(":"))
+      .map((frame) => {
+        const [eventLine, dataLine, ...extra] = frame.split("\n");
+        expect(eventLine).toMatch(/^event: [a-z_]+$/);
+        expect(dataLine).toMatch(/^data: /);
+        expect(extra).toEqual([]);
+        return { event: eventLine!.slice(7), data: JSON.parse(dataLine!.slice(6)) };
+      });
+    expect(events[0]).toMatchObject({ event: "start", data: { mode: "react", model: "offline", agent_id: null } });
+    const steps = events.filter((e) => e.event === "step").map((e) => e.data);
+    expect(steps.map((s) => s.type)).toEqual(["thought", "tool_call", "tool_result"]);
+    expect(steps[0].content).toContain("calculator");
+    expect(steps[1]).toMatchObject({ tool: "calculator", arguments: { expression: "12 * (3 + 4)" }, iteration: 1 });
+    expect(steps[2]).toMatchObject({
+      tool: "calculator",
+      ok: true,
+      result: { expression: "12 * (3 + 4)", result: 84 },
+    });
+    expect(steps[2].call_id).toBe(steps[1].call_id);
+
+    const done = events.find((e) => e.event === "done")!.data;
+    expect(done).toMatchObject({ iterations: 2, model: "offline", usage: null });
+    expect(done.answer).toBe("12 * (3 + 4) = 84");
+    expect(typeof done.elapsed).toBe("number");
+    expect(assembleAnswer(events)).toBe(done.answer);
+    expect(names(events).slice(-2)).toEqual(["done", "end"]);
+
+    // The run was recorded: the question, then the answer with the run's details.
+    const conversation = await server.api("GET", `/api/conversations/${done.conversation_id}`, { token: chatKey });
+    expect(conversation.status).toBe(200);
+    expect(conversation.body.title).toBe("What is 12 * (3 + 4)?");
+    expect(conversation.body.messages.map((m: any) => [m.role, m.content])).toEqual([
+      ["user", "What is 12 * (3 + 4)?"],
+      ["assistant", "12 * (3 + 4) = 84"],
+    ]);
+    expect(conversation.body.messages[1].metadata).toMatchObject({ mode: "react", model: "offline", iterations: 2 });
+  });
+
+  test("a login session's access token works in the body (the reference's curl form) and in the header", async () => {
+    for (const init of [
+      { body: { q: "What is 2 + 2?", token: user.token } },
+      { body: { q: "What is 2 + 2?" }, headers: { Authorization: `Bearer ${user.token}` } },
+    ]) {
+      const stream = await openStream(`${server.url}/api/react`, init);
+      expect(stream.response.status).toBe(200);
+      const events = await stream.rest();
+      expect(names(events)[0]).toBe("start");
+      expect(events.find((e) => e.event === "done")?.data.answer).toBe("2 + 2 = 4");
+      expect(names(events).at(-1)).toBe("end");
+    }
+  });
+
+  test("without a knowledge base or arithmetic the offline engine says honestly what it cannot do", async () => {
+    const stream = await openStream(`${server.url}/api/react`, {
+      body: { q: "What are the top 3 Python frameworks?" },
+      headers: { Authorization: `Bearer ${fullKey}` },
+    });
+    const events = await stream.rest();
+    expect(events.filter((e) => e.event === "step")).toEqual([]);
+    const done = events.find((e) => e.event === "done")!.data;
+    expect(done.iterations).toBe(1);
+    expect(done.answer).toContain("offline engine");
+    expect(done.answer).toContain("no knowledge base");
+  });
+
+  test("a run with a conversation_id continues that conversation", async () => {
+    const first = await (
+      await openStream(`${server.url}/api/react`, { body: { q: "What is 1 + 1?", token: chatKey } })
+    ).rest();
+    const conversationId = first[0]!.data.conversation_id;
+    const second = await (
+      await openStream(`${server.url}/api/react`, {
+        body: { q: "And 3 * 3?", conversation_id: conversationId, token: chatKey },
+      })
+    ).rest();
+    expect(second[0]!.data.conversation_id).toBe(conversationId);
+    const conversation = await server.api("GET", `/api/conversations/${conversationId}`, { token: chatKey });
+    expect(conversation.body.messages.map((m: any) => m.content)).toEqual([
+      "What is 1 + 1?",
+      "1 + 1 = 2",
+      "And 3 * 3?",
+      "3 * 3 = 9",
+    ]);
+  });
+});
+
+describe("POST /api/dag", () => {
+  test("plans, executes and analyzes, with the plan's dependencies (token in the header)", async () => {
+    const stream = await openStream(`${server.url}/api/dag`, {
+      body: { q: "What is 15% of 80?" },
+      headers: { Authorization: `Bearer ${chatKey}` },
+    });
+    expect(stream.response.status).toBe(200);
+    const events = await stream.rest();
+    expect(events[0]).toMatchObject({ event: "start", data: { mode: "dag", model: "offline" } });
+    const phases = events.filter((e) => e.event === "phase").map((e) => e.data);
+    expect(phases.map((p) => p.phase)).toEqual(["planning", "executing", "analyzing"]);
+    expect(phases[1].steps).toEqual([
+      {
+        id: "calculate",
+        description: "Evaluate 15% * 80",
+        tool: "calculator",
+        arguments: { expression: "15% * 80" },
+        depends_on: [],
+      },
+      { id: "synthesize", description: expect.any(String), tool: null, arguments: {}, depends_on: ["calculate"] },
+    ]);
+    const progress = events.filter((e) => e.event === "step_progress").map((e) => `${e.data.step_id}:${e.data.status}`);
+    // synthesize waits for calculate
+    expect(progress).toEqual([
+      "calculate:running",
+      "calculate:completed",
+      "synthesize:running",
+      "synthesize:completed",
+    ]);
+    const calculated = events.find((e) => e.event === "step_progress" && e.data.status === "completed")!.data;
+    expect(calculated.result).toEqual({ expression: "15% * 80", result: 12 });
+    const done = events.find((e) => e.event === "done")!.data;
+    expect(done).toMatchObject({ answer: "15% * 80 = 12", iterations: 2, model: "offline" });
+    expect(assembleAnswer(events)).toBe(done.answer);
+    expect(names(events).slice(-2)).toEqual(["done", "end"]);
+  });
+
+  test("the token in the body works too", async () => {
+    const events = await (
+      await openStream(`${server.url}/api/dag`, { body: { q: "What is 6 * 7?", token: fullKey } })
+    ).rest();
+    expect(events.find((e) => e.event === "done")?.data.answer).toBe("6 * 7 = 42");
+  });
+});
+
+describe("refusals come before the stream, as JSON", () => {
+  test.each(["/api/react", "/api/dag"])("%s", async (path) => {
+    const cases: [unknown, Record<string, string>, number, string][] = [
+      [{ q: "hi" }, {}, 401, "unauthorized"],
+      [{ q: "hi", token: "" }, {}, 401, "unauthorized"],
+      [{ q: "hi", token: "fim_not-a-real-key" }, {}, 401, "invalid_token"],
+      [{ q: "hi", token: "eyJhbGciOiJIUzI1NiJ9.e30.bad" }, {}, 401, "invalid_token"],
+      [{ q: "hi", token: 42 }, {}, 401, "invalid_token"],
+      [{ q: "hi", token: kbKey }, {}, 403, "forbidden"],
+      [{ q: "hi" }, { Authorization: `Bearer ${kbKey}` }, 403, "forbidden"],
+      [{ token: chatKey }, {}, 400, "validation_error"],
+      [{ q: "   ", token: chatKey }, {}, 400, "validation_error"],
+      [{ q: "hi", token: chatKey, extra: true }, {}, 400, "validation_error"],
+      [{ q: "hi", token: chatKey, agent_id: "no-such-agent" }, {}, 404, "not_found"],
+      [{ q: "hi", token: chatKey, conversation_id: "no-such-conversation" }, {}, 404, "not_found"],
+    ];
+    for (const [body, headers, status, code] of cases) {
+      const response = await server.api("POST", path, { body, headers });
+      expect({ body, status: response.status, code: response.body?.error }).toEqual({ body, status, code });
+      expect(response.headers.get("content-type")).toContain("application/json");
+      expect(typeof response.body.message).toBe("string");
+      if (status === 401) expect(response.headers.get("www-authenticate")).toMatch(/^Bearer /);
+    }
+  });
+
+  test("a key without chat is refused with the reference's forbidden body", async () => {
+    const response = await server.api("POST", "/api/react", { body: { q: "hi", token: kbKey } });
+    expect(response.status).toBe(403);
+    expect(response.body).toMatchObject({
+      error: "forbidden",
+      message: "Your API key does not have permission to access this resource",
+    });
+  });
+
+  test("another user's conversation cannot be continued", async () => {
+    const other = await server.createUser("other-runner@example.com");
+    const mine = await (await openStream(`${server.url}/api/react`, { body: { q: "1+1", token: chatKey } })).rest();
+    const response = await server.api("POST", "/api/react", {
+      body: { q: "hi", conversation_id: mine[0]!.data.conversation_id, token: other.token },
+    });
+    expect(response.status).toBe(404);
+    expect(response.body.error).toBe("not_found");
+  });
+});
+
+describe("long runs", () => {
+  test("a keepalive comment is sent while the run is quiet", async () => {
+    settings().keepaliveMs = 40;
+    settings().stepDelayMs = 150;
+    const stream = await openStream(`${server.url}/api/react`, { body: { q: "2 * 21", token: chatKey } });
+    const events = await stream.rest();
+    expect(stream.raw()).toContain("\n\n: keepalive\n\n");
+    expect(events.find((e) => e.event === "done")?.data.answer).toBe("2 * 21 = 42");
+  });
+
+  test("the client closing the connection stops the run", async () => {
+    settings().stepDelayMs = 300;
+    const runs = agentRuntime(server.ctx).runs;
+    const stream = await openStream(`${server.url}/api/react`, { body: { q: "What is 9 * 9?", token: chatKey } });
+    const start = await stream.until("start");
+    const conversationId = start.data.conversation_id;
+    expect(runs.runsFor(conversationId, user.id)).toHaveLength(1);
+    stream.abort();
+    // The run notices at once (its pause is cut short), not after finishing its work.
+    await eventually(() => runs.runsFor(conversationId, user.id).length === 0, 1000);
+    // Had it gone on, the answer would be recorded within ~1 s (three 300 ms steps).
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const conversation = await server.api("GET", `/api/conversations/${conversationId}`, { token: chatKey });
+    expect(conversation.body.messages.map((m: any) => m.role)).toEqual(["user"]);
+    // Nothing is left to inject into.
+    const inject = await server.api("POST", "/api/chat/inject", {
+      token: chatKey,
+      body: { conversation_id: conversationId, content: "still there?" },
+    });
+    expect(inject.status).toBe(404);
+  });
+
+  test("disabling the key mid-stream ends it with an error event within seconds", async () => {
+    settings().stepDelayMs = 20_000;
+    const { key, id } = await server.createKey(user.token, { name: "to be disabled", scopes: "chat" });
+    const stream = await openStream(`${server.url}/api/react`, { body: { q: "What is 5 * 5?", token: key } });
+    await stream.until("start");
+    const disabledAt = Date.now();
+    const patch = await server.api("PATCH", `/api/me/api-keys/${id}`, {
+      token: user.token,
+      body: { is_active: false },
+    });
+    expect(patch.status).toBe(200);
+    const error = await stream.until("error");
+    expect(Date.now() - disabledAt).toBeLessThan(3000);
+    expect(error.data).toMatchObject({ error: "unauthorized", message: "Authentication required" });
+    expect(await stream.rest()).toEqual([{ event: "end", data: {} }]);
+    expect(names(stream.seen)).not.toContain("done");
+  });
+
+  test("deleting the key or revoking the session mid-stream ends it too", async () => {
+    settings().stepDelayMs = 20_000;
+    const { key, id } = await server.createKey(user.token, { name: "to be deleted", scopes: "chat" });
+    const byKey = await openStream(`${server.url}/api/dag`, { body: { q: "What is 5 * 5?", token: key } });
+    await byKey.until("start");
+    expect((await server.api("DELETE", `/api/me/api-keys/${id}`, { token: user.token })).status).toBe(204);
+    expect((await byKey.until("error")).data.error).toBe("invalid_token");
+
+    const session = await server.login("runner@example.com", "user-password-1");
+    const bySession = await openStream(`${server.url}/api/react`, {
+      body: { q: "What is 5 * 5?" },
+      headers: { Authorization: `Bearer ${session.access_token}` },
+    });
+    await bySession.until("start");
+    const logout = await server.api("POST", "/api/auth/logout", { body: { refresh_token: session.refresh_token } });
+    expect(logout.status).toBeLessThan(300);
+    expect((await bySession.until("error")).data.error).toBe("invalid_token");
+    expect(names(await bySession.rest())).toEqual(["end"]);
+  });
+
+  test("re-checks while streaming are not counted as requests", async () => {
+    settings().stepDelayMs = 400;
+    settings().credentialCheckMs = 50;
+    const { key, id } = await server.createKey(user.token, { name: "counted", scopes: "chat" });
+    await (await openStream(`${server.url}/api/react`, { body: { q: "What is 3 * 3?", token: key } })).rest();
+    const view = await server.api("GET", `/api/me/api-keys/${id}`, { token: user.token });
+    expect(view.body.total_requests).toBe(1);
+  });
+
+  test("deleting the conversation mid-run ends the stream with not_found", async () => {
+    settings().stepDelayMs = 20_000;
+    const stream = await openStream(`${server.url}/api/react`, { body: { q: "What is 5 * 5?", token: chatKey } });
+    const start = await stream.until("start");
+    const deleted = await server.api("DELETE", `/api/conversations/${start.data.conversation_id}`, { token: chatKey });
+    expect(deleted.status).toBe(204);
+    expect((await stream.until("error")).data.error).toBe("not_found");
+  });
+});
+
+describe("POST /api/chat/inject", () => {
+  test("the running react agent sees the message at its next step and answers it too", async () => {
+    settings().stepDelayMs = 250;
+    const stream = await openStream(`${server.url}/api/react`, { body: { q: "What is 6 * 7?", token: chatKey } });
+    const start = await stream.until("start");
+    const conversationId = start.data.conversation_id;
+    const inject = await server.api("POST", "/api/chat/inject", {
+      token: chatKey,
+      body: { conversation_id: conversationId, content: "And what is 2 + 2?" },
+    });
+    expect(inject.status).toBe(201);
+    expect(inject.body).toMatchObject({
+      conversation_id: conversationId,
+      runs: 1,
+      message: { role: "user", content: "And what is 2 + 2?", metadata: { injected: true } },
+    });
+    const injected = await stream.until("inject");
+    expect(injected.data).toEqual({ message_id: inject.body.message.id, content: "And what is 2 + 2?" });
+    const events = await stream.rest();
+    const done = events.find((e) => e.event === "done")!.data;
+    expect(done.answer).toContain("6 * 7 = 42");
+    expect(done.answer).toContain("2 + 2 = 4");
+    expect(assembleAnswer(stream.seen)).toBe(done.answer);
+    const conversation = await server.api("GET", `/api/conversations/${conversationId}`, { token: chatKey });
+    expect(conversation.body.messages.map((m: any) => [m.role, m.content])).toEqual([
+      ["user", "What is 6 * 7?"],
+      ["user", "And what is 2 + 2?"],
+      ["assistant", done.answer],
+    ]);
+  });
+
+  test("a dag run plans another round for the injected message", async () => {
+    settings().stepDelayMs = 250;
+    const stream = await openStream(`${server.url}/api/dag`, { body: { q: "What is 6 * 7?", token: chatKey } });
+    const start = await stream.until("start");
+    const inject = await server.api("POST", "/api/chat/inject", {
+      token: chatKey,
+      body: { conversation_id: start.data.conversation_id, content: "Also 10 / 4" },
+    });
+    expect(inject.status).toBe(201);
+    const events = await stream.rest();
+    expect(names(events)).toContain("inject");
+    const executing = events.filter((e) => e.event === "phase" && e.data.phase === "executing");
+    expect(executing).toHaveLength(2);
+    expect(executing[1]!.data.steps.map((s: any) => s.id)).toEqual(["calculate-2", "synthesize-2"]);
+    expect(executing[1]!.data.steps[1].depends_on).toEqual(["calculate-2"]);
+    const done = events.find((e) => e.event === "done")!.data;
+    expect(done.answer).toContain("6 * 7 = 42");
+    expect(done.answer).toContain("10 / 4 = 2.5");
+  });
+
+  test("no run in progress, someone else's conversation, or no chat scope: refused", async () => {
+    const finished = await (await openStream(`${server.url}/api/react`, { body: { q: "1+2", token: chatKey } })).rest();
+    const conversationId = finished[0]!.data.conversation_id;
+    const body = { conversation_id: conversationId, content: "hello?" };
+    const none = await server.api("POST", "/api/chat/inject", { token: chatKey, body });
+    expect(none.status).toBe(404);
+    expect(none.body.error).toBe("not_found");
+    expect((await server.api("POST", "/api/chat/inject", { token: kbKey, body })).status).toBe(403);
+    expect((await server.api("POST", "/api/chat/inject", { body })).status).toBe(401);
+    expect(
+      (await server.api("POST", "/api/chat/inject", { token: chatKey, body: { conversation_id: conversationId } }))
+        .status,
+    ).toBe(400);
+
+    settings().stepDelayMs = 20_000;
+    const other = await server.createUser("injector@example.com");
+    const stream = await openStream(`${server.url}/api/react`, { body: { q: "1+2", token: chatKey } });
+    const start = await stream.until("start");
+    const foreign = await server.api("POST", "/api/chat/inject", {
+      token: other.token,
+      body: { conversation_id: start.data.conversation_id, content: "let me in" },
+    });
+    expect(foreign.status).toBe(404);
+    stream.abort();
+  });
+});
