@@ -103,13 +103,14 @@ export async function loadAgentProfile(
   agentId?: string | null,
 ): Promise<AgentProfile> {
   if (!agentId) {
+    const knowledgeBases = await knowledgeBasesOf(ctx, ownerId);
     return {
       id: null,
       ownerId,
       name: "Assistant",
       instructions: "",
-      tools: ["calculator", "kb_retrieve"],
-      knowledgeBases: await knowledgeBasesOf(ctx, ownerId),
+      tools: knowledgeBases.length > 0 ? ["calculator", "kb_retrieve"] : ["calculator"],
+      knowledgeBases,
       connectors: [],
       model: null,
       temperature: null,
