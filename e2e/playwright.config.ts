@@ -1,15 +1,40 @@
 // End-to-end tests: the production build of the portal served by the real server, on a fresh
 // SQLite data directory, in headless Chromium. CHROMIUM_PATH picks the browser binary (Debian's
 // /usr/bin/chromium on our machines); unset, Playwright's own browser is used.
+//
+// Two servers: the main one with the default token lifetimes, and a second one whose access
+// tokens live SHORT_TTL seconds, for the silent-refresh test (project "session").
 import { defineConfig, devices } from "@playwright/test";
 
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 3137);
+export const E2E_SESSION_PORT = E2E_PORT + 1;
+export const SHORT_TTL = 8;
 export const E2E_ADMIN = { email: "admin@e2e.test", password: "e2e-admin-password" };
 const executablePath = process.env.CHROMIUM_PATH || undefined;
 
+function server(port: number, dir: string, env: Record<string, string> = {}) {
+  return {
+    command: `rm -rf .tmp/${dir} && pnpm --dir ../server start`,
+    url: `http://127.0.0.1:${port}/api/health`,
+    timeout: 90_000,
+    reuseExistingServer: false,
+    stdout: "ignore" as const,
+    stderr: "pipe" as const,
+    env: {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: `${import.meta.dirname}/.tmp/${dir}`,
+      ADMIN_EMAIL: E2E_ADMIN.email,
+      ADMIN_PASSWORD: E2E_ADMIN.password,
+      LOG_LEVEL: "warn",
+      ...env,
+    },
+  };
+}
+
 export default defineConfig({
   testDir: "./tests",
-  timeout: 30_000,
+  timeout: 45_000,
   expect: { timeout: 7_000 },
   fullyParallel: false,
   workers: 1,
@@ -18,10 +43,11 @@ export default defineConfig({
   reporter: [["list"]],
   outputDir: "test-results",
   use: {
-    baseURL: `http://127.0.0.1:${E2E_PORT}`,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     ...devices["Desktop Chrome"],
+    // The Copy buttons write to the clipboard; the tests read it back.
+    permissions: ["clipboard-read", "clipboard-write"],
     launchOptions: {
       executablePath,
       args: [
@@ -35,20 +61,20 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: "rm -rf .tmp/data && pnpm --dir ../server start",
-    url: `http://127.0.0.1:${E2E_PORT}/api/health`,
-    timeout: 60_000,
-    reuseExistingServer: false,
-    stdout: "ignore",
-    stderr: "pipe",
-    env: {
-      PORT: String(E2E_PORT),
-      HOST: "127.0.0.1",
-      DATA_DIR: `${import.meta.dirname}/.tmp/data`,
-      ADMIN_EMAIL: E2E_ADMIN.email,
-      ADMIN_PASSWORD: E2E_ADMIN.password,
-      LOG_LEVEL: "warn",
+  projects: [
+    {
+      name: "portal",
+      testIgnore: /session\.spec\.ts/,
+      use: { baseURL: `http://127.0.0.1:${E2E_PORT}` },
     },
-  },
+    {
+      name: "session",
+      testMatch: /session\.spec\.ts/,
+      use: { baseURL: `http://127.0.0.1:${E2E_SESSION_PORT}` },
+    },
+  ],
+  webServer: [
+    server(E2E_PORT, "data"),
+    server(E2E_SESSION_PORT, "session-data", { ACCESS_TOKEN_TTL: String(SHORT_TTL) }),
+  ],
 });

@@ -14,6 +14,8 @@ export interface PortalContext {
   req: Request;
   res: Response;
   meta: RequestMeta;
+  /** The access token from its cookie (a chat stream re-checks it while it runs). */
+  accessToken: string | undefined;
   /** The refresh token, present only on the request to `auth.refresh` (path-scoped cookie). */
   refreshToken: string | undefined;
   /**
@@ -38,6 +40,7 @@ export function portalContextFactory(app: AppContext) {
       req,
       res,
       meta: { ip: req.ip ?? null, userAgent: req.get("user-agent") ?? null },
+      accessToken: cookie(req, ACCESS_COOKIE),
       refreshToken: cookie(req, REFRESH_COOKIE),
       principal() {
         principal ??= authenticate(app, cookie(req, ACCESS_COOKIE));

@@ -19,6 +19,8 @@ export const CSRF_HEADER = "x-fim-csrf";
 /** What the portal may know about its session: when to refresh, never the tokens themselves. */
 export interface SessionTimes {
   access_expires_at: string;
+  /** Seconds; lets the page schedule its refresh without trusting its own clock. */
+  access_expires_in: number;
   refresh_expires_at: string;
 }
 
@@ -52,6 +54,7 @@ export function setSessionCookies(
   });
   return {
     access_expires_at: new Date(now.getTime() + pair.expires_in * 1000).toISOString(),
+    access_expires_in: pair.expires_in,
     refresh_expires_at: pair.refresh_expires_at,
   };
 }

@@ -4,6 +4,7 @@
 import { keysRouter, meProcedure, passwordRouter, sessionsRouter } from "./routers/account.ts";
 import { adminRouter } from "./routers/admin.ts";
 import { authRouter } from "./routers/auth.ts";
+import { chatRouter, conversationsRouter } from "./routers/chat.ts";
 import { router } from "./trpc.ts";
 
 export const appRouter = router({
@@ -12,6 +13,8 @@ export const appRouter = router({
   keys: keysRouter,
   sessions: sessionsRouter,
   password: passwordRouter,
+  conversations: conversationsRouter,
+  chat: chatRouter,
   admin: adminRouter,
 });
 

@@ -25,7 +25,16 @@ export const user = z.object({
   created_at: z.string(),
 });
 
-export const sessionTimes = z.object({ access_expires_at: z.string(), refresh_expires_at: z.string() });
+export const sessionTimes = z.object({
+  access_expires_at: z.string(),
+  access_expires_in: z.number().int(),
+  refresh_expires_at: z.string(),
+});
+
+/** Seconds until an expiry, by the server's clock (never negative). */
+export function secondsUntil(expiresAt: Date | null, now: Date): number | null {
+  return expiresAt ? Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)) : null;
+}
 
 export const apiKey = z.object({
   id: z.string(),

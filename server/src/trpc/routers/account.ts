@@ -23,16 +23,17 @@ import {
   pageInput,
   rollOverlap,
   scope,
+  secondsUntil,
   session,
   user,
 } from "../schemas.ts";
 import { protectedProcedure, router } from "../trpc.ts";
 
 export const meProcedure = protectedProcedure
-  .output(z.object({ user, access_expires_at: z.string().nullable() }))
+  .output(z.object({ user, access_expires_in: z.number().int().nullable() }))
   .query(async ({ ctx }) => ({
     user: await getUser(ctx.app, ctx.userId),
-    access_expires_at: ctx.principal.expiresAt?.toISOString() ?? null,
+    access_expires_in: secondsUntil(ctx.principal.expiresAt, ctx.app.clock.now()),
   }));
 
 export const keysRouter = router({

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { AppError } from "../../errors.ts";
 import { recordAudit } from "../../services/audit.ts";
 import { login, logout, revokeAllSessions, rotateRefreshToken } from "../../services/sessions.ts";
-import { ok, sessionTimes, user } from "../schemas.ts";
+import { ok, secondsUntil, sessionTimes, user } from "../schemas.ts";
 import { protectedProcedure, publicProcedure, router } from "../trpc.ts";
 
 const signedIn = z.object({ user, session: sessionTimes });
@@ -35,15 +35,15 @@ export const authRouter = router({
     .output(
       z.object({
         user: user.pick({ id: true, email: true, name: true, role: true }).nullable(),
-        access_expires_at: z.string().nullable(),
+        access_expires_in: z.number().int().nullable(),
       }),
     )
     .query(async ({ ctx }) => {
       try {
         const principal = await ctx.principal();
-        return { user: principal.user, access_expires_at: principal.expiresAt?.toISOString() ?? null };
+        return { user: principal.user, access_expires_in: secondsUntil(principal.expiresAt, ctx.app.clock.now()) };
       } catch (error) {
-        if (error instanceof AppError) return { user: null, access_expires_at: null };
+        if (error instanceof AppError) return { user: null, access_expires_in: null };
         throw error;
       }
     }),

@@ -1,0 +1,102 @@
+// How to use a key, in curl, Python and Node, with this key's own prefix as a reminder of which
+// secret to paste (the full key is never shown again).
+import { useId, useState } from "react";
+import { CopyButton } from "./CopyButton.tsx";
+
+type Lang = "curl" | "python" | "node";
+const LABELS: Record<Lang, string> = { curl: "curl", python: "Python", node: "Node.js" };
+
+function endpointFor(scopes: string[]): { method: "GET" | "POST"; path: string; body?: string } {
+  if (scopes.length === 0 || scopes.includes("agents")) return { method: "GET", path: "/api/agents" };
+  if (scopes.includes("chat")) return { method: "POST", path: "/api/react", body: '{"q": "Hello"}' };
+  if (scopes.includes("kb")) return { method: "GET", path: "/api/knowledge-bases" };
+  if (scopes.includes("connectors")) return { method: "GET", path: "/api/connectors" };
+  return { method: "GET", path: "/api/auth/verify" };
+}
+
+export function snippet(lang: Lang, prefix: string, scopes: string[], origin: string): string {
+  const { method, path, body } = endpointFor(scopes);
+  const url = `${origin}${path}`;
+  const placeholder = `${prefix}…`;
+  if (lang === "curl") {
+    return [
+      `# ${placeholder} is this key's prefix: paste the full key you copied when it was created.`,
+      `export FIM_API_KEY="${placeholder}"`,
+      "",
+      `curl${method === "POST" ? " -X POST" : ""} -H "Authorization: Bearer $FIM_API_KEY" \\`,
+      ...(body ? [`  -H "Content-Type: application/json" -d '${body}' \\`] : []),
+      `  ${url}`,
+    ].join("\n");
+  }
+  if (lang === "python") {
+    return [
+      "import os",
+      "import requests",
+      "",
+      `api_key = os.environ["FIM_API_KEY"]  # the full key starting with ${prefix}`,
+      `response = requests.${method.toLowerCase()}(`,
+      `    "${url}",`,
+      `    headers={"Authorization": f"Bearer {api_key}"},`,
+      ...(body ? [`    json=${body},`] : []),
+      ")",
+      body ? "print(response.text)" : "print(response.json())",
+    ].join("\n");
+  }
+  return [
+    `const apiKey = process.env.FIM_API_KEY; // the full key starting with ${prefix}`,
+    "",
+    `const response = await fetch("${url}", {`,
+    ...(method === "POST" ? [`  method: "POST",`] : []),
+    "  headers: {",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: this is JavaScript source shown to the reader
+    "    Authorization: `Bearer ${apiKey}`,",
+    ...(body ? [`    "Content-Type": "application/json",`] : []),
+    "  },",
+    ...(body ? [`  body: JSON.stringify(${body.replace(/"(\w+)":/g, "$1:")}),`] : []),
+    "});",
+    body ? "console.log(await response.text());" : "console.log(await response.json());",
+  ].join("\n");
+}
+
+export function KeySnippets({ prefix, scopes }: { prefix: string; scopes: string[] }) {
+  const [lang, setLang] = useState<Lang>("curl");
+  const base = useId();
+  const code = snippet(lang, prefix, scopes, window.location.origin);
+  const langs = Object.keys(LABELS) as Lang[];
+  return (
+    <div className="snippets">
+      <div role="tablist" aria-label="Code samples" className="tabs">
+        {langs.map((l) => (
+          <button
+            key={l}
+            type="button"
+            role="tab"
+            id={`${base}-${l}`}
+            aria-selected={lang === l}
+            aria-controls={`${base}-panel`}
+            tabIndex={lang === l ? 0 : -1}
+            className="tab"
+            onClick={() => setLang(l)}
+            onKeyDown={(event) => {
+              const index = langs.indexOf(lang);
+              if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+                const nextIndex = (index + (event.key === "ArrowRight" ? 1 : langs.length - 1)) % langs.length;
+                const nextLang = langs[nextIndex] ?? "curl";
+                setLang(nextLang);
+                document.getElementById(`${base}-${nextLang}`)?.focus();
+              }
+            }}
+          >
+            {LABELS[l]}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`${base}-panel`} aria-labelledby={`${base}-${lang}`} className="snippet-panel">
+        <pre>
+          <code>{code}</code>
+        </pre>
+        <CopyButton text={code} label="Copy snippet" />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+// Loading, error and empty states, so no page is ever blank.
+import type { ReactNode } from "react";
+import { errorMessage } from "../lib/trpc.ts";
+
+export function Loading({ label = "Loading…" }: { label?: string }) {
+  return (
+    <div className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      {label}
+    </div>
+  );
+}
+
+export function ErrorNotice({ error, onRetry, title }: { error: unknown; onRetry?: () => void; title?: string }) {
+  return (
+    <div className="notice notice-error" role="alert">
+      <div>
+        {title && <strong>{title} </strong>}
+        {errorMessage(error)}
+      </div>
+      {onRetry && (
+        <button type="button" className="button button-small" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function EmptyState({ title, children, action }: { title: string; children: ReactNode; action?: ReactNode }) {
+  return (
+    <div className="empty-state">
+      <h3>{title}</h3>
+      <div className="empty-text">{children}</div>
+      {action}
+    </div>
+  );
+}
+
+export function Notice({ kind = "info", children }: { kind?: "info" | "success" | "warning"; children: ReactNode }) {
+  return (
+    <div className={`notice notice-${kind}`} role={kind === "success" ? "status" : undefined}>
+      {children}
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+// The portal's only way to the server: tRPC over HTTP (batched queries and mutations, SSE for
+// streams), with the session cookies and the CSRF header on every call.
+import type { AppRouter } from "@fim/server/trpc";
+import {
+  httpBatchLink,
+  httpLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCClientErrorLike,
+  type TRPCLink,
+} from "@trpc/client";
+import { createTRPCReact, type inferReactQueryProcedureOptions } from "@trpc/react-query";
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { observable, type Unsubscribable } from "@trpc/server/observable";
+import { CSRF_HEADERS, session, TRPC_URL } from "./session.ts";
+
+export const trpc = createTRPCReact<AppRouter>();
+
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type ReactQueryOptions = inferReactQueryProcedureOptions<AppRouter>;
+export type PortalError = TRPCClientErrorLike<AppRouter>;
+
+export function errorStatus(error: unknown): number | undefined {
+  return (error as { data?: { httpStatus?: number } } | null)?.data?.httpStatus;
+}
+
+function isUnauthorized(error: unknown): boolean {
+  return errorStatus(error) === 401;
+}
+
+/**
+ * When a call fails because the access token is missing or expired, refresh once and retry it.
+ * If the refresh fails too, the session is over and the keeper says so (the app redirects).
+ */
+const sessionLink: TRPCLink<AppRouter> =
+  () =>
+  ({ op, next }) =>
+    observable((observer) => {
+      let inner: Unsubscribable | undefined;
+      let closed = false;
+      const attempt = (retried: boolean) => {
+        inner = next(op).subscribe({
+          next: (value) => observer.next(value),
+          complete: () => observer.complete(),
+          error: (error) => {
+            const retryable =
+              !retried &&
+              op.type !== "subscription" &&
+              !op.path.startsWith("auth.") &&
+              isUnauthorized(error) &&
+              (session.status === "active" || session.status === "unknown");
+            if (!retryable) {
+              observer.error(error);
+              return;
+            }
+            void session.refresh().then((ok) => {
+              if (closed) return;
+              if (ok) attempt(true);
+              else observer.error(error);
+            });
+          },
+        });
+      };
+      attempt(false);
+      return () => {
+        closed = true;
+        inner?.unsubscribe();
+      };
+    });
+
+export function createPortalClient() {
+  return trpc.createClient({
+    links: [
+      sessionLink,
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({ url: TRPC_URL }),
+        // auth.* goes unbatched: the refresh cookie is scoped to the exact path /trpc/auth.refresh.
+        false: splitLink({
+          condition: (op) => op.path.startsWith("auth."),
+          true: httpLink({ url: TRPC_URL, headers: CSRF_HEADERS }),
+          false: httpBatchLink({ url: TRPC_URL, headers: CSRF_HEADERS, maxItems: 10 }),
+        }),
+      }),
+    ],
+  });
+}
+
+/** The human message for an error: the server's reason when it gave one. */
+export function errorMessage(error: unknown): string {
+  const data = (error as { data?: { error?: { message?: string; reason?: string } } } | null)?.data;
+  const body = data?.error;
+  if (body?.reason) return body.reason;
+  if (body?.message) return body.message;
+  if (error instanceof Error && error.message) {
+    if (/fetch|network/i.test(error.message)) return "Cannot reach the server. Check your connection and try again.";
+    return error.message;
+  }
+  return "Something went wrong.";
+}

@@ -1,0 +1,141 @@
+// Log in with email and password. Clear errors, the wait time when throttled, and a way back to
+// the page the person was on.
+import { type FormEvent, useEffect, useId, useState } from "react";
+import { Navigate, useNavigate, useSearchParams } from "react-router-dom";
+import { Loading } from "../components/Status.tsx";
+import { safeNext, useAuth } from "../lib/auth.tsx";
+import { errorMessage, errorStatus } from "../lib/trpc.ts";
+
+function waitText(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+}
+
+export function LoginPage() {
+  const { status, signIn } = useAuth();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const next = safeNext(params.get("next"));
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [waitUntil, setWaitUntil] = useState<number | null>(null);
+  const [now, setNow] = useState(Date.now());
+  const [submitting, setSubmitting] = useState(false);
+  const errorId = useId();
+
+  useEffect(() => {
+    document.title = "Log in · FIM One";
+  }, []);
+
+  useEffect(() => {
+    if (waitUntil === null) return;
+    const timer = setInterval(() => {
+      setNow(Date.now());
+      if (Date.now() >= waitUntil) setWaitUntil(null);
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [waitUntil]);
+
+  if (status === "unknown") return <Loading label="Checking your session…" />;
+  if (status === "active") return <Navigate to={next} replace />;
+
+  const secondsLeft = waitUntil ? Math.max(1, Math.ceil((waitUntil - now) / 1000)) : 0;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    if (!email.trim() || !password) {
+      setError("Enter your email and password.");
+      return;
+    }
+    setSubmitting(true);
+    try {
+      await signIn(email.trim(), password);
+      navigate(next, { replace: true });
+    } catch (caught) {
+      const retryAfter = (caught as { data?: { retryAfter?: number | null } }).data?.retryAfter;
+      if (errorStatus(caught) === 429 && retryAfter) {
+        setWaitUntil(Date.now() + retryAfter * 1000);
+        setNow(Date.now());
+        setError(null);
+      } else if (errorStatus(caught) === 401) {
+        setError(
+          errorMessage(caught) === "This account is disabled"
+            ? "This account is disabled."
+            : "Invalid email or password.",
+        );
+      } else {
+        setError(errorMessage(caught));
+      }
+    } finally {
+      setSubmitting(false);
+    }
+  }
+
+  return (
+    <main className="login-page" id="main">
+      <form className="login-card" onSubmit={submit} noValidate aria-describedby={error ? errorId : undefined}>
+        <div className="brand brand-large">
+          <span className="brand-mark" aria-hidden="true">
+            F
+          </span>
+          FIM One
+        </div>
+        <h1>Log in</h1>
+        {params.get("ended") && (
+          <div className="notice notice-warning" role="status">
+            Your session has ended. Log in again to continue where you were.
+          </div>
+        )}
+        {params.get("signed_out") && (
+          <div className="notice notice-info" role="status">
+            You have been logged out.
+          </div>
+        )}
+        {waitUntil !== null && (
+          <div className="notice notice-error" role="alert">
+            Too many failed attempts. Try again in {waitText(secondsLeft)}.
+          </div>
+        )}
+        {error && (
+          <div className="notice notice-error" role="alert" id={errorId}>
+            {error}
+          </div>
+        )}
+        <label className="field">
+          <span className="label">Email</span>
+          <input
+            type="email"
+            name="email"
+            autoComplete="username"
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+            required
+            // biome-ignore lint/a11y/noAutofocus: the login form has one job
+            autoFocus
+          />
+        </label>
+        <label className="field">
+          <span className="label">Password</span>
+          <input
+            type="password"
+            name="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+            required
+          />
+        </label>
+        <button
+          type="submit"
+          className="button button-primary button-block"
+          disabled={submitting || waitUntil !== null}
+        >
+          {submitting ? "Logging in…" : "Log in"}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,400 @@
+// Settings → API Keys: the person's keys, newest first, with everything the reference promises
+// (prefix, created, last used, total requests, status, expiry) and the ways to manage them.
+import { type FormEvent, useEffect, useState } from "react";
+import { KeySnippets } from "../../components/KeySnippets.tsx";
+import { PageHeader } from "../../components/Layout.tsx";
+import { Pager, useCursorPager } from "../../components/Pager.tsx";
+import { EmptyState, ErrorNotice, Loading } from "../../components/Status.tsx";
+import { DateOnly, RelativeTime } from "../../components/Time.tsx";
+import { UsageChart } from "../../components/UsageChart.tsx";
+import { useAuth } from "../../lib/auth.tsx";
+import { trpc } from "../../lib/trpc.ts";
+import {
+  type ApiKey,
+  ConfirmDialog,
+  type CreatedKey,
+  CreateKeyDialog,
+  ExpiryFields,
+  expiryFromDate,
+  RollKeyDialog,
+  SecretDialog,
+} from "./keyForms.tsx";
+
+const PAGE_SIZE = 10;
+
+function StatusBadge({ apiKey }: { apiKey: ApiKey }) {
+  const label = { active: "Active", disabled: "Disabled", expired: "Expired" }[apiKey.status];
+  return <span className={`badge badge-${apiKey.status}`}>{label}</span>;
+}
+
+function Scopes({ scopes }: { scopes: string[] }) {
+  if (scopes.length === 0) return <span className="badge badge-full">Full access</span>;
+  return (
+    <span className="scope-list">
+      {scopes.map((scope) => (
+        <span key={scope} className="badge badge-scope">
+          {scope}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+function localDateOf(iso: string | null): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+}
+
+function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
+  const utils = trpc.useUtils();
+  const [name, setName] = useState(apiKey.name);
+  const [mode, setMode] = useState<"never" | "date">(apiKey.expires_at ? "date" : "never");
+  const [date, setDate] = useState(localDateOf(apiKey.expires_at));
+  const [nameError, setNameError] = useState<string | null>(null);
+  const [dateError, setDateError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const update = trpc.keys.update.useMutation({ onSuccess: () => utils.keys.list.invalidate() });
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setSaved(false);
+    const trimmed = name.trim();
+    setNameError(trimmed ? null : "Name is required.");
+    const changes: { name?: string; expires_at?: string | null } = {};
+    if (trimmed !== apiKey.name) changes.name = trimmed;
+    let problem: string | null = null;
+    if (mode === "never") {
+      if (apiKey.expires_at) changes.expires_at = null;
+    } else if (date !== localDateOf(apiKey.expires_at)) {
+      const parsed = expiryFromDate(date);
+      if ("error" in parsed) problem = parsed.error;
+      else changes.expires_at = parsed.iso;
+    }
+    setDateError(problem);
+    if (!trimmed || problem) return;
+    if (Object.keys(changes).length === 0) {
+      setSaved(true);
+      return;
+    }
+    try {
+      await update.mutateAsync({ id: apiKey.id, ...changes });
+      setSaved(true);
+    } catch {
+      // shown from update.error
+    }
+  }
+
+  return (
+    <form className="form form-compact" onSubmit={submit} noValidate>
+      <h3>Edit</h3>
+      {update.error && <ErrorNotice error={update.error} />}
+      <label className="field">
+        <span className="label">Name</span>
+        <input
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+          maxLength={100}
+          aria-invalid={nameError ? true : undefined}
+        />
+        {nameError && (
+          <span className="field-error" role="alert">
+            {nameError}
+          </span>
+        )}
+      </label>
+      <ExpiryFields
+        mode={mode}
+        date={date}
+        onMode={(m) => {
+          setMode(m);
+          setDateError(null);
+        }}
+        onDate={(d) => {
+          setDate(d);
+          setDateError(null);
+        }}
+        error={dateError}
+      />
+      <div className="form-actions">
+        <button type="submit" className="button button-primary" disabled={update.isPending}>
+          {update.isPending ? "Saving…" : "Save changes"}
+        </button>
+        {saved && (
+          <span className="hint" role="status">
+            Saved.
+          </span>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function KeyUsage({ apiKey }: { apiKey: ApiKey }) {
+  const usage = trpc.keys.usage.useQuery({ id: apiKey.id, days: 30 });
+  return (
+    <section aria-label="Usage over the last 30 days">
+      <h3>Usage, last 30 days</h3>
+      {usage.isPending ? (
+        <Loading label="Loading usage…" />
+      ) : usage.error ? (
+        <ErrorNotice error={usage.error} onRetry={() => usage.refetch()} />
+      ) : (
+        <UsageChart days={usage.data.days} total={usage.data.total} />
+      )}
+    </section>
+  );
+}
+
+function KeyDetails({ apiKey, onRoll, onDelete }: { apiKey: ApiKey; onRoll: () => void; onDelete: () => void }) {
+  return (
+    <div className="key-details">
+      <div className="key-details-grid">
+        <KeyUsage apiKey={apiKey} />
+        <section aria-label="How to use this key">
+          <h3>Use it</h3>
+          <KeySnippets prefix={apiKey.key_prefix} scopes={apiKey.scopes} />
+        </section>
+      </div>
+      <div className="key-details-grid">
+        <EditKeyForm apiKey={apiKey} />
+        <section aria-label="Roll or delete">
+          <h3>Rotate or remove</h3>
+          {apiKey.previous_key_expires_at && (
+            <p className="hint">
+              The previous secret still works until <RelativeTime iso={apiKey.previous_key_expires_at} />.
+            </p>
+          )}
+          {apiKey.rolled_at && (
+            <p className="hint">
+              Last rolled <RelativeTime iso={apiKey.rolled_at} />.
+            </p>
+          )}
+          <p className="hint">
+            Rolling issues a new secret for this key and keeps its name, scopes and history. Deleting it is permanent.
+          </p>
+          <div className="form-actions">
+            <button type="button" className="button" onClick={onRoll}>
+              Roll key
+            </button>
+            <button type="button" className="button button-danger" onClick={onDelete}>
+              Delete key
+            </button>
+          </div>
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function ActiveSwitch({ apiKey }: { apiKey: ApiKey }) {
+  const utils = trpc.useUtils();
+  const update = trpc.keys.update.useMutation({ onSettled: () => utils.keys.list.invalidate() });
+  const checked = update.isPending ? !apiKey.is_active : apiKey.is_active;
+  return (
+    <label className="switch" title={update.error ? String(update.error.message) : undefined}>
+      <input
+        type="checkbox"
+        role="switch"
+        checked={checked}
+        aria-checked={checked}
+        disabled={update.isPending}
+        onChange={(event) => update.mutate({ id: apiKey.id, is_active: event.target.checked })}
+        aria-label={`Enabled: ${apiKey.name}`}
+      />
+      <span className="switch-track" aria-hidden="true" />
+      <span className="switch-text">{checked ? "Enabled" : "Disabled"}</span>
+    </label>
+  );
+}
+
+export function ApiKeysPage() {
+  const { user } = useAuth();
+  const pager = useCursorPager();
+  const utils = trpc.useUtils();
+  const keys = trpc.keys.list.useQuery({ limit: PAGE_SIZE, cursor: pager.cursor });
+  const [creating, setCreating] = useState(false);
+  const [secret, setSecret] = useState<{
+    key: string;
+    name: string;
+    rolled: boolean;
+    previousExpiresAt: string | null;
+  } | null>(null);
+  const [expanded, setExpanded] = useState<string | null>(null);
+  const [rolling, setRolling] = useState<ApiKey | null>(null);
+  const [deleting, setDeleting] = useState<ApiKey | null>(null);
+  const remove = trpc.keys.delete.useMutation({
+    onSuccess: () => {
+      setDeleting(null);
+      return utils.keys.list.invalidate();
+    },
+  });
+
+  // A key that left the page (deleted, paged away) cannot stay expanded.
+  useEffect(() => {
+    if (expanded && keys.data && !keys.data.items.some((k) => k.id === expanded)) setExpanded(null);
+  }, [keys.data, expanded]);
+
+  function showSecret(created: CreatedKey, rolled: boolean) {
+    setSecret({ key: created.key, name: created.name, rolled, previousExpiresAt: created.previous_key_expires_at });
+    void utils.keys.list.invalidate();
+    if (rolled) void utils.keys.usage.invalidate({ id: created.id });
+  }
+
+  const createButton = (
+    <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
+      Create API Key
+    </button>
+  );
+
+  return (
+    <>
+      <PageHeader
+        title="API Keys"
+        description={
+          <>
+            Long-lived credentials tied to your account, for server-to-server integrations, scheduled scripts and
+            external applications. Send one as <code>Authorization: Bearer fim_…</code>.
+          </>
+        }
+        actions={keys.data && keys.data.items.length > 0 ? createButton : undefined}
+      />
+      {keys.isPending ? (
+        <Loading label="Loading your API keys…" />
+      ) : keys.error ? (
+        <ErrorNotice error={keys.error} onRetry={() => keys.refetch()} title="Could not load your keys." />
+      ) : keys.data.items.length === 0 && pager.page === 1 ? (
+        <EmptyState title="No API keys yet" action={createButton}>
+          <p>
+            An API key lets a program act on your behalf without your password: a backend calling the chat endpoints, a
+            nightly script reading knowledge bases, another application using your agents.
+          </p>
+          <p>
+            Give each integration its own key, limit it with scopes, and set an expiration date for temporary ones. The
+            full key is shown once, when you create it.
+          </p>
+        </EmptyState>
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table className="table keys-table">
+              <caption className="sr-only">Your API keys, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Key</th>
+                  <th scope="col">Scopes</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col" className="numeric">
+                    Requests
+                  </th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              {keys.data.items.map((apiKey) => {
+                const open = expanded === apiKey.id;
+                return (
+                  <tbody key={apiKey.id} className={open ? "expanded" : undefined}>
+                    <tr data-key-id={apiKey.id}>
+                      <th scope="row" data-label="Name" className="key-name">
+                        {apiKey.name}
+                      </th>
+                      <td data-label="Key">
+                        <code className="prefix">{apiKey.key_prefix}…</code>
+                      </td>
+                      <td data-label="Scopes">
+                        <Scopes scopes={apiKey.scopes} />
+                      </td>
+                      <td data-label="Created">
+                        <RelativeTime iso={apiKey.created_at} />
+                      </td>
+                      <td data-label="Last used" className="last-used">
+                        <RelativeTime iso={apiKey.last_used_at} empty="Never used" />
+                      </td>
+                      <td data-label="Requests" className="numeric total-requests">
+                        {apiKey.total_requests.toLocaleString()}
+                      </td>
+                      <td data-label="Status">
+                        <StatusBadge apiKey={apiKey} />
+                      </td>
+                      <td data-label="Expires">
+                        <DateOnly iso={apiKey.expires_at} empty="Never" />
+                      </td>
+                      <td className="row-actions">
+                        <ActiveSwitch apiKey={apiKey} />
+                        <button
+                          type="button"
+                          className="button button-small"
+                          aria-expanded={open}
+                          aria-controls={`details-${apiKey.id}`}
+                          onClick={() => setExpanded(open ? null : apiKey.id)}
+                          aria-label={`${open ? "Hide" : "Manage"} ${apiKey.name}`}
+                        >
+                          {open ? "Hide" : "Manage"}
+                        </button>
+                      </td>
+                    </tr>
+                    {open && (
+                      <tr className="details-row" id={`details-${apiKey.id}`}>
+                        <td colSpan={9}>
+                          <KeyDetails
+                            apiKey={apiKey}
+                            onRoll={() => setRolling(apiKey)}
+                            onDelete={() => {
+                              remove.reset();
+                              setDeleting(apiKey);
+                            }}
+                          />
+                        </td>
+                      </tr>
+                    )}
+                  </tbody>
+                );
+              })}
+            </table>
+          </div>
+          <Pager pager={pager} nextCursor={keys.data.next_cursor} label="API keys" />
+        </>
+      )}
+
+      <CreateKeyDialog
+        open={creating}
+        isAdmin={user?.role === "admin"}
+        onClose={() => setCreating(false)}
+        onCreated={(created) => {
+          setCreating(false);
+          pager.reset();
+          showSecret(created, false);
+        }}
+      />
+      <SecretDialog secret={secret} onClose={() => setSecret(null)} />
+      <RollKeyDialog
+        apiKey={rolling}
+        onClose={() => setRolling(null)}
+        onRolled={(rolled) => {
+          setRolling(null);
+          showSecret(rolled, true);
+        }}
+      />
+      <ConfirmDialog
+        open={deleting !== null}
+        title={`Delete “${deleting?.name ?? ""}”?`}
+        confirmLabel="Delete key"
+        pending={remove.isPending}
+        error={remove.error}
+        onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
+        onClose={() => setDeleting(null)}
+      >
+        <p>
+          Applications using <code>{deleting?.key_prefix}…</code> will be refused on their next request. This cannot be
+          undone.
+        </p>
+      </ConfirmDialog>
+    </>
+  );
+}

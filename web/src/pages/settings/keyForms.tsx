@@ -1,0 +1,417 @@
+// The dialogs of Settings → API Keys: create a key, show a secret once, roll a key, confirm a
+// deletion. The full key lives only in the secret dialog's state and leaves with it.
+import { type FormEvent, useId, useState } from "react";
+import { CopyButton } from "../../components/CopyButton.tsx";
+import { Dialog } from "../../components/Dialog.tsx";
+import { ErrorNotice } from "../../components/Status.tsx";
+import { exactTime } from "../../components/Time.tsx";
+import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
+
+export type ApiKey = RouterOutputs["keys"]["list"]["items"][number];
+export type CreatedKey = RouterOutputs["keys"]["create"];
+type Scope = ApiKey["scopes"][number];
+
+export const SCOPE_INFO: { scope: Scope; title: string; allows: string; adminOnly?: boolean }[] = [
+  { scope: "chat", title: "Chat", allows: "POST /api/react, POST /api/dag, POST /api/chat/inject, conversations" },
+  { scope: "agents", title: "Agents", allows: "GET /api/agents and agent management" },
+  {
+    scope: "kb",
+    title: "Knowledge bases",
+    allows: "GET /api/knowledge-bases, POST /api/knowledge-bases/{id}/retrieve",
+  },
+  { scope: "connectors", title: "Connectors", allows: "Connector create, read, update, delete" },
+  { scope: "admin", title: "Admin", allows: "Administrative endpoints (administrator accounts only)", adminOnly: true },
+];
+
+/** Today's date in the person's time zone, as the date input writes it (YYYY-MM-DD). */
+export function todayLocal(): string {
+  const now = new Date();
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+}
+
+/**
+ * A date picked in the form means "until the end of that day where I am". Returns the ISO
+ * instant, or an error the form shows.
+ */
+export function expiryFromDate(value: string): { iso: string } | { error: string } {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return { error: "Pick an expiration date." };
+  const end = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59, 999);
+  if (Number.isNaN(end.getTime())) return { error: "That is not a real date." };
+  if (end.getTime() <= Date.now()) return { error: "The expiration date must be in the future." };
+  return { iso: end.toISOString() };
+}
+
+export function ExpiryFields({
+  mode,
+  date,
+  onMode,
+  onDate,
+  error,
+}: {
+  mode: "never" | "date";
+  date: string;
+  onMode: (mode: "never" | "date") => void;
+  onDate: (date: string) => void;
+  error: string | null;
+}) {
+  const id = useId();
+  return (
+    <fieldset className="fieldset">
+      <legend>Expiration</legend>
+      <label className="radio">
+        <input type="radio" name={`${id}-expiry`} checked={mode === "never"} onChange={() => onMode("never")} />
+        No expiration
+      </label>
+      <label className="radio">
+        <input type="radio" name={`${id}-expiry`} checked={mode === "date"} onChange={() => onMode("date")} />
+        Expires on a date
+      </label>
+      {mode === "date" && (
+        <label className="field field-inline">
+          <span className="label">Expiration date</span>
+          <input
+            type="date"
+            value={date}
+            min={todayLocal()}
+            onChange={(event) => onDate(event.target.value)}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? `${id}-error` : `${id}-hint`}
+          />
+          <span className="hint" id={`${id}-hint`}>
+            The key stops working at the end of that day (your time zone).
+          </span>
+        </label>
+      )}
+      {error && (
+        <p className="field-error" id={`${id}-error`} role="alert">
+          {error}
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
+export function CreateKeyDialog({
+  open,
+  isAdmin,
+  onClose,
+  onCreated,
+}: {
+  open: boolean;
+  isAdmin: boolean;
+  onClose: () => void;
+  onCreated: (key: CreatedKey) => void;
+}) {
+  const [name, setName] = useState("");
+  const [scopes, setScopes] = useState<Scope[]>([]);
+  const [expiryMode, setExpiryMode] = useState<"never" | "date">("never");
+  const [date, setDate] = useState("");
+  const [nameError, setNameError] = useState<string | null>(null);
+  const [dateError, setDateError] = useState<string | null>(null);
+  // gcTime 0: the mutation (and the full key in its result) leaves the cache as soon as it is reset.
+  const create = trpc.keys.create.useMutation({ gcTime: 0 });
+  const formId = useId();
+
+  function reset() {
+    setName("");
+    setScopes([]);
+    setExpiryMode("never");
+    setDate("");
+    setNameError(null);
+    setDateError(null);
+    create.reset();
+  }
+
+  function close() {
+    reset();
+    onClose();
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const trimmed = name.trim();
+    setNameError(trimmed ? null : "Name is required.");
+    let expiresAt: string | null = null;
+    let dateProblem: string | null = null;
+    if (expiryMode === "date") {
+      const parsed = expiryFromDate(date);
+      if ("error" in parsed) dateProblem = parsed.error;
+      else expiresAt = parsed.iso;
+    }
+    setDateError(dateProblem);
+    if (!trimmed || dateProblem) return;
+    try {
+      const created = await create.mutateAsync({ name: trimmed, scopes, expires_at: expiresAt });
+      reset();
+      onCreated(created);
+    } catch {
+      // shown below from create.error
+    }
+  }
+
+  const visibleScopes = SCOPE_INFO.filter((info) => !info.adminOnly || isAdmin);
+  return (
+    <Dialog
+      open={open}
+      title="Create API Key"
+      onClose={close}
+      dismissible={!create.isPending}
+      footer={
+        <>
+          <button type="button" className="button" onClick={close} disabled={create.isPending}>
+            Cancel
+          </button>
+          <button type="submit" form={formId} className="button button-primary" disabled={create.isPending}>
+            {create.isPending ? "Creating…" : "Create"}
+          </button>
+        </>
+      }
+    >
+      <form id={formId} onSubmit={submit} noValidate className="form">
+        {create.error && <ErrorNotice error={create.error} title="The key was not created." />}
+        <label className="field">
+          <span className="label">Name</span>
+          <input
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            placeholder="e.g. Production Integration"
+            maxLength={100}
+            required
+            aria-invalid={nameError ? true : undefined}
+            aria-describedby={nameError ? `${formId}-name-error` : undefined}
+            data-autofocus
+          />
+          {nameError && (
+            <span className="field-error" id={`${formId}-name-error`} role="alert">
+              {nameError}
+            </span>
+          )}
+        </label>
+        <fieldset className="fieldset">
+          <legend>Scopes (optional)</legend>
+          <p className="hint" aria-live="polite">
+            {scopes.length === 0 ? (
+              <strong>No scopes selected: this key will have full access to everything your account can do.</strong>
+            ) : (
+              <>This key will only reach what the selected scopes allow.</>
+            )}
+          </p>
+          {visibleScopes.map((info) => (
+            <div key={info.scope} className="checkbox">
+              <input
+                type="checkbox"
+                id={`${formId}-scope-${info.scope}`}
+                aria-describedby={`${formId}-scope-${info.scope}-hint`}
+                checked={scopes.includes(info.scope)}
+                onChange={(event) =>
+                  setScopes((current) =>
+                    event.target.checked ? [...current, info.scope] : current.filter((s) => s !== info.scope),
+                  )
+                }
+              />
+              <span>
+                <label className="checkbox-title" htmlFor={`${formId}-scope-${info.scope}`}>
+                  {info.title} ({info.scope})
+                </label>
+                <span className="hint" id={`${formId}-scope-${info.scope}-hint`}>
+                  {info.allows}
+                </span>
+              </span>
+            </div>
+          ))}
+        </fieldset>
+        <ExpiryFields
+          mode={expiryMode}
+          date={date}
+          onMode={(mode) => {
+            setExpiryMode(mode);
+            setDateError(null);
+          }}
+          onDate={(value) => {
+            setDate(value);
+            setDateError(null);
+          }}
+          error={dateError}
+        />
+      </form>
+    </Dialog>
+  );
+}
+
+/** Shows a full key exactly once. Closing it drops the key from memory and from the page. */
+export function SecretDialog({
+  secret,
+  onClose,
+}: {
+  secret: { key: string; name: string; rolled: boolean; previousExpiresAt: string | null } | null;
+  onClose: () => void;
+}) {
+  const inputId = useId();
+  return (
+    <Dialog
+      open={secret !== null}
+      title={secret?.rolled ? "New secret for your key" : "API key created"}
+      onClose={onClose}
+      footer={
+        <button type="button" className="button button-primary" onClick={onClose}>
+          Done
+        </button>
+      }
+    >
+      {secret && (
+        <div className="form">
+          <div className="notice notice-warning">
+            <strong>Copy this key now.</strong> For your security it will not be shown again. If you lose it, roll the
+            key or create a new one.
+          </div>
+          <label className="field" htmlFor={inputId}>
+            <span className="label">{secret.name}</span>
+          </label>
+          <div className="secret-row">
+            <input id={inputId} className="secret" readOnly value={secret.key} onFocus={(e) => e.target.select()} />
+            <CopyButton text={secret.key} targetId={inputId} />
+          </div>
+          {secret.rolled && (
+            <p className="hint">
+              {secret.previousExpiresAt
+                ? `The previous secret keeps working until ${exactTime(secret.previousExpiresAt)}, then stops.`
+                : "The previous secret has stopped working."}
+            </p>
+          )}
+          <p className="hint">
+            Use it as <code>Authorization: Bearer {secret.key.slice(0, 8)}…</code>. Store it in an environment variable
+            or a secret manager, never in version control.
+          </p>
+        </div>
+      )}
+    </Dialog>
+  );
+}
+
+const OVERLAPS = [
+  { value: "none", label: "No overlap", hint: "The current secret stops working immediately." },
+  { value: "1h", label: "1 hour", hint: "The current secret keeps working for one hour." },
+  { value: "24h", label: "24 hours", hint: "The current secret keeps working for one day." },
+  { value: "7d", label: "7 days", hint: "The current secret keeps working for a week." },
+] as const;
+
+export function RollKeyDialog({
+  apiKey,
+  onClose,
+  onRolled,
+}: {
+  apiKey: ApiKey | null;
+  onClose: () => void;
+  onRolled: (key: CreatedKey) => void;
+}) {
+  const [overlap, setOverlap] = useState<(typeof OVERLAPS)[number]["value"]>("1h");
+  const roll = trpc.keys.roll.useMutation({ gcTime: 0 });
+  const formId = useId();
+
+  function close() {
+    roll.reset();
+    setOverlap("1h");
+    onClose();
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!apiKey) return;
+    try {
+      const rolled = await roll.mutateAsync({ id: apiKey.id, overlap });
+      roll.reset();
+      setOverlap("1h");
+      onRolled(rolled);
+    } catch {
+      // shown from roll.error
+    }
+  }
+
+  return (
+    <Dialog
+      open={apiKey !== null}
+      title={`Roll key “${apiKey?.name ?? ""}”`}
+      onClose={close}
+      dismissible={!roll.isPending}
+      footer={
+        <>
+          <button type="button" className="button" onClick={close} disabled={roll.isPending}>
+            Cancel
+          </button>
+          <button type="submit" form={formId} className="button button-primary" disabled={roll.isPending}>
+            {roll.isPending ? "Rolling…" : "Roll key"}
+          </button>
+        </>
+      }
+    >
+      <form id={formId} onSubmit={submit} className="form">
+        <p>
+          Rolling issues a new secret for this key. Its name, scopes and usage history stay. Choose how long the current
+          secret ({apiKey?.key_prefix}…) keeps working so you can update your applications without downtime.
+        </p>
+        {roll.error && <ErrorNotice error={roll.error} title="The key was not rolled." />}
+        <fieldset className="fieldset">
+          <legend>Overlap</legend>
+          {OVERLAPS.map((option) => (
+            <label key={option.value} className="radio">
+              <input
+                type="radio"
+                name={`${formId}-overlap`}
+                value={option.value}
+                checked={overlap === option.value}
+                onChange={() => setOverlap(option.value)}
+              />
+              <span>
+                {option.label} <span className="hint">{option.hint}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+      </form>
+    </Dialog>
+  );
+}
+
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  pending,
+  error,
+  onConfirm,
+  onClose,
+}: {
+  open: boolean;
+  title: string;
+  children: React.ReactNode;
+  confirmLabel: string;
+  pending: boolean;
+  error: unknown;
+  onConfirm: () => void;
+  onClose: () => void;
+}) {
+  return (
+    <Dialog
+      open={open}
+      title={title}
+      size="small"
+      onClose={onClose}
+      dismissible={!pending}
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose} disabled={pending}>
+            Cancel
+          </button>
+          <button type="button" className="button button-danger" onClick={onConfirm} disabled={pending}>
+            {pending ? "Working…" : confirmLabel}
+          </button>
+        </>
+      }
+    >
+      {error ? <ErrorNotice error={error} /> : null}
+      {children}
+    </Dialog>
+  );
+}
