@@ -198,6 +198,12 @@ describe("cross-site requests", () => {
     expect(keys.data.items.map((k: any) => k.name)).not.toContain("csrf");
   });
 
+  test("a mutation that is not JSON is a 415 validation_error, not a server error", async () => {
+    const response = await fetch(`${server.url}/trpc/auth.refresh`, { method: "POST", headers: { "x-fim-csrf": "1" } });
+    expect(response.status).toBe(415);
+    expect(((await response.json()) as any).error.data.error.error).toBe("validation_error");
+  });
+
   test("a login without the header is refused too (no login CSRF)", async () => {
     const response = await new Browser().mutate(
       "auth.login",

@@ -5,6 +5,7 @@ import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { Layout, PageHeader } from "./components/Layout.tsx";
 import { Loading } from "./components/Status.tsx";
 import { useAuth } from "./lib/auth.tsx";
+import { session } from "./lib/session.ts";
 import { AgentsPage } from "./pages/AgentsPage.tsx";
 import { AdminAuditPage } from "./pages/admin/AdminAuditPage.tsx";
 import { AdminKeysPage } from "./pages/admin/AdminKeysPage.tsx";
@@ -22,6 +23,7 @@ function RequireSession({ children }: { children: ReactNode }) {
   const location = useLocation();
   if (status === "unknown") return <Loading label="Checking your session…" />;
   if (status !== "active") {
+    if (session.signedOutHere) return <Navigate to="/login?signed_out=1" replace />;
     const next = `${location.pathname}${location.search}`;
     return <Navigate to={`/login?next=${encodeURIComponent(next)}${status === "ended" ? "&ended=1" : ""}`} replace />;
   }
@@ -64,8 +66,8 @@ export function App() {
         }
       >
         <Route index element={<Navigate to="/settings/api-keys" replace />} />
-        <Route path="/chat" element={<ChatPage />} />
-        <Route path="/chat/:conversationId" element={<ChatPage />} />
+        {/* One route with an optional segment: a new conversation getting its id keeps the page (and its stream). */}
+        <Route path="/chat/:conversationId?" element={<ChatPage />} />
         <Route path="/agents" element={<AgentsPage />} />
         <Route path="/knowledge-bases" element={<KnowledgeBasesPage />} />
         <Route path="/connectors" element={<ConnectorsPage />} />

@@ -49,6 +49,10 @@ export function toAppError(error: TRPCError): AppError {
       return new AppError("validation_error", error.message, { status: 413 });
     case "METHOD_NOT_SUPPORTED":
       return new AppError("validation_error", error.message, { status: 405 });
+    case "UNSUPPORTED_MEDIA_TYPE":
+      return new AppError("validation_error", `${error.message}: send application/json`, { status: 415 });
+    case "UNPROCESSABLE_CONTENT":
+      return new AppError("validation_error", error.message, { status: 422 });
     case "NOT_FOUND":
       return new AppError("not_found", error.message);
     case "UNAUTHORIZED":

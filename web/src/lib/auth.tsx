@@ -80,12 +80,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         if (options.everywhere) await logoutEverywhere.mutateAsync();
         else await logoutMutation.mutateAsync();
       } finally {
-        session.signedOut();
+        // The route guard sees the session gone and shows the login page ("You have been logged out").
         queryClient.clear();
-        navigate("/login?signed_out=1", { replace: true });
+        session.signedOut();
       }
     },
-    [logoutMutation, logoutEverywhere, queryClient, navigate],
+    [logoutMutation, logoutEverywhere, queryClient],
   );
 
   const user = status === "anonymous" || status === "ended" ? null : (me.data?.user ?? null);

@@ -19,6 +19,8 @@ const rawClient = createTRPCClient<AppRouter>({
 
 class SessionKeeper {
   status: SessionStatus = "unknown";
+  /** Set when this tab logged out on purpose, so the login page can say so. */
+  signedOutHere = false;
   private expiresAt = 0;
   private lifetimeMs = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -61,6 +63,7 @@ class SessionKeeper {
 
   /** A fresh access token is in the cookie jar, valid for `expiresIn` seconds. */
   private adopt(expiresIn: number): void {
+    this.signedOutHere = false;
     this.lifetimeMs = Math.max(this.lifetimeMs, expiresIn * 1000);
     this.expiresAt = Date.now() + expiresIn * 1000;
     clearTimeout(this.timer);
@@ -124,6 +127,7 @@ class SessionKeeper {
   signedOut(): void {
     clearTimeout(this.timer);
     this.channel?.postMessage({ type: "signed-out" } satisfies Message);
+    this.signedOutHere = true;
     this.setStatus("anonymous");
   }
 }

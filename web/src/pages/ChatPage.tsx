@@ -209,28 +209,33 @@ export function ChatPage() {
   const [mode, setMode] = useState<"react" | "dag">("react");
   const [question, setQuestion] = useState("");
   const [runs, setRuns] = useState<LiveRun[]>([]);
-  const subscription = useRef<{ unsubscribe(): void } | null>(null);
+  // One subscription per run, so finishing one never touches another.
+  const subscriptions = useRef(new Map<string, { unsubscribe(): void }>());
   const bottom = useRef<HTMLDivElement>(null);
   const formId = useId();
   const running = runs.some((r) => r.running);
-  // Runs started in another conversation do not belong on this one's page.
+  // The conversation the live runs belong to. Opening another one (or a new one) clears them; a
+  // new conversation getting its id from its first run keeps them.
   const runConversation = useRef<string | undefined>(conversationId);
 
   useEffect(() => {
-    if (runConversation.current !== conversationId) {
-      const wasLive = runs.find((r) => r.running);
-      if (!wasLive) {
-        setRuns([]);
-        runConversation.current = conversationId;
-      }
+    if (conversationId !== runConversation.current) {
+      runConversation.current = conversationId;
+      setRuns([]);
     }
-  }, [conversationId, runs]);
+  }, [conversationId]);
 
   useEffect(() => {
     if (conversation.data?.agent_id) setAgentId(conversation.data.agent_id);
   }, [conversation.data?.agent_id]);
 
-  useEffect(() => () => subscription.current?.unsubscribe(), []);
+  useEffect(() => {
+    const open = subscriptions.current;
+    return () => {
+      for (const sub of open.values()) sub.unsubscribe();
+      open.clear();
+    };
+  }, []);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: follow the stream as it grows
   useEffect(() => {
@@ -273,12 +278,12 @@ export function ChatPage() {
     // A stream outlives ordinary requests: start it with a fresh access token.
     await session.ensureFresh();
     const finish = () => {
-      subscription.current?.unsubscribe();
-      subscription.current = null;
+      subscriptions.current.get(key)?.unsubscribe();
+      subscriptions.current.delete(key);
       update(key, (run) => ({ ...run, running: false }));
       void utils.conversations.list.invalidate();
     };
-    subscription.current = utils.client.chat.run.subscribe(input, {
+    const sub = utils.client.chat.run.subscribe(input, {
       onData(message) {
         switch (message.event) {
           case "start":
@@ -340,11 +345,12 @@ export function ChatPage() {
         finish();
       },
     });
+    subscriptions.current.set(key, sub);
   }
 
   function stop() {
-    subscription.current?.unsubscribe();
-    subscription.current = null;
+    for (const sub of subscriptions.current.values()) sub.unsubscribe();
+    subscriptions.current.clear();
     setRuns((current) =>
       current.map((run) => (run.running ? { ...run, running: false, error: "Stopped. The run was cancelled." } : run)),
     );
