@@ -10,6 +10,8 @@ import { decodeScopes, type Principal } from "./scopes.ts";
 /** Extracts the token from an `Authorization: Bearer …` header value. */
 export function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
+  // "Bearer" with nothing after it carries no credential at all: unauthorized, not invalid.
+  if (/^Bearer[ \t]*$/i.test(header)) return undefined;
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
   if (!match) {
     throw new AppError("invalid_token", "The Authorization header must be 'Bearer <token>'");

@@ -15,10 +15,13 @@ export function requestMeta(req: Request): RequestMeta {
 
 /** Zod failures become the contract's validation_error, naming each offending field. */
 export function zodToAppError(error: z.ZodError, where: "body" | "query" | "params"): AppError {
-  const details = error.issues.map((issue) => ({
-    field: issue.path.length > 0 ? issue.path.join(".") : where,
-    message: issue.message,
-  }));
+  const fieldName = (path: PropertyKey[]) => (path.length > 0 ? path.map(String).join(".") : where);
+  const details = error.issues.flatMap((issue) =>
+    // An unknown field is reported under its own name, so the caller sees which one to drop.
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ field: fieldName([...issue.path, key]), message: "unknown field" }))
+      : [{ field: fieldName(issue.path), message: issue.message }],
+  );
   const summary = details.map((d) => `${d.field}: ${d.message}`).join("; ");
   return new AppError("validation_error", `Invalid ${where}: ${summary}`, { extra: { details } });
 }
