@@ -10,6 +10,7 @@ export function Dialog({
   footer,
   size = "medium",
   dismissible = true,
+  returnFocus,
 }: {
   open: boolean;
   title: string;
@@ -19,6 +20,8 @@ export function Dialog({
   size?: "small" | "medium" | "large";
   /** False while something must not be interrupted (a request in flight). */
   dismissible?: boolean;
+  /** Where focus goes on close when the element that opened the dialog is gone (e.g. another dialog). */
+  returnFocus?: () => HTMLElement | null;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -32,11 +35,15 @@ export function Dialog({
       dialog.showModal();
       // The browser focuses the first control (the close button); prefer the one marked for it.
       dialog.querySelector<HTMLElement>("[data-autofocus]")?.focus();
-    } else if (!open && dialog.open) {
-      dialog.close();
-      if (opener.current instanceof HTMLElement) opener.current.focus();
+    } else if (!open && opener.current) {
+      // The browser may have closed it already (Escape); either way focus goes back.
+      if (dialog.open) dialog.close();
+      const previous = opener.current;
+      opener.current = null;
+      const target = previous instanceof HTMLElement && previous.isConnected ? previous : returnFocus?.();
+      target?.focus();
     }
-  }, [open]);
+  }, [open, returnFocus]);
 
   // Closed, the dialog renders nothing inside: a secret shown in it leaves the page with it.
   return (

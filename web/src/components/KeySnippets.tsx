@@ -20,7 +20,7 @@ export function snippet(lang: Lang, prefix: string, scopes: string[], origin: st
   const placeholder = `${prefix}…`;
   if (lang === "curl") {
     return [
-      `# ${placeholder} is this key's prefix: paste the full key you copied when it was created.`,
+      `# ${placeholder} is this key's prefix: paste the full key here.`,
       `export FIM_API_KEY="${placeholder}"`,
       "",
       `curl${method === "POST" ? " -X POST" : ""} -H "Authorization: Bearer $FIM_API_KEY" \\`,

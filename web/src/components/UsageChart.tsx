@@ -39,8 +39,8 @@ export function UsageChart({ days, total }: { days: { day: string; count: number
         <text x={width} y={height - 4} className="tick" textAnchor="end">
           {days.at(-1)?.day.slice(5)}
         </text>
-        <text x={width} y={top + 2} className="tick" textAnchor="end">
-          max {max}
+        <text x="0" y={top + 2} className="tick">
+          max {max}/day
         </text>
       </svg>
       <figcaption>{summary}</figcaption>

@@ -327,6 +327,7 @@ export function ChatPage() {
           case "done":
             update(key, (run) => ({
               ...run,
+              phase: run.phase ? "done" : null,
               answer: message.data.answer,
               done: { model: message.data.model, iterations: message.data.iterations, elapsed: message.data.elapsed },
             }));

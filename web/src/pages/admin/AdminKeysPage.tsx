@@ -77,27 +77,29 @@ export function AdminKeysPage() {
                     <td data-label="Expires">
                       <DateOnly iso={k.expires_at} empty="Never" />
                     </td>
-                    <td className="row-actions">
-                      <button
-                        type="button"
-                        className="button button-small"
-                        disabled={setActive.isPending}
-                        onClick={() => setActive.mutate({ id: k.id, is_active: !k.is_active })}
-                        aria-label={`${k.is_active ? "Disable" : "Enable"} ${k.name} (${k.owner.email})`}
-                      >
-                        {k.is_active ? "Disable" : "Enable"}
-                      </button>
-                      <button
-                        type="button"
-                        className="button button-small button-danger"
-                        onClick={() => {
-                          remove.reset();
-                          setDeleting(k);
-                        }}
-                        aria-label={`Delete ${k.name} (${k.owner.email})`}
-                      >
-                        Delete
-                      </button>
+                    <td className="actions-cell">
+                      <div className="row-actions">
+                        <button
+                          type="button"
+                          className="button button-small"
+                          disabled={setActive.isPending}
+                          onClick={() => setActive.mutate({ id: k.id, is_active: !k.is_active })}
+                          aria-label={`${k.is_active ? "Disable" : "Enable"} ${k.name} (${k.owner.email})`}
+                        >
+                          {k.is_active ? "Disable" : "Enable"}
+                        </button>
+                        <button
+                          type="button"
+                          className="button button-small button-danger"
+                          onClick={() => {
+                            remove.reset();
+                            setDeleting(k);
+                          }}
+                          aria-label={`Delete ${k.name} (${k.owner.email})`}
+                        >
+                          Delete
+                        </button>
+                      </div>
                     </td>
                   </tr>
                 ))}

@@ -1,6 +1,6 @@
 // Settings → API Keys: the person's keys, newest first, with everything the reference promises
 // (prefix, created, last used, total requests, status, expiry) and the ways to manage them.
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { KeySnippets } from "../../components/KeySnippets.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
@@ -221,6 +221,14 @@ export function ApiKeysPage() {
     previousExpiresAt: string | null;
   } | null>(null);
   const [expanded, setExpanded] = useState<string | null>(null);
+  // The button that started a create or roll: focus returns there once the secret is dismissed.
+  const flowOpener = useRef<HTMLElement | null>(null);
+  // (The first key replaces the empty state's button with the header's: then focus that one.)
+  const returnFocus = useCallback(
+    () =>
+      flowOpener.current?.isConnected ? flowOpener.current : document.querySelector<HTMLElement>("[data-create-key]"),
+    [],
+  );
   const [rolling, setRolling] = useState<ApiKey | null>(null);
   const [deleting, setDeleting] = useState<ApiKey | null>(null);
   const remove = trpc.keys.delete.useMutation({
@@ -242,7 +250,15 @@ export function ApiKeysPage() {
   }
 
   const createButton = (
-    <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
+    <button
+      type="button"
+      className="button button-primary"
+      data-create-key
+      onClick={(event) => {
+        flowOpener.current = event.currentTarget;
+        setCreating(true);
+      }}
+    >
       Create API Key
     </button>
   );
@@ -325,18 +341,20 @@ export function ApiKeysPage() {
                       <td data-label="Expires">
                         <DateOnly iso={apiKey.expires_at} empty="Never" />
                       </td>
-                      <td className="row-actions">
-                        <ActiveSwitch apiKey={apiKey} />
-                        <button
-                          type="button"
-                          className="button button-small"
-                          aria-expanded={open}
-                          aria-controls={`details-${apiKey.id}`}
-                          onClick={() => setExpanded(open ? null : apiKey.id)}
-                          aria-label={`${open ? "Hide" : "Manage"} ${apiKey.name}`}
-                        >
-                          {open ? "Hide" : "Manage"}
-                        </button>
+                      <td className="actions-cell">
+                        <div className="row-actions">
+                          <ActiveSwitch apiKey={apiKey} />
+                          <button
+                            type="button"
+                            className="button button-small"
+                            aria-expanded={open}
+                            aria-controls={`details-${apiKey.id}`}
+                            onClick={() => setExpanded(open ? null : apiKey.id)}
+                            aria-label={`${open ? "Hide" : "Manage"} ${apiKey.name}`}
+                          >
+                            {open ? "Hide" : "Manage"}
+                          </button>
+                        </div>
                       </td>
                     </tr>
                     {open && (
@@ -344,7 +362,10 @@ export function ApiKeysPage() {
                         <td colSpan={9}>
                           <KeyDetails
                             apiKey={apiKey}
-                            onRoll={() => setRolling(apiKey)}
+                            onRoll={() => {
+                              flowOpener.current = document.activeElement as HTMLElement | null;
+                              setRolling(apiKey);
+                            }}
                             onDelete={() => {
                               remove.reset();
                               setDeleting(apiKey);
@@ -372,7 +393,7 @@ export function ApiKeysPage() {
           showSecret(created, false);
         }}
       />
-      <SecretDialog secret={secret} onClose={() => setSecret(null)} />
+      <SecretDialog secret={secret} onClose={() => setSecret(null)} returnFocus={returnFocus} />
       <RollKeyDialog
         apiKey={rolling}
         onClose={() => setRolling(null)}

@@ -96,18 +96,20 @@ export function SessionsPage() {
                   <td data-label="Last used">
                     <RelativeTime iso={s.last_used_at} />
                   </td>
-                  <td className="row-actions">
-                    <button
-                      type="button"
-                      className="button button-small"
-                      onClick={() => {
-                        revoke.reset();
-                        setRevoking(s);
-                      }}
-                      aria-label={`Revoke session: ${describeDevice(s.user_agent)}${s.current ? " (this device)" : ""}`}
-                    >
-                      Revoke
-                    </button>
+                  <td className="actions-cell">
+                    <div className="row-actions">
+                      <button
+                        type="button"
+                        className="button button-small"
+                        onClick={() => {
+                          revoke.reset();
+                          setRevoking(s);
+                        }}
+                        aria-label={`Revoke session: ${describeDevice(s.user_agent)}${s.current ? " (this device)" : ""}`}
+                      >
+                        Revoke
+                      </button>
+                    </div>
                   </td>
                 </tr>
               ))}

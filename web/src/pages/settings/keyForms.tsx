@@ -243,9 +243,11 @@ export function CreateKeyDialog({
 export function SecretDialog({
   secret,
   onClose,
+  returnFocus,
 }: {
   secret: { key: string; name: string; rolled: boolean; previousExpiresAt: string | null } | null;
   onClose: () => void;
+  returnFocus?: () => HTMLElement | null;
 }) {
   const inputId = useId();
   return (
@@ -253,6 +255,7 @@ export function SecretDialog({
       open={secret !== null}
       title={secret?.rolled ? "New secret for your key" : "API key created"}
       onClose={onClose}
+      returnFocus={returnFocus}
       footer={
         <button type="button" className="button button-primary" onClick={onClose}>
           Done

@@ -1,0 +1,68 @@
+// Produces the README's screenshots (docs/*.png) from the real portal: the keys page, the
+// Create API Key dialog and the chat page. Runs with the suite, so they always show the
+// current UI.
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { E2E_ADMIN } from "../playwright.config.ts";
+import { callWithKey, portalLogin, restCreateKey, restLogin } from "./support/api.ts";
+import { KeysPage } from "./support/keysPage.ts";
+
+const docs = path.resolve(import.meta.dirname, "../../docs");
+
+test.use({ viewport: { width: 1280, height: 860 } });
+
+test("README screenshots: keys page, create dialog, chat page", async ({ page, request }) => {
+  // A screenshot account of its own, so the other tests' keys do not crowd the picture.
+  const admin = await restLogin(request, E2E_ADMIN.email, E2E_ADMIN.password);
+  const email = `alex-${Date.now()}@example.com`;
+  const created = await request.post("/api/admin/users", {
+    data: { email, password: "screenshot-password-1", name: "Alex Doe" },
+    headers: { authorization: `Bearer ${admin}` },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const token = await restLogin(request, email, "screenshot-password-1");
+
+  const inAMonth = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+  const nightly = await restCreateKey(request, token, { name: "Nightly KB sync", scopes: "kb" });
+  const chatBot = await restCreateKey(request, token, { name: "Support chatbot", scopes: ["chat", "agents"] });
+  const staging = await restCreateKey(request, token, { name: "Staging (temporary)", expires_at: inAMonth });
+  const legacy = await restCreateKey(request, token, { name: "Legacy exporter" });
+  for (let i = 0; i < 12; i++) await callWithKey(request, chatBot.key, "/api/conversations");
+  for (let i = 0; i < 5; i++) await callWithKey(request, nightly.key, "/api/knowledge-bases");
+  await callWithKey(request, staging.key, "/api/auth/verify");
+  await request.patch(`/api/me/api-keys/${legacy.id}`, {
+    data: { is_active: false },
+    headers: { authorization: `Bearer ${token}` },
+  });
+
+  await portalLogin(page, email, "screenshot-password-1");
+  const keys = new KeysPage(page);
+  await keys.goto();
+  await expect(keys.cell("Support chatbot", "Requests")).toHaveText("12");
+  const details = await keys.manage("Support chatbot");
+  await expect(details.getByRole("img", { name: /12 requests/ })).toBeVisible();
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: path.join(docs, "api-keys.png"), fullPage: true });
+
+  const dialog = await keys.openCreateDialog();
+  await dialog.getByLabel("Name").fill("Production Integration");
+  await dialog.getByRole("checkbox", { name: "(chat)" }).check();
+  await dialog.getByRole("checkbox", { name: "(kb)" }).check();
+  await dialog.getByRole("radio", { name: "Expires on a date" }).check();
+  await dialog.getByLabel("Expiration date").fill(inAMonth);
+  await dialog.getByLabel("Name").focus();
+  await page.screenshot({ path: path.join(docs, "create-api-key.png") });
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+
+  await page.goto("/chat");
+  await page.getByLabel("Your question").fill("What is 12 * 7 + 3?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByTestId("live-answer").last()).toHaveText("12 * 7 + 3 = 87");
+  await page.getByRole("radio", { name: "DAG" }).check({ force: true });
+  await page.getByLabel("Your question").fill("And what is (100 / 4) * 3?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByTestId("live-answer").last()).toHaveText(/= 75$/);
+  await page.locator(".steps summary").first().click();
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: path.join(docs, "chat.png"), fullPage: true });
+});
