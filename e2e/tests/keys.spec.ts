@@ -44,7 +44,7 @@ test("2. the key works from outside; last used and total requests change; a kb r
     .poll(
       async () => {
         await page.reload();
-        return keys.cell(chatKeyName, "Requests").innerText();
+        return keys.cell(chatKeyName, "Requests").textContent();
       },
       { timeout: 10_000 },
     )
@@ -123,7 +123,7 @@ test("roll a key in the browser: the new secret is shown once, the old one keeps
   await keys.goto();
   const name = uniqueName("Rolled key");
   const original = await keys.createKey({ name });
-  const prefixBefore = await keys.cell(name, "Key").innerText();
+  const prefixBefore = await keys.cell(name, "Key").textContent();
 
   // Roll with a one-hour overlap: both secrets work.
   let details = await keys.manage(name);

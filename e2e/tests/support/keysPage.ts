@@ -88,7 +88,7 @@ export async function expectNowhereOnPage(page: Page, secret: string): Promise<v
     const values = [...document.querySelectorAll("input, textarea")].map(
       (el) => (el as HTMLInputElement | HTMLTextAreaElement).value,
     );
-    return document.body.innerText.includes(s) || values.some((v) => v.includes(s));
+    return (document.body.textContent ?? "").includes(s) || values.some((v) => v.includes(s));
   }, secret);
   expect(found).toBe(false);
 }
