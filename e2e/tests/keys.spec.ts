@@ -123,7 +123,7 @@ test("roll a key in the browser: the new secret is shown once, the old one keeps
   await keys.goto();
   const name = uniqueName("Rolled key");
   const original = await keys.createKey({ name });
-  const prefixBefore = await keys.cell(name, "Key").textContent();
+  const prefixBefore = (await keys.cell(name, "Key").textContent()) ?? "";
 
   // Roll with a one-hour overlap: both secrets work.
   let details = await keys.manage(name);

@@ -57,11 +57,22 @@ export function PasswordPage() {
             onChange={(e) => setCurrent(e.target.value)}
           />
         </label>
-        <label className="field">
-          <span className="label">New password</span>
-          <input type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} />
-          <span className="hint">At least {MIN_LENGTH} characters.</span>
-        </label>
+        <div className="field">
+          <label className="label" htmlFor="new-password">
+            New password
+          </label>
+          <input
+            id="new-password"
+            type="password"
+            autoComplete="new-password"
+            value={next}
+            onChange={(e) => setNext(e.target.value)}
+            aria-describedby="new-password-hint"
+          />
+          <span className="hint" id="new-password-hint">
+            At least {MIN_LENGTH} characters.
+          </span>
+        </div>
         <label className="field">
           <span className="label">Confirm new password</span>
           <input
