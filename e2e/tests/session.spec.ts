@@ -83,3 +83,32 @@ test("when the session ends, the portal sends you to log in and then back to the
   await expect(page).toHaveURL(/\/settings\/api-keys$/);
   await expect(page.getByRole("heading", { name: "API Keys", level: 1 })).toBeVisible();
 });
+
+test("two tabs share one session: they refresh in turn, never both (which would look like token theft)", async ({
+  context,
+}) => {
+  test.setTimeout(60_000);
+  const first = await context.newPage();
+  await first.goto("/login");
+  await loginThroughForm(first);
+  await expect(first.getByRole("heading", { name: "API Keys", level: 1 })).toBeVisible();
+  const second = await context.newPage();
+  await second.goto("/settings/sessions");
+  await expect(second.getByRole("heading", { name: "Sessions", level: 1 })).toBeVisible();
+
+  const rotations: number[] = [];
+  for (const page of [first, second]) {
+    page.on("response", (response) => {
+      if (response.url().endsWith("/trpc/auth.refresh")) rotations.push(response.status());
+    });
+  }
+  // Several lifetimes with both tabs open: a refresh token used twice would revoke the session.
+  await expect.poll(() => rotations.length, { timeout: SHORT_TTL * 4_000 }).toBeGreaterThanOrEqual(3);
+  expect(rotations.every((status) => status === 200)).toBe(true);
+  for (const page of [first, second]) {
+    await page.reload();
+    await expect(page).not.toHaveURL(/\/login/);
+  }
+  await expect(second.getByRole("heading", { name: "Sessions", level: 1 })).toBeVisible();
+  expect((await second.request.get("/trpc/me")).status()).toBe(200);
+});
