@@ -190,7 +190,7 @@ describe("reference JavaScript examples", () => {
     expect(stream).toContain("event: end");
   });
 
-  test("Node.js environment example: fetch `${base_url}/agents`", async () => {
+  test("Node.js environment example: fetch of {base_url}/agents", async () => {
     const api_key = fullKey;
     const base_url = `${server.url}/api`;
     const headers = {
