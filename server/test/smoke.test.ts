@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { openApiPath } from "../src/http/route.ts";
+import { routes } from "../src/http/routes/index.ts";
 import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
 
 let server: TestServer;
@@ -16,4 +18,17 @@ test("health answers ok without a credential", async () => {
 test("the configured admin can log in", async () => {
   const tokens = await server.login(ADMIN.email, ADMIN.password);
   expect(tokens.user.role).toBe("admin");
+});
+
+test("the OpenAPI document describes every mounted route, with its credential and error body", async () => {
+  const response = await server.api("GET", "/api/openapi.json");
+  expect(response.status).toBe(200);
+  expect(response.body.openapi).toBe("3.1.0");
+  for (const route of routes) {
+    const operation = response.body.paths[openApiPath(route.path)]?.[route.method];
+    expect(operation, `${route.method} ${route.path}`).toBeDefined();
+    if (route.access === "public") continue;
+    expect(operation.security).toEqual([{ bearer: [] }]);
+    expect(operation.responses["401"].content["application/json"].schema).toBeDefined();
+  }
 });
