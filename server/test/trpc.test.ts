@@ -368,3 +368,71 @@ describe("admin", () => {
     expect(audit.data.items.every((entry: any) => entry.action === "login")).toBe(true);
   });
 });
+
+describe("admin actions and resources over tRPC", () => {
+  test("an admin disables a user: their key and their session stop at once; enabling brings the key back", async () => {
+    const admin = new Browser();
+    await admin.login(ADMIN.email, ADMIN.password);
+    const created = await admin.mutate("admin.createUser", {
+      email: "victim@example.com",
+      password: "victim-password-1",
+    });
+    expect(created.status).toBe(200);
+    const victim = new Browser();
+    await victim.login("victim@example.com", "victim-password-1");
+    const key = (await victim.mutate("keys.create", { name: "victim key" })).data.key;
+    expect((await server.api("GET", "/api/auth/verify", { token: key })).status).toBe(200);
+
+    const disabled = await admin.mutate("admin.updateUser", { id: created.data.id, disabled: true });
+    expect(disabled.data.disabled).toBe(true);
+    const refused = await server.api("GET", "/api/auth/verify", { token: key });
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toBe("unauthorized");
+    expect((await victim.query("me")).status).toBe(401);
+
+    await admin.mutate("admin.updateUser", { id: created.data.id, disabled: false });
+    expect((await server.api("GET", "/api/auth/verify", { token: key })).status).toBe(200);
+  });
+
+  test("knowledge base: add a document, retrieve scored passages, the relevant one first", async () => {
+    const browser = new Browser();
+    await browser.login(ADMIN.email, ADMIN.password);
+    const kb = await browser.mutate("knowledgeBases.create", { name: "Handbook" });
+    expect(kb.status).toBe(200);
+    await browser.mutate("knowledgeBases.addDocument", {
+      id: kb.data.id,
+      title: "Holidays",
+      content: "Employees get 25 days of paid vacation per year.\n\nUnused vacation days carry over to March.",
+    });
+    await browser.mutate("knowledgeBases.addDocument", {
+      id: kb.data.id,
+      title: "Security",
+      content: "Rotate API keys every quarter and never commit them to version control.",
+    });
+    const found = await browser.query("knowledgeBases.retrieve", {
+      id: kb.data.id,
+      query: "rotate api keys",
+      top_k: 3,
+    });
+    expect(found.status).toBe(200);
+    expect(found.data.results[0].document_title).toBe("Security");
+    expect(found.data.results[0].score).toBeGreaterThan(0);
+    const nothing = await browser.query("knowledgeBases.retrieve", { id: kb.data.id, query: "zebra" });
+    expect(nothing.data.results).toEqual([]);
+  });
+
+  test("a connector's secret is write-only", async () => {
+    const browser = new Browser();
+    await browser.login(ADMIN.email, ADMIN.password);
+    const created = await browser.mutate("connectors.create", {
+      name: "Tracker",
+      base_url: "https://tracker.example.com/api",
+      auth_header: "Bearer very-secret-token",
+      actions: [{ name: "get_issue", method: "GET", path: "/issues/{id}", description: "One issue" }],
+    });
+    expect(created.status).toBe(200);
+    expect(created.data.has_secret).toBe(true);
+    const list = await browser.query("connectors.list", {});
+    expect(JSON.stringify(list.data)).not.toContain("very-secret-token");
+  });
+});

@@ -5,6 +5,7 @@ import { keysRouter, meProcedure, passwordRouter, sessionsRouter } from "./route
 import { adminRouter } from "./routers/admin.ts";
 import { authRouter } from "./routers/auth.ts";
 import { chatRouter, conversationsRouter } from "./routers/chat.ts";
+import { agentsRouter, connectorsRouter, knowledgeBasesRouter } from "./routers/resources.ts";
 import { router } from "./trpc.ts";
 
 export const appRouter = router({
@@ -13,6 +14,9 @@ export const appRouter = router({
   keys: keysRouter,
   sessions: sessionsRouter,
   password: passwordRouter,
+  agents: agentsRouter,
+  knowledgeBases: knowledgeBasesRouter,
+  connectors: connectorsRouter,
   conversations: conversationsRouter,
   chat: chatRouter,
   admin: adminRouter,

@@ -1,6 +1,7 @@
 // admin.*: administrators only (the admin role, re-checked on every call). Hidden from others in
 // the portal, and refused here whatever the portal shows.
 import { z } from "zod";
+import { adminCreateUser, adminRevokeSessions, adminUpdateUser } from "../../services/admin.ts";
 import { deleteApiKey, listAllApiKeys, updateApiKey } from "../../services/apiKeys.ts";
 import { listAudit } from "../../services/audit.ts";
 import { listUsers } from "../../services/users.ts";
@@ -26,6 +27,31 @@ export const adminRouter = router({
     .query(({ ctx, input }) =>
       listUsers(ctx.app, { search: input.search, limit: input.limit, cursor: input.cursor ?? undefined }),
     ),
+
+  createUser: adminProcedure
+    .input(
+      z.object({
+        email: z.string().trim().min(3).max(254),
+        password: z.string().max(1024),
+        name: z.string().max(200).optional(),
+        role: z.enum(["user", "admin"]).default("user"),
+      }),
+    )
+    .output(user)
+    .mutation(({ ctx, input }) => adminCreateUser(ctx.app, { id: ctx.userId }, input, ctx.meta)),
+
+  /** Disable / enable an account (all its keys and sessions stop at once) or change its role. */
+  updateUser: adminProcedure
+    .input(z.object({ id, disabled: z.boolean().optional(), role: z.enum(["user", "admin"]).optional() }))
+    .output(user)
+    .mutation(({ ctx, input: { id: userId, ...changes } }) =>
+      adminUpdateUser(ctx.app, { id: ctx.userId }, userId, changes, ctx.meta),
+    ),
+
+  revokeSessions: adminProcedure
+    .input(z.object({ id }))
+    .output(z.object({ revoked_sessions: z.number().int() }))
+    .mutation(({ ctx, input }) => adminRevokeSessions(ctx.app, { id: ctx.userId }, input.id, ctx.meta)),
 
   keys: adminProcedure
     .input(pageInput.extend({ user_id: z.string().max(100).optional() }))
