@@ -65,9 +65,10 @@ async function authenticateApiKey(ctx: AppContext, key: string): Promise<Princip
   const hash = hashApiKey(key, ctx.config.apiKeySecret);
   let entry = ctx.keyCache.get(hash);
   if (!entry) {
+    const generation = ctx.keyCache.generation;
     entry = await loadKey(ctx, hash);
     if (!entry) throw new AppError("invalid_token", "This API key does not exist or was deleted");
-    ctx.keyCache.set(hash, entry);
+    ctx.keyCache.set(hash, entry, generation);
   }
   const now = ctx.clock.now();
   if (entry.graceUntil && entry.graceUntil <= now) {

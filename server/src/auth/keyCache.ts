@@ -20,6 +20,16 @@ const MAX_ENTRIES = 10_000;
 
 export class KeyCache {
   private byHash = new Map<string, CachedKey>();
+  private invalidations = 0;
+
+  /**
+   * Changes with every invalidation. A request reads it before loading a key from the database
+   * and hands it back to `set`, so an entry loaded before a concurrent invalidation (say, the
+   * owner being disabled) is not cached with the stale state.
+   */
+  get generation(): number {
+    return this.invalidations;
+  }
 
   get(hash: string): CachedKey | undefined {
     const entry = this.byHash.get(hash);
@@ -30,7 +40,8 @@ export class KeyCache {
     return entry;
   }
 
-  set(hash: string, entry: CachedKey): void {
+  set(hash: string, entry: CachedKey, loadedAtGeneration?: number): void {
+    if (loadedAtGeneration !== undefined && loadedAtGeneration !== this.invalidations) return;
     if (this.byHash.size >= MAX_ENTRIES) {
       const oldest = this.byHash.keys().next().value;
       if (oldest !== undefined) this.byHash.delete(oldest);
@@ -39,14 +50,17 @@ export class KeyCache {
   }
 
   invalidateKey(keyId: string): void {
+    this.invalidations++;
     for (const [hash, entry] of this.byHash) if (entry.keyId === keyId) this.byHash.delete(hash);
   }
 
   invalidateUser(userId: string): void {
+    this.invalidations++;
     for (const [hash, entry] of this.byHash) if (entry.user.id === userId) this.byHash.delete(hash);
   }
 
   clear(): void {
+    this.invalidations++;
     this.byHash.clear();
   }
 }

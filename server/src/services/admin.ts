@@ -1,0 +1,108 @@
+// What administrators do to other accounts: create users, disable or enable them, change their
+// role, end their sessions. Every change is audited, and every change that affects what a
+// user's credentials may do takes effect on the very next request (cache invalidated, sessions
+// revoked).
+import type { AppContext } from "../context.ts";
+import { validationError } from "../errors.ts";
+import { type RequestMeta, recordAudit } from "./audit.ts";
+import { revokeAllSessions } from "./sessions.ts";
+import { createUser, getUser, type PublicUser, type Role } from "./users.ts";
+
+export interface AdminActor {
+  id: string;
+}
+
+export async function adminCreateUser(
+  ctx: AppContext,
+  actor: AdminActor,
+  input: { email: string; password: string; name?: string; role?: Role },
+  meta: RequestMeta,
+): Promise<PublicUser> {
+  const user = await createUser(ctx, input);
+  await recordAudit(ctx, {
+    actorId: actor.id,
+    action: "admin.user_create",
+    targetType: "user",
+    targetId: user.id,
+    meta,
+    detail: { email: user.email, role: user.role },
+  });
+  return user;
+}
+
+/**
+ * Disables/enables a user or changes their role. Disabling ends all their sessions, and their
+ * keys stop working at once; an administrator cannot disable or demote their own account.
+ */
+export async function adminUpdateUser(
+  ctx: AppContext,
+  actor: AdminActor,
+  userId: string,
+  input: { disabled?: boolean; role?: Role },
+  meta: RequestMeta,
+): Promise<PublicUser> {
+  const before = await getUser(ctx, userId);
+  if (userId === actor.id && input.disabled === true) {
+    throw validationError("disabled", "you cannot disable your own account");
+  }
+  if (userId === actor.id && input.role !== undefined && input.role !== "admin") {
+    throw validationError("role", "you cannot remove your own administrator role");
+  }
+  const disabledChanges = input.disabled !== undefined && input.disabled !== before.disabled;
+  const roleChanges = input.role !== undefined && input.role !== before.role;
+  if (!disabledChanges && !roleChanges) return before;
+
+  await ctx.db.user.update({
+    where: { id: userId },
+    data: {
+      ...(disabledChanges ? { disabled: input.disabled } : {}),
+      ...(roleChanges ? { role: input.role } : {}),
+    },
+  });
+  // Cached keys carry the user's role and disabled flag: drop them so the next request re-reads.
+  ctx.keyCache.invalidateUser(userId);
+
+  if (disabledChanges) {
+    let revoked = 0;
+    if (input.disabled) revoked = await revokeAllSessions(ctx, userId, { reason: "user_disabled" });
+    await recordAudit(ctx, {
+      actorId: actor.id,
+      action: input.disabled ? "admin.user_disable" : "admin.user_enable",
+      targetType: "user",
+      targetId: userId,
+      meta,
+      detail: input.disabled ? { revoked_sessions: revoked } : undefined,
+    });
+  }
+  if (roleChanges) {
+    await recordAudit(ctx, {
+      actorId: actor.id,
+      action: "admin.user_role",
+      targetType: "user",
+      targetId: userId,
+      meta,
+      detail: { from: before.role, to: input.role },
+    });
+  }
+  return getUser(ctx, userId);
+}
+
+/** Ends every login session of a user (their API keys are not affected). */
+export async function adminRevokeSessions(
+  ctx: AppContext,
+  actor: AdminActor,
+  userId: string,
+  meta: RequestMeta,
+): Promise<{ revoked_sessions: number }> {
+  await getUser(ctx, userId);
+  const revoked = await revokeAllSessions(ctx, userId, { reason: "revoked_by_admin" });
+  await recordAudit(ctx, {
+    actorId: actor.id,
+    action: "admin.sessions_revoke",
+    targetType: "user",
+    targetId: userId,
+    meta,
+    detail: { revoked_sessions: revoked },
+  });
+  return { revoked_sessions: revoked };
+}
