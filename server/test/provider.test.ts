@@ -185,6 +185,7 @@ describe("runs with a configured model", () => {
   let fake: Awaited<ReturnType<typeof startFakeModel>>;
   let server: TestServer;
   let key: string;
+  let userToken: string;
 
   beforeAll(async () => {
     fake = await startFakeModel((body) => {
@@ -240,6 +241,7 @@ describe("runs with a configured model", () => {
     });
     server = await startTestServer({ LLM_BASE_URL: fake.url, LLM_API_KEY: "sk-fake", LLM_MODEL: "fake-model" });
     const user = await server.createUser("model-user@example.com");
+    userToken = user.token;
     key = (await server.createKey(user.token, { name: "chat", scopes: "chat" })).key;
   });
   afterAll(async () => {
@@ -327,5 +329,28 @@ describe("runs with a configured model", () => {
     expect(events.map((e) => e.event)).toEqual(["start", "error", "end"]);
     expect(events[1]!.data).toMatchObject({ error: "model_error" });
     expect(events[1]!.data.message).toContain("500");
+  });
+
+  test("an agent's instructions and model settings reach the provider", async () => {
+    const agent = await server.api("POST", "/api/agents", {
+      token: userToken,
+      body: {
+        name: "Terse",
+        instructions: "Answer in one short sentence.",
+        model_settings: { model: "special-model", temperature: 0.2 },
+      },
+    });
+    expect(agent.status).toBe(201);
+    fake.requests.length = 0;
+    const events = await (
+      await openStream(`${server.url}/api/react`, {
+        body: { q: "What is 6 times 7?", agent_id: agent.body.id, token: key },
+      })
+    ).rest();
+    const done = events.find((e) => e.event === "done")!.data;
+    expect(done).toMatchObject({ answer: "6 times 7 is 42.", model: "special-model" });
+    expect(fake.requests[0]!.body).toMatchObject({ model: "special-model", temperature: 0.2 });
+    expect(fake.requests[0]!.body.messages[0].content).toContain("You are Terse");
+    expect(fake.requests[0]!.body.messages[0].content).toContain("Answer in one short sentence.");
   });
 });

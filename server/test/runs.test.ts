@@ -1,6 +1,8 @@
 // The streaming runs over real HTTP with the offline engine: both endpoints with the token in
 // the body and in the header, refusals before the stream, keepalive, client disconnect,
 // revocation mid-stream, inject.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { agentRuntime, DEFAULT_AGENT_SETTINGS } from "../src/agent/runtime.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
@@ -397,5 +399,151 @@ describe("POST /api/chat/inject", () => {
     });
     expect(foreign.status).toBe(404);
     stream.abort();
+  });
+});
+
+describe("tools over the caller's knowledge bases and connectors", () => {
+  let owner: { id: string; token: string };
+  let pythonKb: string;
+  let cookingKb: string;
+  let connectorServer: http.Server;
+  const connectorCalls: { url: string; auth: string | undefined }[] = [];
+
+  async function post(path: string, body: unknown) {
+    const response = await server.api("POST", path, { token: owner.token, body });
+    if (response.status !== 201) throw new Error(`${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+
+  beforeAll(async () => {
+    owner = await server.createUser("librarian@example.com");
+    pythonKb = (await post("/api/knowledge-bases", { name: "Python web" })).id;
+    cookingKb = (await post("/api/knowledge-bases", { name: "Cooking" })).id;
+    await post(`/api/knowledge-bases/${pythonKb}/documents`, {
+      title: "Frameworks",
+      content:
+        "The top 3 Python web frameworks are Django, Flask and FastAPI.\n\nDjango ships an ORM and an admin site; Flask is a small core with extensions; FastAPI builds on type hints.",
+      metadata: { source: "survey" },
+    });
+    await post(`/api/knowledge-bases/${pythonKb}/documents`, {
+      title: "Packaging",
+      content: "Python packages are published on PyPI and installed with pip.",
+    });
+    await post(`/api/knowledge-bases/${cookingKb}/documents`, {
+      title: "Bread",
+      content: "Bread needs flour, water, salt and yeast; knead, proof, then bake.",
+    });
+
+    connectorServer = http.createServer((req, res) => {
+      connectorCalls.push({ url: req.url ?? "", auth: req.headers["x-weather-key"] as string | undefined });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ city: decodeURIComponent((req.url ?? "").split("/").pop() ?? ""), temperature_c: 21 }));
+    });
+    await new Promise<void>((resolve) => connectorServer.listen(0, "127.0.0.1", resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => connectorServer.close(() => resolve())));
+
+  test("react: the default agent searches all the caller's knowledge bases and answers from the passages", async () => {
+    const events = await (
+      await openStream(`${server.url}/api/react`, {
+        body: { q: "What are the top 3 Python frameworks?", token: owner.token },
+      })
+    ).rest();
+    const steps = events.filter((e) => e.event === "step").map((e) => e.data);
+    expect(steps.map((s) => `${s.type}:${s.tool ?? ""}`)).toEqual([
+      "thought:",
+      "tool_call:kb_retrieve",
+      "tool_result:kb_retrieve",
+    ]);
+    expect(steps[1].arguments).toEqual({ query: "What are the top 3 Python frameworks?" });
+    const results = steps[2].result.results;
+    expect(results[0]).toMatchObject({
+      knowledge_base_id: pythonKb,
+      knowledge_base: "Python web",
+      metadata: { source: "survey" },
+    });
+    expect(results[0].content).toContain("Django, Flask and FastAPI");
+    const done = events.find((e) => e.event === "done")!.data;
+    expect(done.answer).toContain("Django, Flask and FastAPI");
+    expect(done.answer).toContain(`document ${results[0].document_id}`);
+    expect(done.answer).not.toContain("yeast");
+  });
+
+  test("dag: one retrieval step per knowledge base, in parallel, then the synthesis", async () => {
+    const events = await (
+      await openStream(`${server.url}/api/dag`, { body: { q: "How do I bake bread?", token: owner.token } })
+    ).rest();
+    const plan = events.find((e) => e.event === "phase" && e.data.phase === "executing")!.data.steps;
+    expect(plan.map((s: any) => [s.id, s.tool, s.depends_on])).toEqual([
+      ["retrieve-python-web", "kb_retrieve", []],
+      ["retrieve-cooking", "kb_retrieve", []],
+      ["synthesize", null, ["retrieve-python-web", "retrieve-cooking"]],
+    ]);
+    expect(plan[1].arguments).toEqual({ query: "How do I bake bread?", knowledge_base_id: cookingKb });
+    const progress = events.filter((e) => e.event === "step_progress").map((e) => `${e.data.step_id}:${e.data.status}`);
+    expect(progress.slice(0, 2)).toEqual(["retrieve-python-web:running", "retrieve-cooking:running"]);
+    expect(progress.slice(-2)).toEqual(["synthesize:running", "synthesize:completed"]);
+    const done = events.find((e) => e.event === "done")!.data;
+    expect(done.answer).toContain("flour, water, salt and yeast");
+    expect(done.iterations).toBe(3);
+  });
+
+  test("an agent with a connector calls the action the question names, with its secret", async () => {
+    const port = (connectorServer.address() as AddressInfo).port;
+    const connector = await post("/api/connectors", {
+      name: "Weather",
+      base_url: `http://127.0.0.1:${port}/v1`,
+      auth_header_name: "X-Weather-Key",
+      auth_header: "wk-secret",
+      actions: [{ name: "get_weather", method: "GET", path: "/weather/{city}", description: "Current weather" }],
+    });
+    const agent = await post("/api/agents", {
+      name: "Forecaster",
+      connector_ids: [connector.id],
+      knowledge_base_ids: [pythonKb],
+    });
+    const events = await (
+      await openStream(`${server.url}/api/react`, {
+        body: { q: "Please get_weather city=Paris", agent_id: agent.id, token: owner.token },
+      })
+    ).rest();
+    expect(events[0]!.data.agent_id).toBe(agent.id);
+    const call = events.find((e) => e.event === "step" && e.data.type === "tool_call")!.data;
+    expect(call).toMatchObject({
+      tool: "connector_call",
+      arguments: { connector_id: connector.id, action: "get_weather", params: { city: "Paris" } },
+    });
+    const result = events.find((e) => e.event === "step" && e.data.type === "tool_result")!.data;
+    expect(result.result).toMatchObject({ status: 200, body: { city: "Paris", temperature_c: 21 } });
+    expect(connectorCalls.at(-1)).toEqual({ url: "/v1/weather/Paris", auth: "wk-secret" });
+    const done = events.find((e) => e.event === "done")!.data;
+    expect(done.answer).toContain("Weather.get_weather answered HTTP 200");
+    expect(done.answer).toContain("Paris");
+    // The secret is never echoed into the stream.
+    expect(JSON.stringify(events)).not.toContain("wk-secret");
+  });
+
+  test("an agent's tool list limits what it may use", async () => {
+    const agent = await post("/api/agents", {
+      name: "Calculator only",
+      tools: ["calculator"],
+      knowledge_base_ids: [pythonKb],
+    });
+    const events = await (
+      await openStream(`${server.url}/api/react`, {
+        body: { q: "What are the top 3 Python frameworks?", agent_id: agent.id, token: owner.token },
+      })
+    ).rest();
+    expect(events.filter((e) => e.event === "step")).toEqual([]);
+    expect(events.find((e) => e.event === "done")!.data.answer).toContain("offline engine");
+  });
+
+  test("someone else's agent is not_found", async () => {
+    const agent = await post("/api/agents", { name: "Private" });
+    const response = await server.api("POST", "/api/react", {
+      body: { q: "hi", agent_id: agent.id, token: chatKey },
+    });
+    expect(response.status).toBe(404);
+    expect(response.body.error).toBe("not_found");
   });
 });
