@@ -45,6 +45,15 @@ export function Dialog({
     }
   }, [open, returnFocus]);
 
+  // Unmounted while open (its page closed it by removing it): focus still goes back.
+  useEffect(
+    () => () => {
+      const previous = opener.current;
+      if (previous instanceof HTMLElement && previous.isConnected) previous.focus();
+    },
+    [],
+  );
+
   // Closed, the dialog renders nothing inside: a secret shown in it leaves the page with it.
   return (
     <dialog

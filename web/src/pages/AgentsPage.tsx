@@ -1,6 +1,342 @@
-// Agents: placeholder until the resource's procedures are in place.
+// Agents: what the chat can run as. Name, instructions, model settings, the tools it may use and
+// the knowledge bases and connectors it reads. List, create, edit, delete.
+import { type FormEvent, useId, useState } from "react";
+import { Link } from "react-router-dom";
+import { Dialog } from "../components/Dialog.tsx";
 import { PageHeader } from "../components/Layout.tsx";
+import { Pager, useCursorPager } from "../components/Pager.tsx";
+import { EmptyState, ErrorNotice, Loading } from "../components/Status.tsx";
+import { RelativeTime } from "../components/Time.tsx";
+import { type RouterOutputs, trpc } from "../lib/trpc.ts";
+import { ConfirmDialog } from "./settings/keyForms.tsx";
+
+type Agent = RouterOutputs["agents"]["list"]["items"][number];
+type Tool = Agent["tools"][number];
+
+const TOOLS: { tool: Tool; label: string; hint: string }[] = [
+  { tool: "calculator", label: "Calculator", hint: "Evaluates arithmetic exactly." },
+  { tool: "kb_retrieve", label: "Knowledge base search", hint: "Searches the knowledge bases chosen below." },
+  { tool: "connector_call", label: "Connector calls", hint: "Calls the actions of the connectors chosen below." },
+];
+
+interface Draft {
+  name: string;
+  description: string;
+  instructions: string;
+  model: string;
+  temperature: string;
+  maxIterations: string;
+  tools: Tool[];
+  knowledgeBaseIds: string[];
+  connectorIds: string[];
+}
+
+function draftOf(agent: Agent | null): Draft {
+  return {
+    name: agent?.name ?? "",
+    description: agent?.description ?? "",
+    instructions: agent?.instructions ?? "",
+    model: agent?.model_settings.model ?? "",
+    temperature: agent?.model_settings.temperature?.toString() ?? "",
+    maxIterations: agent?.model_settings.max_iterations?.toString() ?? "",
+    tools: agent?.tools ?? ["calculator"],
+    knowledgeBaseIds: agent?.knowledge_base_ids ?? [],
+    connectorIds: agent?.connector_ids ?? [],
+  };
+}
+
+function toggle<T>(list: T[], item: T, on: boolean): T[] {
+  return on ? [...new Set([...list, item])] : list.filter((x) => x !== item);
+}
+
+function AgentDialog({ agent, open, onClose }: { agent: Agent | null; open: boolean; onClose: () => void }) {
+  const utils = trpc.useUtils();
+  const [draft, setDraft] = useState<Draft>(draftOf(agent));
+  const [problem, setProblem] = useState<string | null>(null);
+  const knowledgeBases = trpc.knowledgeBases.list.useQuery({ limit: 100 }, { enabled: open });
+  const connectors = trpc.connectors.list.useQuery({ limit: 100 }, { enabled: open });
+  const done = () => {
+    void utils.agents.list.invalidate();
+    onClose();
+  };
+  const create = trpc.agents.create.useMutation({ onSuccess: done });
+  const update = trpc.agents.update.useMutation({ onSuccess: done });
+  const pending = create.isPending || update.isPending;
+  const formId = useId();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!draft.name.trim()) return setProblem("Name is required.");
+    const temperature = draft.temperature === "" ? undefined : Number(draft.temperature);
+    if (temperature !== undefined && (Number.isNaN(temperature) || temperature < 0 || temperature > 2)) {
+      return setProblem("Temperature must be a number from 0 to 2.");
+    }
+    const maxIterations = draft.maxIterations === "" ? undefined : Number(draft.maxIterations);
+    if (maxIterations !== undefined && (!Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > 50)) {
+      return setProblem("Max iterations must be a whole number from 1 to 50.");
+    }
+    setProblem(null);
+    const input = {
+      name: draft.name.trim(),
+      description: draft.description,
+      instructions: draft.instructions,
+      model_settings: {
+        ...(draft.model.trim() ? { model: draft.model.trim() } : {}),
+        ...(temperature !== undefined ? { temperature } : {}),
+        ...(maxIterations !== undefined ? { max_iterations: maxIterations } : {}),
+      },
+      tools: draft.tools,
+      knowledge_base_ids: draft.knowledgeBaseIds,
+      connector_ids: draft.connectorIds,
+    };
+    try {
+      if (agent) await update.mutateAsync({ id: agent.id, ...input });
+      else await create.mutateAsync(input);
+    } catch {
+      // shown from the mutation's error
+    }
+  }
+
+  return (
+    <Dialog
+      open={open}
+      title={agent ? `Edit “${agent.name}”` : "New agent"}
+      size="large"
+      onClose={onClose}
+      dismissible={!pending}
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose} disabled={pending}>
+            Cancel
+          </button>
+          <button type="submit" form={formId} className="button button-primary" disabled={pending}>
+            {pending ? "Saving…" : agent ? "Save agent" : "Create agent"}
+          </button>
+        </>
+      }
+    >
+      <form id={formId} className="form" onSubmit={submit} noValidate>
+        {problem && (
+          <div className="notice notice-error" role="alert">
+            {problem}
+          </div>
+        )}
+        {(create.error || update.error) && <ErrorNotice error={create.error ?? update.error} />}
+        <label className="field">
+          <span className="label">Name</span>
+          <input
+            value={draft.name}
+            onChange={(e) => setDraft({ ...draft, name: e.target.value })}
+            maxLength={200}
+            data-autofocus
+          />
+        </label>
+        <label className="field">
+          <span className="label">Description</span>
+          <input
+            value={draft.description}
+            onChange={(e) => setDraft({ ...draft, description: e.target.value })}
+            maxLength={2000}
+          />
+        </label>
+        <label className="field">
+          <span className="label">Instructions</span>
+          <textarea
+            rows={4}
+            value={draft.instructions}
+            onChange={(e) => setDraft({ ...draft, instructions: e.target.value })}
+            placeholder="How the agent should behave and answer."
+          />
+        </label>
+        <fieldset className="fieldset">
+          <legend>Model settings (optional)</legend>
+          <div className="filters">
+            <label className="field field-inline">
+              <span className="label">Model</span>
+              <input
+                value={draft.model}
+                onChange={(e) => setDraft({ ...draft, model: e.target.value })}
+                placeholder="server default"
+              />
+            </label>
+            <label className="field field-inline">
+              <span className="label">Temperature</span>
+              <input
+                inputMode="decimal"
+                value={draft.temperature}
+                onChange={(e) => setDraft({ ...draft, temperature: e.target.value })}
+                placeholder="0–2"
+                size={6}
+              />
+            </label>
+            <label className="field field-inline">
+              <span className="label">Max iterations</span>
+              <input
+                inputMode="numeric"
+                value={draft.maxIterations}
+                onChange={(e) => setDraft({ ...draft, maxIterations: e.target.value })}
+                placeholder="1–50"
+                size={6}
+              />
+            </label>
+          </div>
+        </fieldset>
+        <fieldset className="fieldset">
+          <legend>Tools</legend>
+          {TOOLS.map((t) => (
+            <label key={t.tool} className="checkbox">
+              <input
+                type="checkbox"
+                checked={draft.tools.includes(t.tool)}
+                onChange={(e) => setDraft({ ...draft, tools: toggle(draft.tools, t.tool, e.target.checked) })}
+              />
+              <span>
+                {t.label} <span className="hint">{t.hint}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        <fieldset className="fieldset">
+          <legend>Knowledge bases it reads</legend>
+          {knowledgeBases.isPending ? (
+            <Loading label="Loading knowledge bases…" />
+          ) : knowledgeBases.data?.items.length ? (
+            knowledgeBases.data.items.map((kb) => (
+              <label key={kb.id} className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={draft.knowledgeBaseIds.includes(kb.id)}
+                  onChange={(e) =>
+                    setDraft({ ...draft, knowledgeBaseIds: toggle(draft.knowledgeBaseIds, kb.id, e.target.checked) })
+                  }
+                />
+                {kb.name}
+              </label>
+            ))
+          ) : (
+            <p className="hint">
+              None yet. <Link to="/knowledge-bases">Create a knowledge base</Link>.
+            </p>
+          )}
+        </fieldset>
+        <fieldset className="fieldset">
+          <legend>Connectors it may call</legend>
+          {connectors.isPending ? (
+            <Loading label="Loading connectors…" />
+          ) : connectors.data?.items.length ? (
+            connectors.data.items.map((c) => (
+              <label key={c.id} className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={draft.connectorIds.includes(c.id)}
+                  onChange={(e) =>
+                    setDraft({ ...draft, connectorIds: toggle(draft.connectorIds, c.id, e.target.checked) })
+                  }
+                />
+                {c.name}
+              </label>
+            ))
+          ) : (
+            <p className="hint">
+              None yet. <Link to="/connectors">Add a connector</Link>.
+            </p>
+          )}
+        </fieldset>
+      </form>
+    </Dialog>
+  );
+}
 
 export function AgentsPage() {
-  return <PageHeader title="Agents" description="Coming soon." />;
+  const pager = useCursorPager();
+  const utils = trpc.useUtils();
+  const agents = trpc.agents.list.useQuery({ limit: 20, cursor: pager.cursor });
+  const [editing, setEditing] = useState<{ agent: Agent | null } | null>(null);
+  const [deleting, setDeleting] = useState<Agent | null>(null);
+  const remove = trpc.agents.delete.useMutation({
+    onSuccess: () => {
+      setDeleting(null);
+      return utils.agents.list.invalidate();
+    },
+  });
+  const newButton = (
+    <button type="button" className="button button-primary" onClick={() => setEditing({ agent: null })}>
+      New agent
+    </button>
+  );
+
+  return (
+    <>
+      <PageHeader
+        title="Agents"
+        description="An agent is a set of instructions, tools and sources that Chat can run as."
+        actions={newButton}
+      />
+      {agents.isPending ? (
+        <Loading label="Loading agents…" />
+      ) : agents.error ? (
+        <ErrorNotice error={agents.error} onRetry={() => agents.refetch()} />
+      ) : agents.data.items.length === 0 ? (
+        <EmptyState title="No agents yet" action={newButton}>
+          Chat works with the default assistant. Create an agent to give it instructions of its own, tools, and
+          knowledge bases or connectors to draw on.
+        </EmptyState>
+      ) : (
+        <>
+          <ul className="list-cards">
+            {agents.data.items.map((agent) => (
+              <li key={agent.id} className="list-card">
+                <div>
+                  <h3>{agent.name}</h3>
+                  {agent.description && <p>{agent.description}</p>}
+                  <span className="hint">
+                    Tools: {agent.tools.length ? agent.tools.join(", ") : "none"} · {agent.knowledge_base_ids.length}{" "}
+                    knowledge base{agent.knowledge_base_ids.length === 1 ? "" : "s"} · {agent.connector_ids.length}{" "}
+                    connector{agent.connector_ids.length === 1 ? "" : "s"} · updated{" "}
+                    <RelativeTime iso={agent.updated_at} />
+                  </span>
+                </div>
+                <div className="row-actions">
+                  <button
+                    type="button"
+                    className="button button-small"
+                    onClick={() => setEditing({ agent })}
+                    aria-label={`Edit ${agent.name}`}
+                  >
+                    Edit
+                  </button>
+                  <button
+                    type="button"
+                    className="button button-small button-danger"
+                    onClick={() => {
+                      remove.reset();
+                      setDeleting(agent);
+                    }}
+                    aria-label={`Delete ${agent.name}`}
+                  >
+                    Delete
+                  </button>
+                </div>
+              </li>
+            ))}
+          </ul>
+          <Pager pager={pager} nextCursor={agents.data.next_cursor} label="Agents" />
+        </>
+      )}
+      {editing && (
+        <AgentDialog key={editing.agent?.id ?? "new"} agent={editing.agent} open onClose={() => setEditing(null)} />
+      )}
+      <ConfirmDialog
+        open={deleting !== null}
+        title={`Delete “${deleting?.name ?? ""}”?`}
+        confirmLabel="Delete agent"
+        pending={remove.isPending}
+        error={remove.error}
+        onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
+        onClose={() => setDeleting(null)}
+      >
+        <p>Conversations with it stay; new runs can no longer use it.</p>
+      </ConfirmDialog>
+    </>
+  );
 }

@@ -144,9 +144,10 @@ function LiveRunView({ run }: { run: LiveRun }) {
   );
 }
 
-/** The agents the person can chat with (none yet: the default assistant only). */
+/** The agents the person can chat with (besides the default assistant). */
 function useAgentOptions(): { id: string; name: string }[] {
-  return [];
+  const agents = trpc.agents.list.useQuery({ limit: 100 });
+  return agents.data?.items ?? [];
 }
 
 function StoredMessage({ message }: { message: Message }) {

@@ -1,6 +1,350 @@
-// Knowledge bases: placeholder until the resource's procedures are in place.
+// Knowledge bases: collections of documents the agents search. Create one, add documents (plain
+// text or Markdown), and try a retrieval query to see which passages come back and how they score.
+import { type FormEvent, useEffect, useState } from "react";
+import { useSearchParams } from "react-router-dom";
 import { PageHeader } from "../components/Layout.tsx";
+import { EmptyState, ErrorNotice, Loading } from "../components/Status.tsx";
+import { RelativeTime } from "../components/Time.tsx";
+import { type RouterOutputs, trpc } from "../lib/trpc.ts";
+import { ConfirmDialog } from "./settings/keyForms.tsx";
+
+type KnowledgeBase = RouterOutputs["knowledgeBases"]["list"]["items"][number];
+type Document = RouterOutputs["knowledgeBases"]["documents"]["items"][number];
+
+function CreateKnowledgeBaseForm({ onCreated }: { onCreated: (kb: KnowledgeBase) => void }) {
+  const utils = trpc.useUtils();
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const create = trpc.knowledgeBases.create.useMutation({
+    onSuccess: (kb) => {
+      setName("");
+      setDescription("");
+      void utils.knowledgeBases.list.invalidate();
+      onCreated(kb);
+    },
+  });
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!name.trim()) return setProblem("Name is required.");
+    setProblem(null);
+    create.mutate({ name: name.trim(), description: description.trim() || undefined });
+  }
+  return (
+    <form className="form form-compact card" onSubmit={submit} noValidate aria-label="New knowledge base">
+      <h2>New knowledge base</h2>
+      {problem && (
+        <div className="notice notice-error" role="alert">
+          {problem}
+        </div>
+      )}
+      {create.error && <ErrorNotice error={create.error} />}
+      <label className="field">
+        <span className="label">Name</span>
+        <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+      </label>
+      <label className="field">
+        <span className="label">Description</span>
+        <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />
+      </label>
+      <div className="form-actions">
+        <button type="submit" className="button button-primary" disabled={create.isPending}>
+          {create.isPending ? "Creating…" : "Create knowledge base"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function AddDocumentForm({ kb }: { kb: KnowledgeBase }) {
+  const utils = trpc.useUtils();
+  const [title, setTitle] = useState("");
+  const [content, setContent] = useState("");
+  const [format, setFormat] = useState<"text" | "markdown">("text");
+  const [problem, setProblem] = useState<string | null>(null);
+  const add = trpc.knowledgeBases.addDocument.useMutation({
+    onSuccess: () => {
+      setTitle("");
+      setContent("");
+      void utils.knowledgeBases.documents.invalidate({ id: kb.id });
+      void utils.knowledgeBases.list.invalidate();
+    },
+  });
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!title.trim()) return setProblem("Title is required.");
+    if (!content.trim()) return setProblem("Paste or type the document's text.");
+    setProblem(null);
+    add.mutate({ id: kb.id, title: title.trim(), content, format });
+  }
+  return (
+    <form className="form form-compact" onSubmit={submit} noValidate aria-label="Add a document">
+      <h3>Add a document</h3>
+      {problem && (
+        <div className="notice notice-error" role="alert">
+          {problem}
+        </div>
+      )}
+      {add.error && <ErrorNotice error={add.error} />}
+      {add.isSuccess && (
+        <div className="notice notice-success" role="status">
+          Added “{add.data.title}” ({add.data.chunk_count} passage{add.data.chunk_count === 1 ? "" : "s"}).
+        </div>
+      )}
+      <div className="filters">
+        <label className="field field-inline" style={{ flex: 1 }}>
+          <span className="label">Title</span>
+          <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={300} />
+        </label>
+        <label className="field field-inline">
+          <span className="label">Format</span>
+          <select value={format} onChange={(e) => setFormat(e.target.value as "text" | "markdown")}>
+            <option value="text">Plain text</option>
+            <option value="markdown">Markdown</option>
+          </select>
+        </label>
+      </div>
+      <label className="field">
+        <span className="label">Content</span>
+        <textarea rows={6} value={content} onChange={(e) => setContent(e.target.value)} />
+        <span className="hint">Split into passages at paragraph boundaries.</span>
+      </label>
+      <div className="form-actions">
+        <button type="submit" className="button button-primary" disabled={add.isPending}>
+          {add.isPending ? "Adding…" : "Add document"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function RetrievalTry({ kb }: { kb: KnowledgeBase }) {
+  const [draft, setDraft] = useState("");
+  const [query, setQuery] = useState<string | null>(null);
+  const [topK, setTopK] = useState(5);
+  const results = trpc.knowledgeBases.retrieve.useQuery(
+    { id: kb.id, query: query ?? "", top_k: topK },
+    { enabled: query !== null },
+  );
+  const best = Math.max(0, ...(results.data?.results.map((r) => r.score) ?? []));
+  return (
+    <section aria-label="Try a retrieval query">
+      <h3>Try a query</h3>
+      <form
+        className="filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (draft.trim()) setQuery(draft.trim());
+        }}
+      >
+        <label className="field field-inline" style={{ flex: 1 }}>
+          <span className="label">Query</span>
+          <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="e.g. how many vacation days" />
+        </label>
+        <label className="field field-inline">
+          <span className="label">Results</span>
+          <select value={topK} onChange={(e) => setTopK(Number(e.target.value))}>
+            {[3, 5, 10].map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="button">
+          Search
+        </button>
+      </form>
+      {query !== null &&
+        (results.isPending ? (
+          <Loading label="Searching…" />
+        ) : results.error ? (
+          <ErrorNotice error={results.error} onRetry={() => results.refetch()} />
+        ) : results.data.results.length === 0 ? (
+          <p className="hint" role="status">
+            Nothing in this knowledge base matches “{query}”.
+          </p>
+        ) : (
+          <ol className="results" aria-label="Results, best first">
+            {results.data.results.map((r) => (
+              <li key={`${r.document_id}-${r.chunk_index}`} className="result">
+                <div className="filters" style={{ marginBottom: 0, justifyContent: "space-between" }}>
+                  <strong>{r.document_title}</strong>
+                  <span className="score" title="Relevance score (BM25)">
+                    score {r.score.toFixed(2)}
+                  </span>
+                </div>
+                <div className="score-bar" aria-hidden="true">
+                  <span className="score-fill" style={{ width: `${best ? (100 * r.score) / best : 0}%` }} />
+                </div>
+                <div className="message-body">{r.content}</div>
+              </li>
+            ))}
+          </ol>
+        ))}
+    </section>
+  );
+}
+
+function KnowledgeBaseDetail({ kb, onDeleted }: { kb: KnowledgeBase; onDeleted: () => void }) {
+  const utils = trpc.useUtils();
+  const documents = trpc.knowledgeBases.documents.useQuery({ id: kb.id, limit: 50 });
+  const [deletingDoc, setDeletingDoc] = useState<Document | null>(null);
+  const [deletingKb, setDeletingKb] = useState(false);
+  const removeDoc = trpc.knowledgeBases.deleteDocument.useMutation({
+    onSuccess: () => {
+      setDeletingDoc(null);
+      void utils.knowledgeBases.documents.invalidate({ id: kb.id });
+      void utils.knowledgeBases.list.invalidate();
+    },
+  });
+  const removeKb = trpc.knowledgeBases.delete.useMutation({
+    onSuccess: () => {
+      setDeletingKb(false);
+      void utils.knowledgeBases.list.invalidate();
+      onDeleted();
+    },
+  });
+  return (
+    <section className="card form" aria-labelledby="kb-title">
+      <div className="page-header" style={{ marginBottom: 0 }}>
+        <div>
+          <h2 id="kb-title">{kb.name}</h2>
+          <p className="page-description">
+            {kb.description || "No description."} {kb.document_count} document{kb.document_count === 1 ? "" : "s"},{" "}
+            {kb.chunk_count} passage{kb.chunk_count === 1 ? "" : "s"}.
+          </p>
+        </div>
+        <button
+          type="button"
+          className="button button-small button-danger"
+          onClick={() => {
+            removeKb.reset();
+            setDeletingKb(true);
+          }}
+        >
+          Delete knowledge base
+        </button>
+      </div>
+      <RetrievalTry kb={kb} />
+      <section aria-label="Documents">
+        <h3>Documents</h3>
+        {documents.isPending ? (
+          <Loading label="Loading documents…" />
+        ) : documents.error ? (
+          <ErrorNotice error={documents.error} onRetry={() => documents.refetch()} />
+        ) : documents.data.items.length === 0 ? (
+          <p className="hint">No documents yet. Add one below.</p>
+        ) : (
+          <ul className="list-cards">
+            {documents.data.items.map((doc) => (
+              <li key={doc.id} className="list-card">
+                <div>
+                  <strong>{doc.title}</strong>
+                  <span className="hint">
+                    {doc.format === "markdown" ? "Markdown" : "Text"} · {doc.content_length.toLocaleString()} characters
+                    · {doc.chunk_count} passage{doc.chunk_count === 1 ? "" : "s"} · added{" "}
+                    <RelativeTime iso={doc.created_at} />
+                  </span>
+                </div>
+                <button
+                  type="button"
+                  className="button button-small button-danger"
+                  onClick={() => {
+                    removeDoc.reset();
+                    setDeletingDoc(doc);
+                  }}
+                  aria-label={`Delete document ${doc.title}`}
+                >
+                  Delete
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <AddDocumentForm kb={kb} />
+      <ConfirmDialog
+        open={deletingDoc !== null}
+        title={`Delete “${deletingDoc?.title ?? ""}”?`}
+        confirmLabel="Delete document"
+        pending={removeDoc.isPending}
+        error={removeDoc.error}
+        onConfirm={() => deletingDoc && removeDoc.mutate({ id: kb.id, document_id: deletingDoc.id })}
+        onClose={() => setDeletingDoc(null)}
+      >
+        <p>Its passages will no longer be found.</p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={deletingKb}
+        title={`Delete “${kb.name}”?`}
+        confirmLabel="Delete knowledge base"
+        pending={removeKb.isPending}
+        error={removeKb.error}
+        onConfirm={() => removeKb.mutate({ id: kb.id })}
+        onClose={() => setDeletingKb(false)}
+      >
+        <p>All its documents are deleted, and agents stop reading it.</p>
+      </ConfirmDialog>
+    </section>
+  );
+}
 
 export function KnowledgeBasesPage() {
-  return <PageHeader title="Knowledge bases" description="Coming soon." />;
+  const [params, setParams] = useSearchParams();
+  const list = trpc.knowledgeBases.list.useQuery({ limit: 100 });
+  const selectedId = params.get("kb");
+  const selected = list.data?.items.find((kb) => kb.id === selectedId) ?? null;
+  const select = (id: string | null) => setParams(id ? { kb: id } : {}, { replace: true });
+
+  useEffect(() => {
+    if (!selectedId && list.data?.items[0]) setParams({ kb: list.data.items[0].id }, { replace: true });
+  }, [selectedId, list.data, setParams]);
+
+  return (
+    <>
+      <PageHeader
+        title="Knowledge bases"
+        description="Documents your agents can search. Add text or Markdown, then try a query to see what an agent would find."
+      />
+      <div className="split">
+        <div className="form">
+          {list.isPending ? (
+            <Loading label="Loading knowledge bases…" />
+          ) : list.error ? (
+            <ErrorNotice error={list.error} onRetry={() => list.refetch()} />
+          ) : list.data.items.length === 0 ? (
+            <EmptyState title="No knowledge bases yet">Create one to give your agents something to search.</EmptyState>
+          ) : (
+            <ul className="list-cards" aria-label="Your knowledge bases">
+              {list.data.items.map((kb) => (
+                <li key={kb.id} className="list-card" aria-current={kb.id === selected?.id ? "true" : undefined}>
+                  <div>
+                    <h3>
+                      <button type="button" className="link-button" onClick={() => select(kb.id)}>
+                        {kb.name}
+                      </button>
+                    </h3>
+                    <span className="hint">
+                      {kb.document_count} document{kb.document_count === 1 ? "" : "s"} · updated{" "}
+                      <RelativeTime iso={kb.updated_at} />
+                    </span>
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+          <CreateKnowledgeBaseForm onCreated={(kb) => select(kb.id)} />
+        </div>
+        <div>
+          {selected ? (
+            <KnowledgeBaseDetail key={selected.id} kb={selected} onDeleted={() => select(null)} />
+          ) : (
+            list.data &&
+            list.data.items.length > 0 && <p className="hint">Choose a knowledge base to see its documents.</p>
+          )}
+        </div>
+      </div>
+    </>
+  );
 }

@@ -1,16 +1,122 @@
-// Admin → Users: search the accounts on this server.
+// Admin → Users: every account; create one, disable or enable it (all its keys and sessions stop
+// at once), change its role, end its sessions.
 import { type FormEvent, useState } from "react";
+import { Dialog } from "../../components/Dialog.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
-import { EmptyState, ErrorNotice, Loading } from "../../components/Status.tsx";
+import { EmptyState, ErrorNotice, Loading, Notice } from "../../components/Status.tsx";
 import { RelativeTime } from "../../components/Time.tsx";
-import { trpc } from "../../lib/trpc.ts";
+import { useAuth } from "../../lib/auth.tsx";
+import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
+import { ConfirmDialog } from "../settings/keyForms.tsx";
+
+type User = RouterOutputs["admin"]["users"]["items"][number];
+
+function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const utils = trpc.useUtils();
+  const [email, setEmail] = useState("");
+  const [name, setName] = useState("");
+  const [password, setPassword] = useState("");
+  const [role, setRole] = useState<"user" | "admin">("user");
+  const [problem, setProblem] = useState<string | null>(null);
+  const create = trpc.admin.createUser.useMutation({
+    onSuccess: () => {
+      void utils.admin.users.invalidate();
+      close();
+    },
+  });
+  function close() {
+    setEmail("");
+    setName("");
+    setPassword("");
+    setRole("user");
+    setProblem(null);
+    create.reset();
+    onClose();
+  }
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!email.includes("@")) return setProblem("Enter the person's email address.");
+    if (password.length < 8) return setProblem("The initial password must be at least 8 characters.");
+    setProblem(null);
+    create.mutate({ email: email.trim(), password, name: name.trim() || undefined, role });
+  }
+  return (
+    <Dialog
+      open={open}
+      title="Create user"
+      onClose={close}
+      dismissible={!create.isPending}
+      footer={
+        <>
+          <button type="button" className="button" onClick={close} disabled={create.isPending}>
+            Cancel
+          </button>
+          <button type="submit" form="create-user" className="button button-primary" disabled={create.isPending}>
+            {create.isPending ? "Creating…" : "Create user"}
+          </button>
+        </>
+      }
+    >
+      <form id="create-user" className="form" onSubmit={submit} noValidate>
+        {problem && (
+          <div className="notice notice-error" role="alert">
+            {problem}
+          </div>
+        )}
+        {create.error && <ErrorNotice error={create.error} />}
+        <label className="field">
+          <span className="label">Email</span>
+          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} data-autofocus />
+        </label>
+        <label className="field">
+          <span className="label">Name</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label className="field">
+          <span className="label">Initial password</span>
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </label>
+        <label className="field">
+          <span className="label">Role</span>
+          <select value={role} onChange={(e) => setRole(e.target.value as "user" | "admin")}>
+            <option value="user">User</option>
+            <option value="admin">Administrator</option>
+          </select>
+        </label>
+      </form>
+    </Dialog>
+  );
+}
 
 export function AdminUsersPage() {
+  const { user: me } = useAuth();
   const pager = useCursorPager();
+  const utils = trpc.useUtils();
   const [draft, setDraft] = useState("");
   const [search, setSearch] = useState("");
+  const [creating, setCreating] = useState(false);
+  const [disabling, setDisabling] = useState<User | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
   const users = trpc.admin.users.useQuery({ limit: 20, cursor: pager.cursor, search: search || undefined });
+  const update = trpc.admin.updateUser.useMutation({
+    onSuccess: (user) => {
+      setDisabling(null);
+      setMessage(`${user.email}: ${user.disabled ? "disabled" : "active"}, ${user.role}.`);
+      return utils.admin.users.invalidate();
+    },
+  });
+  const revoke = trpc.admin.revokeSessions.useMutation({
+    onSuccess: (result, input) => {
+      const email = users.data?.items.find((u) => u.id === input.id)?.email ?? "The user";
+      setMessage(`${email}: ${result.revoked_sessions} session${result.revoked_sessions === 1 ? "" : "s"} ended.`);
+    },
+  });
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -20,7 +126,15 @@ export function AdminUsersPage() {
 
   return (
     <>
-      <PageHeader title="Users" description="Every account on this server." />
+      <PageHeader
+        title="Users"
+        description="Every account on this server."
+        actions={
+          <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
+            Create user
+          </button>
+        }
+      />
       <form className="filters" onSubmit={submit} aria-label="Search users">
         <label className="field field-inline">
           <span className="label">Search</span>
@@ -30,6 +144,8 @@ export function AdminUsersPage() {
           Search
         </button>
       </form>
+      {message && <Notice kind="success">{message}</Notice>}
+      {(update.error || revoke.error) && <ErrorNotice error={update.error ?? revoke.error} />}
       {users.isPending ? (
         <Loading label="Loading users…" />
       ) : users.error ? (
@@ -48,32 +164,97 @@ export function AdminUsersPage() {
                   <th scope="col">Role</th>
                   <th scope="col">Status</th>
                   <th scope="col">Created</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
-                {users.data.items.map((u) => (
-                  <tr key={u.id}>
-                    <th scope="row" data-label="Email">
-                      {u.email}
-                    </th>
-                    <td data-label="Name">{u.name || <span className="muted">—</span>}</td>
-                    <td data-label="Role">{u.role}</td>
-                    <td data-label="Status">
-                      <span className={`badge ${u.disabled ? "badge-disabled" : "badge-active"}`}>
-                        {u.disabled ? "Disabled" : "Active"}
-                      </span>
-                    </td>
-                    <td data-label="Created">
-                      <RelativeTime iso={u.created_at} />
-                    </td>
-                  </tr>
-                ))}
+                {users.data.items.map((u) => {
+                  const self = u.id === me?.id;
+                  return (
+                    <tr key={u.id}>
+                      <th scope="row" data-label="Email">
+                        {u.email} {self && <span className="badge badge-scope">You</span>}
+                      </th>
+                      <td data-label="Name">{u.name || <span className="muted">—</span>}</td>
+                      <td data-label="Role">
+                        <select
+                          value={u.role}
+                          disabled={self || update.isPending}
+                          onChange={(e) => update.mutate({ id: u.id, role: e.target.value as "user" | "admin" })}
+                          aria-label={`Role of ${u.email}`}
+                        >
+                          <option value="user">User</option>
+                          <option value="admin">Administrator</option>
+                        </select>
+                      </td>
+                      <td data-label="Status">
+                        <span className={`badge ${u.disabled ? "badge-disabled" : "badge-active"}`}>
+                          {u.disabled ? "Disabled" : "Active"}
+                        </span>
+                      </td>
+                      <td data-label="Created">
+                        <RelativeTime iso={u.created_at} />
+                      </td>
+                      <td className="actions-cell">
+                        <div className="row-actions">
+                          {u.disabled ? (
+                            <button
+                              type="button"
+                              className="button button-small"
+                              disabled={update.isPending}
+                              onClick={() => update.mutate({ id: u.id, disabled: false })}
+                              aria-label={`Enable ${u.email}`}
+                            >
+                              Enable
+                            </button>
+                          ) : (
+                            <button
+                              type="button"
+                              className="button button-small button-danger"
+                              disabled={self}
+                              onClick={() => {
+                                update.reset();
+                                setDisabling(u);
+                              }}
+                              aria-label={`Disable ${u.email}`}
+                            >
+                              Disable
+                            </button>
+                          )}
+                          <button
+                            type="button"
+                            className="button button-small"
+                            disabled={revoke.isPending}
+                            onClick={() => revoke.mutate({ id: u.id })}
+                            aria-label={`End all sessions of ${u.email}`}
+                          >
+                            End sessions
+                          </button>
+                        </div>
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>
           <Pager pager={pager} nextCursor={users.data.next_cursor} label="Users" />
         </>
       )}
+      <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
+      <ConfirmDialog
+        open={disabling !== null}
+        title={`Disable ${disabling?.email ?? ""}?`}
+        confirmLabel="Disable user"
+        pending={update.isPending}
+        error={update.error}
+        onConfirm={() => disabling && update.mutate({ id: disabling.id, disabled: true })}
+        onClose={() => setDisabling(null)}
+      >
+        <p>They are logged out everywhere and every API key they own stops working on its next request.</p>
+      </ConfirmDialog>
     </>
   );
 }
