@@ -54,15 +54,37 @@ test("README screenshots: keys page, create dialog, chat page", async ({ page, r
   await page.screenshot({ path: path.join(docs, "create-api-key.png") });
   await dialog.getByRole("button", { name: "Cancel" }).click();
 
+  // An agent that reads a small handbook, for the chat picture.
+  const auth = { authorization: `Bearer ${token}` };
+  const kb = await (await request.post("/api/knowledge-bases", { data: { name: "Handbook" }, headers: auth })).json();
+  const doc = await request.post(`/api/knowledge-bases/${kb.id}/documents`, {
+    data: {
+      title: "Time off",
+      content:
+        "Employees get 25 days of paid vacation per year.\n\nUnused vacation days carry over until the end of March.",
+    },
+    headers: auth,
+  });
+  expect(doc.status(), await doc.text()).toBe(201);
+  const agentResponse = await request.post("/api/agents", {
+    data: { name: "HR assistant", tools: ["kb_retrieve", "calculator"], knowledge_base_ids: [kb.id] },
+    headers: auth,
+  });
+  expect(agentResponse.status(), await agentResponse.text()).toBe(201);
+
   await page.goto("/chat");
-  await page.getByLabel("Your question").fill("What is 12 * 7 + 3?");
+  await page.getByLabel("Agent").selectOption({ label: "HR assistant" });
+  await page.getByLabel("Your question").fill("How many vacation days do employees get?");
   await page.getByRole("button", { name: "Send" }).click();
-  await expect(page.getByTestId("live-answer").last()).toHaveText("12 * 7 + 3 = 87");
+  await expect(page.getByTestId("live-answer").last()).toContainText("25 days");
   await page.getByRole("radio", { name: "DAG" }).check({ force: true });
-  await page.getByLabel("Your question").fill("And what is (100 / 4) * 3?");
+  await page.getByLabel("Your question").fill("And what is 25 * 3?");
   await page.getByRole("button", { name: "Send" }).click();
   await expect(page.getByTestId("live-answer").last()).toHaveText(/= 75$/);
   await page.locator(".steps summary").first().click();
   await page.mouse.move(0, 0);
-  await page.screenshot({ path: path.join(docs, "chat.png"), fullPage: true });
+  // The question box is sticky: a tall viewport instead of a full-page capture keeps it at the bottom.
+  await page.setViewportSize({ width: 1280, height: 1180 });
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await page.screenshot({ path: path.join(docs, "chat.png") });
 });

@@ -49,6 +49,13 @@ interface LiveRun {
 }
 
 function short(value: unknown): string {
+  // Retrieval results read better as "2 passages: Title (7.77), …" than as JSON.
+  const passages = (value as { results?: { document_title?: string; score?: number }[] } | null)?.results;
+  if (Array.isArray(passages) && passages.every((p) => typeof p?.document_title === "string")) {
+    if (passages.length === 0) return "no passages found";
+    const list = passages.map((p) => `${p.document_title} (${(p.score ?? 0).toFixed(2)})`).join(", ");
+    return `${passages.length} passage${passages.length === 1 ? "" : "s"}: ${list}`;
+  }
   const text = typeof value === "string" ? value : JSON.stringify(value);
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }

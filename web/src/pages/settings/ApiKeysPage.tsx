@@ -192,7 +192,16 @@ function ActiveSwitch({ apiKey }: { apiKey: ApiKey }) {
   const update = trpc.keys.update.useMutation({ onSettled: () => utils.keys.list.invalidate() });
   const checked = update.isPending ? !apiKey.is_active : apiKey.is_active;
   return (
-    <label className="switch" title={update.error ? String(update.error.message) : undefined}>
+    <label
+      className="switch"
+      title={
+        update.error
+          ? String(update.error.message)
+          : checked
+            ? "Enabled: click to disable"
+            : "Disabled: click to enable"
+      }
+    >
       <input
         type="checkbox"
         role="switch"
@@ -203,7 +212,6 @@ function ActiveSwitch({ apiKey }: { apiKey: ApiKey }) {
         aria-label={`Enabled: ${apiKey.name}`}
       />
       <span className="switch-track" aria-hidden="true" />
-      <span className="switch-text">{checked ? "Enabled" : "Disabled"}</span>
     </label>
   );
 }
