@@ -62,3 +62,26 @@ test("too many failed logins: the page says how long to wait", async ({ page, re
   );
   await expect(submit).toBeDisabled();
 });
+
+test("when the session ends, the portal sends you to log in and then back to the same page", async ({
+  page,
+  context,
+}) => {
+  // (On the main server: its long access tokens mean no scheduled refresh races the click below.)
+  await page.goto("/settings/sessions");
+  await page.getByLabel("Email").fill(E2E_ADMIN.email);
+  await page.getByLabel("Password").fill(E2E_ADMIN.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("heading", { name: "Sessions", level: 1 })).toBeVisible();
+
+  // The session disappears under the page (as when it is revoked elsewhere or the cookies expire).
+  await context.clearCookies();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API Keys" }).click();
+  await expect(page).toHaveURL(/\/login\?next=%2Fsettings%2Fapi-keys&ended=1/);
+  await expect(page.getByText("Your session has ended.")).toBeVisible();
+  await page.getByLabel("Email").fill(E2E_ADMIN.email);
+  await page.getByLabel("Password").fill(E2E_ADMIN.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/settings\/api-keys$/);
+  await expect(page.getByRole("heading", { name: "API Keys", level: 1 })).toBeVisible();
+});

@@ -189,8 +189,16 @@ function KeyDetails({ apiKey, onRoll, onDelete }: { apiKey: ApiKey; onRoll: () =
 
 function ActiveSwitch({ apiKey }: { apiKey: ApiKey }) {
   const utils = trpc.useUtils();
-  const update = trpc.keys.update.useMutation({ onSettled: () => utils.keys.list.invalidate() });
-  const checked = update.isPending ? !apiKey.is_active : apiKey.is_active;
+  // What the person asked for, shown until the refreshed list agrees (or the change fails).
+  const [wanted, setWanted] = useState<boolean | null>(null);
+  const update = trpc.keys.update.useMutation({
+    onError: () => setWanted(null),
+    onSettled: () => utils.keys.list.invalidate(),
+  });
+  useEffect(() => {
+    if (wanted !== null && apiKey.is_active === wanted) setWanted(null);
+  }, [apiKey.is_active, wanted]);
+  const checked = wanted ?? apiKey.is_active;
   return (
     <label
       className="switch"
@@ -208,7 +216,10 @@ function ActiveSwitch({ apiKey }: { apiKey: ApiKey }) {
         checked={checked}
         aria-checked={checked}
         disabled={update.isPending}
-        onChange={(event) => update.mutate({ id: apiKey.id, is_active: event.target.checked })}
+        onChange={(event) => {
+          setWanted(event.target.checked);
+          update.mutate({ id: apiKey.id, is_active: event.target.checked });
+        }}
         aria-label={`Enabled: ${apiKey.name}`}
       />
       <span className="switch-track" aria-hidden="true" />
@@ -231,12 +242,7 @@ export function ApiKeysPage() {
   const [expanded, setExpanded] = useState<string | null>(null);
   // The button that started a create or roll: focus returns there once the secret is dismissed.
   const flowOpener = useRef<HTMLElement | null>(null);
-  // (The first key replaces the empty state's button with the header's: then focus that one.)
-  const returnFocus = useCallback(
-    () =>
-      flowOpener.current?.isConnected ? flowOpener.current : document.querySelector<HTMLElement>("[data-create-key]"),
-    [],
-  );
+  const returnFocus = useCallback(() => flowOpener.current, []);
   const [rolling, setRolling] = useState<ApiKey | null>(null);
   const [deleting, setDeleting] = useState<ApiKey | null>(null);
   const remove = trpc.keys.delete.useMutation({
@@ -261,7 +267,6 @@ export function ApiKeysPage() {
     <button
       type="button"
       className="button button-primary"
-      data-create-key
       onClick={(event) => {
         flowOpener.current = event.currentTarget;
         setCreating(true);
@@ -281,14 +286,14 @@ export function ApiKeysPage() {
             external applications. Send one as <code>Authorization: Bearer fim_…</code>.
           </>
         }
-        actions={keys.data && keys.data.items.length > 0 ? createButton : undefined}
+        actions={createButton}
       />
       {keys.isPending ? (
         <Loading label="Loading your API keys…" />
       ) : keys.error ? (
         <ErrorNotice error={keys.error} onRetry={() => keys.refetch()} title="Could not load your keys." />
       ) : keys.data.items.length === 0 && pager.page === 1 ? (
-        <EmptyState title="No API keys yet" action={createButton}>
+        <EmptyState title="No API keys yet">
           <p>
             An API key lets a program act on your behalf without your password: a backend calling the chat endpoints, a
             nightly script reading knowledge bases, another application using your agents.
