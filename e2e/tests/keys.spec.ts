@@ -195,3 +195,31 @@ test("an empty list explains what keys are for", async ({ browser, baseURL }) =>
   await expect(page.getByText("An API key lets a program act on your behalf")).toBeVisible();
   await context.close();
 });
+
+test("newest first, ten to a page", async ({ browser, baseURL, request }) => {
+  const admin = await restLogin(request, E2E_ADMIN.email, E2E_ADMIN.password);
+  const email = `pager-${Date.now()}@e2e.test`;
+  const created = await request.post("/api/admin/users", {
+    data: { email, password: "pager-password-1" },
+    headers: { authorization: `Bearer ${admin}` },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const token = await restLogin(request, email, "pager-password-1");
+  for (let i = 1; i <= 12; i++) await restCreateKey(request, token, { name: `Key ${String(i).padStart(2, "0")}` });
+
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  await portalLogin(page, email, "pager-password-1");
+  const keys = new KeysPage(page);
+  await keys.goto();
+  const names = page.locator("tbody > tr[data-key-id] > th");
+  await expect(names).toHaveCount(10);
+  await expect(names.first()).toHaveText("Key 12");
+  await expect(names.last()).toHaveText("Key 03");
+  await page.getByRole("button", { name: "Next →" }).click();
+  await expect(names).toHaveText(["Key 02", "Key 01"]);
+  await expect(page.getByText("Page 2")).toBeVisible();
+  await page.getByRole("button", { name: "← Previous" }).click();
+  await expect(names.first()).toHaveText("Key 12");
+  await context.close();
+});
