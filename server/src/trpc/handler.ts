@@ -5,8 +5,8 @@ import cookieParser from "cookie-parser";
 import { type RequestHandler, Router } from "express";
 import type { AppContext } from "../context.ts";
 import { portalContextFactory } from "./context.ts";
+import { toAppError } from "./errorMap.ts";
 import { appRouter } from "./router.ts";
-import { toAppError } from "./trpc.ts";
 
 /** Reads Express-style sizes ("1mb", "512kb", "1000"). */
 function byteSize(limit: string): number {

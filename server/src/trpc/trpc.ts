@@ -1,74 +1,15 @@
-// The portal's tRPC door: the one initTRPC call, the error map shared with REST (AppError →
-// the contract's body), and the procedure ladder public → protected → admin.
-import { initTRPC, type TRPCError } from "@trpc/server";
+// The portal's tRPC door: the one initTRPC call, the error formatter (AppError → the
+// contract's body, as REST answers it), and the procedure ladder public → protected → admin.
+import { initTRPC } from "@trpc/server";
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { Request } from "express";
 import { assertAccess, type Principal } from "../auth/scopes.ts";
-import { AppError, type ErrorBody, type ErrorCode } from "../errors.ts";
+import { AppError, type ErrorBody } from "../errors.ts";
 import type { PortalContext } from "./context.ts";
 import { CSRF_HEADER } from "./cookies.ts";
+import { TRPC_CODE, toAppError } from "./errorMap.ts";
 
-const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
-  unauthorized: "UNAUTHORIZED",
-  invalid_token: "UNAUTHORIZED",
-  token_expired: "UNAUTHORIZED",
-  forbidden: "FORBIDDEN",
-  validation_error: "BAD_REQUEST",
-  not_found: "NOT_FOUND",
-  rate_limited: "TOO_MANY_REQUESTS",
-  internal_error: "INTERNAL_SERVER_ERROR",
-};
-
-interface Issue {
-  path?: readonly (PropertyKey | { key: PropertyKey })[];
-  message: string;
-}
-
-/** Every error a procedure can end with, as the AppError the REST door would have answered. */
-export function toAppError(error: TRPCError): AppError {
-  const cause = error.cause;
-  if (cause instanceof AppError) return cause;
-  const issues = (cause as { issues?: Issue[] } | undefined)?.issues;
-  if (Array.isArray(issues)) {
-    const details = issues.map((issue) => ({
-      field:
-        issue.path && issue.path.length > 0
-          ? issue.path.map((part) => String(typeof part === "object" ? part.key : part)).join(".")
-          : "input",
-      message: issue.message,
-    }));
-    return new AppError("validation_error", details.map((d) => `${d.field}: ${d.message}`).join("; "), {
-      extra: { details },
-    });
-  }
-  switch (error.code) {
-    case "BAD_REQUEST":
-    case "PARSE_ERROR":
-      return new AppError("validation_error", error.message);
-    case "PAYLOAD_TOO_LARGE":
-      return new AppError("validation_error", error.message, { status: 413 });
-    case "METHOD_NOT_SUPPORTED":
-      return new AppError("validation_error", error.message, { status: 405 });
-    case "UNSUPPORTED_MEDIA_TYPE":
-      return new AppError("validation_error", `${error.message}: send application/json`, { status: 415 });
-    case "UNPROCESSABLE_CONTENT":
-      return new AppError("validation_error", error.message, { status: 422 });
-    case "NOT_FOUND":
-      return new AppError("not_found", error.message);
-    case "UNAUTHORIZED":
-      return new AppError("unauthorized");
-    case "FORBIDDEN":
-      return new AppError("forbidden");
-    case "TOO_MANY_REQUESTS":
-      return new AppError("rate_limited");
-    case "CLIENT_CLOSED_REQUEST":
-      return new AppError("validation_error", "The client closed the request", { status: 499 });
-    default:
-      return new AppError("internal_error");
-  }
-}
-
-export interface PortalErrorData {
+interface PortalErrorData {
   code: TRPC_ERROR_CODE_KEY;
   httpStatus: number;
   path: string | undefined;

@@ -1,0 +1,65 @@
+// How a failed procedure is told: every error becomes the AppError the REST door would have
+// answered (same code, status and body), whatever threw it (a service, zod, tRPC itself).
+import type { TRPCError } from "@trpc/server";
+import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
+import { AppError, type ErrorCode } from "../errors.ts";
+
+export const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
+  unauthorized: "UNAUTHORIZED",
+  invalid_token: "UNAUTHORIZED",
+  token_expired: "UNAUTHORIZED",
+  forbidden: "FORBIDDEN",
+  validation_error: "BAD_REQUEST",
+  not_found: "NOT_FOUND",
+  rate_limited: "TOO_MANY_REQUESTS",
+  internal_error: "INTERNAL_SERVER_ERROR",
+};
+
+interface Issue {
+  path?: readonly (PropertyKey | { key: PropertyKey })[];
+  message: string;
+}
+
+/** Every error a procedure can end with, as the AppError the REST door would have answered. */
+export function toAppError(error: TRPCError): AppError {
+  const cause = error.cause;
+  if (cause instanceof AppError) return cause;
+  const issues = (cause as { issues?: Issue[] } | undefined)?.issues;
+  if (Array.isArray(issues)) {
+    const details = issues.map((issue) => ({
+      field:
+        issue.path && issue.path.length > 0
+          ? issue.path.map((part) => String(typeof part === "object" ? part.key : part)).join(".")
+          : "input",
+      message: issue.message,
+    }));
+    return new AppError("validation_error", details.map((d) => `${d.field}: ${d.message}`).join("; "), {
+      extra: { details },
+    });
+  }
+  switch (error.code) {
+    case "BAD_REQUEST":
+    case "PARSE_ERROR":
+      return new AppError("validation_error", error.message);
+    case "PAYLOAD_TOO_LARGE":
+      return new AppError("validation_error", error.message, { status: 413 });
+    case "METHOD_NOT_SUPPORTED":
+      return new AppError("validation_error", error.message, { status: 405 });
+    case "UNSUPPORTED_MEDIA_TYPE":
+      return new AppError("validation_error", `${error.message}: send application/json`, { status: 415 });
+    case "UNPROCESSABLE_CONTENT":
+      return new AppError("validation_error", error.message, { status: 422 });
+    case "NOT_FOUND":
+      return new AppError("not_found", error.message);
+    case "UNAUTHORIZED":
+      return new AppError("unauthorized");
+    case "FORBIDDEN":
+      return new AppError("forbidden");
+    case "TOO_MANY_REQUESTS":
+      return new AppError("rate_limited");
+    case "CLIENT_CLOSED_REQUEST":
+      return new AppError("validation_error", "The client closed the request", { status: 499 });
+    default:
+      return new AppError("internal_error");
+  }
+}
