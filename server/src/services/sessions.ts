@@ -4,9 +4,9 @@ import { randomUUID } from "node:crypto";
 import { signToken, verifyToken } from "../auth/jwt.ts";
 import { burnPasswordCheck, verifyPassword } from "../auth/passwords.ts";
 import type { AppContext } from "../context.ts";
-import { AppError, notFound } from "../errors.ts";
+import { AppError, notFound, validationError } from "../errors.ts";
 import { type RequestMeta, recordAudit } from "./audit.ts";
-import { normalizeEmail, type PublicUser, toPublicUser, userSelect } from "./users.ts";
+import { normalizeEmail, type PublicUser, setPassword, toPublicUser, userSelect } from "./users.ts";
 
 export interface TokenPair {
   access_token: string;
@@ -198,4 +198,33 @@ export async function revokeSession(
     targetId: sessionId,
     meta,
   });
+}
+
+/**
+ * A signed-in user changes their own password: the current one must be given, every other
+ * session ends (the one making the change stays). Returns how many sessions ended.
+ */
+export async function changePassword(
+  ctx: AppContext,
+  caller: { userId: string; sessionId: string | null },
+  input: { current_password: string; new_password: string },
+  meta: RequestMeta,
+): Promise<number> {
+  const row = await ctx.db.user.findUniqueOrThrow({ where: { id: caller.userId }, select: { passwordHash: true } });
+  if (!(await verifyPassword(row.passwordHash, input.current_password))) {
+    throw validationError("current_password", "is not correct");
+  }
+  await setPassword(ctx, caller.userId, input.new_password);
+  const ended = await revokeAllSessions(ctx, caller.userId, {
+    exceptSessionId: caller.sessionId ?? undefined,
+    reason: "password_changed",
+  });
+  await recordAudit(ctx, {
+    actorId: caller.userId,
+    action: "password_changed",
+    targetType: "user",
+    targetId: caller.userId,
+    meta,
+  });
+  return ended;
 }

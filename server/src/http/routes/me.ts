@@ -1,7 +1,5 @@
 // /api/me: the caller, their API keys, sessions and password.
 
-import { verifyPassword } from "../../auth/passwords.ts";
-import { AppError } from "../../errors.ts";
 import {
   apiKeyUsage,
   createApiKey,
@@ -12,9 +10,8 @@ import {
   rollApiKey,
   updateApiKey,
 } from "../../services/apiKeys.ts";
-import { recordAudit } from "../../services/audit.ts";
-import { listActiveSessions, revokeAllSessions, revokeSession } from "../../services/sessions.ts";
-import { getUser, setPassword } from "../../services/users.ts";
+import { changePassword, listActiveSessions, revokeSession } from "../../services/sessions.ts";
+import { getUser } from "../../services/users.ts";
 import { defineRoute } from "../route.ts";
 import { apiKeyView, createdApiKey, idParams, page, pageQuery, scopeName, scopesInput, userView } from "../schemas.ts";
 import { z } from "../zod.ts";
@@ -201,27 +198,7 @@ export const meRoutes = [
     success: { status: 204, description: "Changed" },
     errors: [400],
     handler: async ({ ctx, principal, body, meta }) => {
-      const row = await ctx.db.user.findUniqueOrThrow({
-        where: { id: principal.user.id },
-        select: { passwordHash: true },
-      });
-      if (!(await verifyPassword(row.passwordHash, body.current_password))) {
-        throw new AppError("validation_error", "current_password: is not correct", {
-          extra: { details: [{ field: "current_password", message: "is not correct" }] },
-        });
-      }
-      await setPassword(ctx, principal.user.id, body.new_password);
-      await revokeAllSessions(ctx, principal.user.id, {
-        exceptSessionId: principal.sessionId ?? undefined,
-        reason: "password_changed",
-      });
-      await recordAudit(ctx, {
-        actorId: principal.user.id,
-        action: "password_changed",
-        targetType: "user",
-        targetId: principal.user.id,
-        meta,
-      });
+      await changePassword(ctx, { userId: principal.user.id, sessionId: principal.sessionId }, body, meta);
       return undefined;
     },
   }),

@@ -1,7 +1,5 @@
 // The signed-in person's own things: who they are, their API keys, sessions and password.
 import { z } from "zod";
-import { verifyPassword } from "../../auth/passwords.ts";
-import { AppError } from "../../errors.ts";
 import {
   apiKeyUsage,
   createApiKey,
@@ -10,9 +8,8 @@ import {
   rollApiKey,
   updateApiKey,
 } from "../../services/apiKeys.ts";
-import { recordAudit } from "../../services/audit.ts";
-import { listActiveSessions, revokeAllSessions, revokeSession } from "../../services/sessions.ts";
-import { getUser, setPassword } from "../../services/users.ts";
+import { changePassword, listActiveSessions, revokeSession } from "../../services/sessions.ts";
+import { getUser } from "../../services/users.ts";
 import {
   apiKey,
   createdApiKey,
@@ -114,27 +111,12 @@ export const passwordRouter = router({
     .input(z.object({ current_password: z.string().max(1024), new_password: z.string().max(1024) }))
     .output(z.object({ ok: z.literal(true), other_sessions_ended: z.number().int() }))
     .mutation(async ({ ctx, input }) => {
-      const row = await ctx.app.db.user.findUniqueOrThrow({
-        where: { id: ctx.userId },
-        select: { passwordHash: true },
-      });
-      if (!(await verifyPassword(row.passwordHash, input.current_password))) {
-        throw new AppError("validation_error", "current_password: is not correct", {
-          extra: { details: [{ field: "current_password", message: "is not correct" }] },
-        });
-      }
-      await setPassword(ctx.app, ctx.userId, input.new_password);
-      const ended = await revokeAllSessions(ctx.app, ctx.userId, {
-        exceptSessionId: ctx.principal.sessionId ?? undefined,
-        reason: "password_changed",
-      });
-      await recordAudit(ctx.app, {
-        actorId: ctx.userId,
-        action: "password_changed",
-        targetType: "user",
-        targetId: ctx.userId,
-        meta: ctx.meta,
-      });
+      const ended = await changePassword(
+        ctx.app,
+        { userId: ctx.userId, sessionId: ctx.principal.sessionId },
+        input,
+        ctx.meta,
+      );
       return { ok: true as const, other_sessions_ended: ended };
     }),
 });
