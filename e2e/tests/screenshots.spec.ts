@@ -1,13 +1,16 @@
-// Produces the README's screenshots (docs/*.png) from the real portal: the keys page, the
-// Create API Key dialog and the chat page. Runs with the suite, so they always show the
-// current UI.
+// Produces the README's screenshots from the real portal: the keys page, the Create API Key
+// dialog and the chat page. Runs with the suite, so the pages they show are exercised every
+// time; the pictures go to test-results/ unless UPDATE_SCREENSHOTS=1, which refreshes docs/*.png
+// (so a test run does not leave the checkout modified).
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config.ts";
 import { callWithKey, portalLogin, restCreateKey, restLogin } from "./support/api.ts";
 import { KeysPage } from "./support/keysPage.ts";
 
-const docs = path.resolve(import.meta.dirname, "../../docs");
+const docs = process.env.UPDATE_SCREENSHOTS
+  ? path.resolve(import.meta.dirname, "../../docs")
+  : path.resolve(import.meta.dirname, "../test-results/screenshots");
 
 test.use({ viewport: { width: 1280, height: 860 } });
 
