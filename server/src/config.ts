@@ -45,6 +45,7 @@ const envSchema = z.object({
   LLM_API_KEY: optionalString,
   LLM_MODEL: optionalString,
   COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
+  CONNECTOR_PRIVATE_NETWORKS: z.enum(["block", "allow"]).default("block"),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -68,6 +69,8 @@ export interface Config {
   webDist: string | undefined;
   llm: { baseUrl: string; apiKey: string | undefined; model: string } | undefined;
   cookieSecure: "auto" | "true" | "false";
+  /** Whether connector calls may reach loopback, private and link-local addresses. */
+  connectorPrivateNetworks: "block" | "allow";
 }
 
 /** Reads a secret from `<dataDir>/<file>`, generating it (mode 0600) on first run. */
@@ -117,5 +120,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ? { baseUrl: env.LLM_BASE_URL, apiKey: env.LLM_API_KEY, model: env.LLM_MODEL ?? "gpt-4o-mini" }
       : undefined,
     cookieSecure: env.COOKIE_SECURE,
+    connectorPrivateNetworks: env.CONNECTOR_PRIVATE_NETWORKS,
   };
 }

@@ -62,7 +62,8 @@ let upstream: Awaited<ReturnType<typeof startUpstream>>;
 let elsewhere: Awaited<ReturnType<typeof startUpstream>>;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // The fake upstream services listen on loopback, which connector calls refuse by default.
+  server = await startTestServer({ CONNECTOR_PRIVATE_NETWORKS: "allow" });
   const login = await server.login(ADMIN.email, ADMIN.password);
   token = login.access_token;
   adminId = login.user.id;

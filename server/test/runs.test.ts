@@ -15,7 +15,8 @@ let chatKey: string;
 let kbKey: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // The fake upstream services listen on loopback, which connector calls refuse by default.
+  server = await startTestServer({ CONNECTOR_PRIVATE_NETWORKS: "allow" });
   user = await server.createUser("runner@example.com");
   fullKey = (await server.createKey(user.token, { name: "full" })).key;
   chatKey = (await server.createKey(user.token, { name: "chat", scopes: "chat" })).key;

@@ -5,6 +5,7 @@
 import type { Prisma } from "@fim/db";
 import type { AppContext } from "../context.ts";
 import { AppError, notFound, validationError } from "../errors.ts";
+import { assertPublicDestination } from "../lib/networkGuard.ts";
 import { openSecret, sealSecret } from "../lib/secretBox.ts";
 import { detachFromAgents } from "./agents.ts";
 
@@ -427,6 +428,7 @@ export async function callConnectorAction(
     );
   }
   const url = buildActionUrl(connector.baseUrl, action.path, input.params);
+  if (ctx.config.connectorPrivateNetworks === "block") await assertPublicDestination(url);
   const headers: Record<string, string> = { accept: "application/json, text/*;q=0.9, */*;q=0.5" };
   if (connector.authHeaderValue !== null) headers[connector.authHeaderName] = connector.authHeaderValue;
   const sendsBody = action.method !== "GET" && action.method !== "DELETE" && input.body !== undefined;
