@@ -1,0 +1,63 @@
+// The operator CLI, run as a real process against a real database file.
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, expect, inject, test } from "vitest";
+import { startTestServer } from "./harness.ts";
+
+const run = promisify(execFile);
+let dataDir: string;
+
+beforeAll(() => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), "fim-cli-"));
+  copyFileSync(inject("templateDb"), path.join(dataDir, "fim.db"));
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+      cwd: path.resolve(import.meta.dirname, ".."),
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "" },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error: any) {
+    return { code: error.code ?? 1, stdout: error.stdout ?? "", stderr: error.stderr ?? "" };
+  }
+}
+
+test("create an admin, reset a password, list users; the accounts work over the API", async () => {
+  const created = await cli("user:create", "--email", "Ops@Example.com", "--name", "Ops", "--admin");
+  expect(created.code).toBe(0);
+  expect(created.stdout).toMatch(/^Created admin ops@example\.com/);
+  const generated = /Password: (\S+)/.exec(created.stdout)?.[1];
+  expect(generated).toBeDefined();
+
+  const reset = await cli("user:password", "--email", "ops@example.com", "--password", "chosen-password-1");
+  expect(reset.code).toBe(0);
+
+  const listed = await cli("user:list");
+  expect(listed.stdout).toMatch(/ops@example\.com\tadmin\tactive/);
+
+  const duplicate = await cli("user:create", "--email", "ops@example.com");
+  expect(duplicate.code).toBe(1);
+  expect(duplicate.stderr).toMatch(/already exists/);
+  const weak = await cli("user:password", "--email", "ops@example.com", "--password", "short");
+  expect(weak.code).toBe(1);
+  expect(weak.stderr).toMatch(/at least 8 characters/);
+
+  // The server over the same data directory accepts the password the CLI set.
+  const server = await startTestServer({ DATA_DIR: dataDir });
+  try {
+    const login = await server.api("POST", "/api/auth/login", {
+      body: { email: "ops@example.com", password: "chosen-password-1" },
+    });
+    expect(login.status).toBe(200);
+    expect(login.body.user.role).toBe("admin");
+  } finally {
+    await server.close();
+  }
+}, 90_000);
