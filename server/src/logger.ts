@@ -18,10 +18,7 @@ export const REDACT_PATHS = [
   "*.apiKey",
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
-    base: undefined,
-  });
+/** A logger at `level`, writing JSON lines to stdout or to `destination` (tests read it back). */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: undefined }, destination);
 }

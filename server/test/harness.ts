@@ -5,7 +5,7 @@ import path from "node:path";
 import { inject } from "vitest";
 import { ManualClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
-import { createLogger } from "../src/logger.ts";
+import { createLogger, type Logger } from "../src/logger.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { createUser } from "../src/services/users.ts";
 
@@ -32,7 +32,10 @@ export interface TestServer extends RunningServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "fim-test-"));
   const dbFile = path.join(dataDir, "fim.db");
   copyFileSync(inject("templateDb"), dbFile);
@@ -47,7 +50,12 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...env,
   });
   const clock = new ManualClock();
-  const running = await startServer({ config, clock, migrate: false, logger: createLogger("silent") });
+  const running = await startServer({
+    config,
+    clock,
+    migrate: false,
+    logger: options.logger ?? createLogger("silent"),
+  });
 
   const api: TestServer["api"] = async (method, route, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
