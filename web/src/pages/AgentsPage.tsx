@@ -1,6 +1,6 @@
 // Agents: what the chat can run as. Name, instructions, model settings, the tools it may use and
 // the knowledge bases and connectors it reads. List, create, edit, delete.
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, type ReactNode, useId, useState } from "react";
 import { Link } from "react-router-dom";
 import { Dialog } from "../components/Dialog.tsx";
 import { PageHeader } from "../components/Layout.tsx";
@@ -47,6 +47,39 @@ function draftOf(agent: Agent | null): Draft {
 
 function toggle<T>(list: T[], item: T, on: boolean): T[] {
   return on ? [...new Set([...list, item])] : list.filter((x) => x !== item);
+}
+
+/** Checkboxes over the caller's knowledge bases or connectors, with loading and empty states. */
+function PickList(props: {
+  legend: string;
+  what: string;
+  query: { isPending: boolean; data?: { items: { id: string; name: string }[] } };
+  selected: string[];
+  onChange: (ids: string[]) => void;
+  empty: ReactNode;
+}) {
+  const items = props.query.data?.items ?? [];
+  return (
+    <fieldset className="fieldset">
+      <legend>{props.legend}</legend>
+      {props.query.isPending ? (
+        <Loading label={`Loading ${props.what}…`} />
+      ) : items.length ? (
+        items.map((item) => (
+          <label key={item.id} className="checkbox">
+            <input
+              type="checkbox"
+              checked={props.selected.includes(item.id)}
+              onChange={(e) => props.onChange(toggle(props.selected, item.id, e.target.checked))}
+            />
+            {item.name}
+          </label>
+        ))
+      ) : (
+        <p className="hint">None yet. {props.empty}.</p>
+      )}
+    </fieldset>
+  );
 }
 
 function AgentDialog({ agent, open, onClose }: { agent: Agent | null; open: boolean; onClose: () => void }) {
@@ -196,52 +229,22 @@ function AgentDialog({ agent, open, onClose }: { agent: Agent | null; open: bool
             </label>
           ))}
         </fieldset>
-        <fieldset className="fieldset">
-          <legend>Knowledge bases it reads</legend>
-          {knowledgeBases.isPending ? (
-            <Loading label="Loading knowledge bases…" />
-          ) : knowledgeBases.data?.items.length ? (
-            knowledgeBases.data.items.map((kb) => (
-              <label key={kb.id} className="checkbox">
-                <input
-                  type="checkbox"
-                  checked={draft.knowledgeBaseIds.includes(kb.id)}
-                  onChange={(e) =>
-                    setDraft({ ...draft, knowledgeBaseIds: toggle(draft.knowledgeBaseIds, kb.id, e.target.checked) })
-                  }
-                />
-                {kb.name}
-              </label>
-            ))
-          ) : (
-            <p className="hint">
-              None yet. <Link to="/knowledge-bases">Create a knowledge base</Link>.
-            </p>
-          )}
-        </fieldset>
-        <fieldset className="fieldset">
-          <legend>Connectors it may call</legend>
-          {connectors.isPending ? (
-            <Loading label="Loading connectors…" />
-          ) : connectors.data?.items.length ? (
-            connectors.data.items.map((c) => (
-              <label key={c.id} className="checkbox">
-                <input
-                  type="checkbox"
-                  checked={draft.connectorIds.includes(c.id)}
-                  onChange={(e) =>
-                    setDraft({ ...draft, connectorIds: toggle(draft.connectorIds, c.id, e.target.checked) })
-                  }
-                />
-                {c.name}
-              </label>
-            ))
-          ) : (
-            <p className="hint">
-              None yet. <Link to="/connectors">Add a connector</Link>.
-            </p>
-          )}
-        </fieldset>
+        <PickList
+          legend="Knowledge bases it reads"
+          what="knowledge bases"
+          query={knowledgeBases}
+          selected={draft.knowledgeBaseIds}
+          onChange={(knowledgeBaseIds) => setDraft({ ...draft, knowledgeBaseIds })}
+          empty={<Link to="/knowledge-bases">Create a knowledge base</Link>}
+        />
+        <PickList
+          legend="Connectors it may call"
+          what="connectors"
+          query={connectors}
+          selected={draft.connectorIds}
+          onChange={(connectorIds) => setDraft({ ...draft, connectorIds })}
+          empty={<Link to="/connectors">Add a connector</Link>}
+        />
       </form>
     </Dialog>
   );
