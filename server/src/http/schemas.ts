@@ -43,6 +43,21 @@ export const createdApiKey = apiKeyView.extend({
   key: z.string().meta({ description: "The full key. Shown once, here only." }),
 });
 
+/** A key as administrators see it: with its owner. */
+export const ownedApiKeyView = apiKeyView.extend({ owner: z.object({ id: z.string(), email: z.string() }) });
+
+export const auditEntryView = z.object({
+  id: z.string(),
+  actor_id: z.string().nullable(),
+  action: z.string(),
+  target_type: z.string().nullable(),
+  target_id: z.string().nullable(),
+  ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+  created_at: z.string(),
+});
+
 export const idParams = z.object({ id: z.string().min(1).max(100) });
 
 /** Cursor pagination shared by list endpoints. */

@@ -6,7 +6,9 @@ import { ROLL_OVERLAPS } from "../services/apiKeys.ts";
 // The shapes the REST API documents serve the portal too.
 export {
   apiKeyView as apiKey,
+  auditEntryView as auditEntry,
   createdApiKey,
+  ownedApiKeyView as ownedApiKey,
   page,
   scopeName as scope,
   userView as user,

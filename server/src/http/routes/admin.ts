@@ -5,23 +5,11 @@ import { deleteApiKey, listAllApiKeys, updateApiKey } from "../../services/apiKe
 import { listAudit } from "../../services/audit.ts";
 import { getUser, listUsers } from "../../services/users.ts";
 import { defineRoute } from "../route.ts";
-import { apiKeyView, idParams, page, pageQuery, userView } from "../schemas.ts";
+import { apiKeyView, auditEntryView, idParams, ownedApiKeyView, page, pageQuery, userView } from "../schemas.ts";
 import { z } from "../zod.ts";
 
 const admin = { scope: "admin" } as const;
 const role = z.enum(["user", "admin"]);
-
-const auditEntry = z.object({
-  id: z.string(),
-  actor_id: z.string().nullable(),
-  action: z.string(),
-  target_type: z.string().nullable(),
-  target_id: z.string().nullable(),
-  ip: z.string().nullable(),
-  user_agent: z.string().nullable(),
-  detail: z.record(z.string(), z.unknown()).nullable(),
-  created_at: z.string(),
-});
 
 const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 
@@ -110,7 +98,7 @@ export const adminRoutes = [
     success: {
       status: 200,
       description: "A page of keys",
-      schema: page(apiKeyView.extend({ owner: z.object({ id: z.string(), email: z.string() }) })),
+      schema: page(ownedApiKeyView),
     },
     handler: ({ ctx, query }) =>
       listAllApiKeys(ctx, { limit: query.limit, cursor: query.cursor, userId: query.user_id }),
@@ -154,7 +142,7 @@ export const adminRoutes = [
       since: instant.optional().meta({ description: "ISO 8601 date-time or date (inclusive)" }),
       until: instant.optional().meta({ description: "ISO 8601 date-time or date (inclusive)" }),
     }),
-    success: { status: 200, description: "A page of audit entries", schema: page(auditEntry) },
+    success: { status: 200, description: "A page of audit entries", schema: page(auditEntryView) },
     handler: ({ ctx, query }) =>
       listAudit(ctx, {
         userId: query.user_id,

@@ -5,20 +5,8 @@ import { adminCreateUser, adminRevokeSessions, adminUpdateUser } from "../../ser
 import { deleteApiKey, listAllApiKeys, updateApiKey } from "../../services/apiKeys.ts";
 import { listAudit } from "../../services/audit.ts";
 import { listUsers } from "../../services/users.ts";
-import { apiKey, id, ok, page, pageInput, user } from "../schemas.ts";
+import { apiKey, auditEntry, id, ok, ownedApiKey, page, pageInput, user } from "../schemas.ts";
 import { adminProcedure, router } from "../trpc.ts";
-
-const auditEntry = z.object({
-  id: z.string(),
-  actor_id: z.string().nullable(),
-  action: z.string(),
-  target_type: z.string().nullable(),
-  target_id: z.string().nullable(),
-  ip: z.string().nullable(),
-  user_agent: z.string().nullable(),
-  detail: z.record(z.string(), z.unknown()).nullable(),
-  created_at: z.string(),
-});
 
 export const adminRouter = router({
   users: adminProcedure
@@ -55,7 +43,7 @@ export const adminRouter = router({
 
   keys: adminProcedure
     .input(pageInput.extend({ user_id: z.string().max(100).optional() }))
-    .output(page(apiKey.extend({ owner: z.object({ id: z.string(), email: z.string() }) })))
+    .output(page(ownedApiKey))
     .query(({ ctx, input }) =>
       listAllApiKeys(ctx.app, { limit: input.limit, cursor: input.cursor ?? undefined, userId: input.user_id }),
     ),
