@@ -32,7 +32,6 @@ async function loadKey(ctx: AppContext, hash: string): Promise<CachedKey | undef
     where: { OR: [{ hash }, { previousHash: hash, previousExpiresAt: { gt: now } }] },
     select: {
       id: true,
-      prefix: true,
       hash: true,
       scopes: true,
       isActive: true,
@@ -44,7 +43,6 @@ async function loadKey(ctx: AppContext, hash: string): Promise<CachedKey | undef
   if (!row) return undefined;
   return {
     keyId: row.id,
-    prefix: row.prefix,
     scopes: decodeScopes(row.scopes),
     isActive: row.isActive,
     expiresAt: row.expiresAt,

@@ -3,7 +3,6 @@ import { type CachedKey, KeyCache } from "./keyCache.ts";
 
 const entry = (disabled: boolean): CachedKey => ({
   keyId: "k1",
-  prefix: "fim_abcd",
   scopes: [],
   isActive: true,
   expiresAt: null,

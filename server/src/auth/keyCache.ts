@@ -5,7 +5,6 @@ import type { Scope } from "./scopes.ts";
 
 export interface CachedKey {
   keyId: string;
-  prefix: string;
   scopes: Scope[];
   isActive: boolean;
   expiresAt: Date | null;
