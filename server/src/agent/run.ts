@@ -6,7 +6,6 @@
 import { randomUUID } from "node:crypto";
 import { authenticate } from "../auth/authenticate.ts";
 import { assertAccess, type Principal } from "../auth/scopes.ts";
-import type { UsageRecorder } from "../auth/usage.ts";
 import type { AppContext } from "../context.ts";
 import { AppError, validationError } from "../errors.ts";
 import {
@@ -126,7 +125,7 @@ function errorEvent(ctx: AppContext, error: unknown): ErrorEvent {
 
 /**
  * Re-authenticates a running stream's credential. Re-checks are not requests, so they are not
- * counted in the key's usage: `authenticate` gets a context whose usage recorder ignores them.
+ * counted in the key's usage.
  */
 function credentialWatch(
   ctx: AppContext,
@@ -135,13 +134,12 @@ function credentialWatch(
   intervalMs: number,
   stop: (reason: AppError) => void,
 ): () => void {
-  const quiet: AppContext = { ...ctx, usage: { record() {} } as unknown as UsageRecorder };
   let checking = false;
   const timer = setInterval(async () => {
     if (checking) return;
     checking = true;
     try {
-      const current = await authenticate(quiet, token);
+      const current = await authenticate(ctx, token, { countUsage: false });
       if (current.user.id !== principal.user.id) throw new AppError("invalid_token");
       assertAccess(current, { scope: "chat" });
     } catch (error) {

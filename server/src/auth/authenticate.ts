@@ -19,9 +19,21 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match[1];
 }
 
-export async function authenticate(ctx: AppContext, token: string | undefined): Promise<Principal> {
+export interface AuthenticateOptions {
+  /**
+   * Whether this check is a request made with the key (the default). A running stream's periodic
+   * re-check of its credential is not, and passes false so it is not counted in the key's usage.
+   */
+  countUsage?: boolean;
+}
+
+export async function authenticate(
+  ctx: AppContext,
+  token: string | undefined,
+  options: AuthenticateOptions = {},
+): Promise<Principal> {
   if (token === undefined || token === "") throw new AppError("unauthorized");
-  if (token.startsWith(API_KEY_PREFIX)) return authenticateApiKey(ctx, token);
+  if (token.startsWith(API_KEY_PREFIX)) return authenticateApiKey(ctx, token, options.countUsage ?? true);
   if (token.startsWith("eyJ")) return authenticateAccessToken(ctx, token);
   throw new AppError("invalid_token", "API keys start with fim_; access tokens are JWTs");
 }
@@ -52,7 +64,7 @@ async function loadKey(ctx: AppContext, hash: string): Promise<CachedKey | undef
   };
 }
 
-async function authenticateApiKey(ctx: AppContext, key: string): Promise<Principal> {
+async function authenticateApiKey(ctx: AppContext, key: string, countUsage: boolean): Promise<Principal> {
   const problem = checkApiKeyFormat(key);
   if (problem === "format") {
     throw new AppError("invalid_token", "An API key is fim_ followed by 44 letters and digits");
@@ -78,7 +90,7 @@ async function authenticateApiKey(ctx: AppContext, key: string): Promise<Princip
   if (entry.expiresAt && entry.expiresAt <= now) throw new AppError("token_expired", "This API key has expired");
 
   // Authenticated: from here on the request counts, whatever happens next.
-  ctx.usage.record(entry.keyId, now);
+  if (countUsage) ctx.usage.record(entry.keyId, now);
   const { disabled: _disabled, ...user } = entry.user;
   return {
     kind: "api_key",
