@@ -2,6 +2,7 @@
 // setting so the embedded mode needs no .env. Nothing else reads process.env.
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -40,6 +41,14 @@ const envSchema = z.object({
     .default(15 * 60),
   BODY_LIMIT: z.string().default("1mb"),
   TRUST_PROXY: optionalString,
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(64),
+  QUOTA_API_KEYS: z.coerce.number().int().positive().default(100),
+  QUOTA_KNOWLEDGE_BASES: z.coerce.number().int().positive().default(50),
+  QUOTA_DOCUMENTS: z.coerce.number().int().positive().default(5000),
+  QUOTA_STORAGE_MB: z.coerce.number().positive().default(200),
+  QUOTA_CONCURRENT_RUNS: z.coerce.number().int().positive().default(4),
+  RUN_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(300),
   WEB_DIST: optionalString,
   LLM_BASE_URL: optionalString,
   LLM_API_KEY: optionalString,
@@ -65,12 +74,60 @@ export interface Config {
   usageFlushMs: number;
   login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number };
   bodyLimit: string;
-  trustProxy: string | undefined;
+  /** Express's `trust proxy`: a boolean, a hop count, or names/addresses/CIDRs. */
+  trustProxy: TrustProxy | undefined;
+  /** Password hashes (argon2id) running at once, and how many more may wait for a turn. */
+  passwordHashing: { concurrency: number; queue: number };
+  quotas: Quotas;
+  /** Wall-clock limit of one agent run, seconds. */
+  runTimeoutSeconds: number;
   webDist: string | undefined;
   llm: { baseUrl: string; apiKey: string | undefined; model: string } | undefined;
   cookieSecure: "auto" | "true" | "false";
   /** Whether connector calls may reach loopback, private and link-local addresses. */
   connectorPrivateNetworks: "block" | "allow";
+}
+
+export type TrustProxy = boolean | number | string[];
+
+export interface Quotas {
+  /** Per user. */
+  apiKeys: number;
+  knowledgeBases: number;
+  documents: number;
+  /** Bytes of document content (UTF-8) a user may store. */
+  storageBytes: number;
+  /** Agent runs one user may have streaming at once. */
+  concurrentRuns: number;
+}
+
+const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/**
+ * Reads TRUST_PROXY the way Express understands it: `true`/`false`, a hop count, or a
+ * comma-separated list of names (loopback, linklocal, uniquelocal), addresses and CIDR ranges.
+ */
+export function parseTrustProxy(value: string): TrustProxy {
+  const text = value.trim();
+  if (/^(true|false)$/i.test(text)) return text.toLowerCase() === "true";
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  for (const entry of entries) {
+    if (PROXY_NAMES.has(entry)) continue;
+    const [address = "", prefix, ...rest] = entry.split("/");
+    const family = isIP(address);
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new Error(
+        `TRUST_PROXY: "${entry}" is not true/false, a hop count, loopback/linklocal/uniquelocal, an address or a CIDR range`,
+      );
+    }
+  }
+  if (entries.length === 0) throw new Error("TRUST_PROXY: empty list");
+  return entries;
 }
 
 /** Reads a secret from `<dataDir>/<file>`, generating it (mode 0600) on first run. */
@@ -114,7 +171,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: env.LOGIN_WINDOW_SECONDS,
     },
     bodyLimit: env.BODY_LIMIT,
-    trustProxy: env.TRUST_PROXY,
+    trustProxy: env.TRUST_PROXY === undefined ? undefined : parseTrustProxy(env.TRUST_PROXY),
+    passwordHashing: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queue: env.PASSWORD_HASH_QUEUE },
+    quotas: {
+      apiKeys: env.QUOTA_API_KEYS,
+      knowledgeBases: env.QUOTA_KNOWLEDGE_BASES,
+      documents: env.QUOTA_DOCUMENTS,
+      storageBytes: Math.floor(env.QUOTA_STORAGE_MB * 1024 * 1024),
+      concurrentRuns: env.QUOTA_CONCURRENT_RUNS,
+    },
+    runTimeoutSeconds: env.RUN_TIMEOUT_SECONDS,
     webDist: env.WEB_DIST,
     llm: env.LLM_BASE_URL
       ? { baseUrl: env.LLM_BASE_URL, apiKey: env.LLM_API_KEY, model: env.LLM_MODEL ?? "gpt-4o-mini" }

@@ -3,9 +3,11 @@
 import type { Db } from "@fim/db";
 import { KeyCache } from "./auth/keyCache.ts";
 import { LoginThrottle } from "./auth/loginThrottle.ts";
+import { PasswordHasher } from "./auth/passwords.ts";
 import { UsageRecorder } from "./auth/usage.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
+import { type HostResolver, systemResolver } from "./lib/networkGuard.ts";
 import type { Logger } from "./logger.ts";
 
 export interface AppContext {
@@ -16,9 +18,19 @@ export interface AppContext {
   keyCache: KeyCache;
   usage: UsageRecorder;
   loginThrottle: LoginThrottle;
+  /** argon2id hashing behind a concurrency gate (shared by login, password changes, user creation). */
+  passwords: PasswordHasher;
+  /** Host name → addresses, for connector calls (tests swap it to play DNS tricks). */
+  resolveHost: HostResolver;
 }
 
-export function createContext(options: { config: Config; db: Db; logger: Logger; clock?: Clock }): AppContext {
+export function createContext(options: {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  clock?: Clock;
+  resolveHost?: HostResolver;
+}): AppContext {
   const { config, db, logger } = options;
   return {
     config,
@@ -28,5 +40,7 @@ export function createContext(options: { config: Config; db: Db; logger: Logger;
     keyCache: new KeyCache(),
     usage: new UsageRecorder(db, logger, config.usageFlushMs),
     loginThrottle: new LoginThrottle(config.login),
+    passwords: new PasswordHasher(config.passwordHashing),
+    resolveHost: options.resolveHost ?? systemResolver,
   };
 }

@@ -8,6 +8,9 @@ export type ErrorCode =
   | "validation_error"
   | "not_found"
   | "rate_limited"
+  | "quota_exceeded"
+  | "service_unavailable"
+  | "run_timeout"
   | "internal_error";
 
 interface CodeInfo {
@@ -37,6 +40,12 @@ export const ERROR_CODES: Record<ErrorCode, CodeInfo> = {
   validation_error: { status: 400, message: "The request is invalid" },
   not_found: { status: 404, message: "Resource not found" },
   rate_limited: { status: 429, message: "Too many attempts. Try again later." },
+  // A per-account limit (keys, knowledge bases, documents, stored bytes: 403; runs at once: 429).
+  quota_exceeded: { status: 403, message: "This account has reached one of its limits" },
+  // The server cannot serve the request right now (database gone or read-only, overloaded).
+  service_unavailable: { status: 503, message: "The service is temporarily unavailable. Try again shortly." },
+  // Only ever an `error` event of a stream: the run went past its wall-clock limit.
+  run_timeout: { status: 504, message: "The run took longer than the server allows" },
   internal_error: { status: 500, message: "Something went wrong on our side" },
 };
 
@@ -92,6 +101,16 @@ export class AppError extends Error {
 
 export function notFound(what = "Resource"): AppError {
   return new AppError("not_found", `${what} not found`);
+}
+
+/** An account limit: `quota` names it, `limit` is its size; runs at once answer 429, the rest 403. */
+export function quotaExceeded(
+  quota: string,
+  limit: number,
+  message: string,
+  options: { status?: number; retryAfter?: number } = {},
+): AppError {
+  return new AppError("quota_exceeded", message, { ...options, extra: { quota, limit } });
 }
 
 export function validationError(field: string, message: string): AppError {

@@ -8,6 +8,7 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { type AppContext, createContext } from "./context.ts";
 import { createApp } from "./http/app.ts";
+import type { HostResolver } from "./lib/networkGuard.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { ensureAdmin } from "./services/users.ts";
 import { TRPC_PATH } from "./trpc/cookies.ts";
@@ -26,6 +27,8 @@ export async function startServer(options: {
   logger?: Logger;
   clock?: Clock;
   migrate?: boolean;
+  /** Host name resolution for connector calls (tests pass a scripted one). */
+  resolveHost?: HostResolver;
   /** Called with first-run admin credentials (the CLI prints them). */
   onFirstAdmin?: (credentials: { email: string; password: string }) => void;
 }): Promise<RunningServer> {
@@ -33,7 +36,7 @@ export async function startServer(options: {
   const logger = options.logger ?? createLogger(config.logLevel);
   if (options.migrate !== false) await applyMigrations(config.databaseUrl);
   const db = createDb(config.databaseUrl);
-  const ctx = createContext({ config, db, logger, clock: options.clock });
+  const ctx = createContext({ config, db, logger, clock: options.clock, resolveHost: options.resolveHost });
   const firstAdmin = await ensureAdmin(ctx);
   if (firstAdmin) options.onFirstAdmin?.(firstAdmin);
   ctx.usage.start();

@@ -5,6 +5,7 @@ import path from "node:path";
 import { inject } from "vitest";
 import { ManualClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
+import type { HostResolver } from "../src/lib/networkGuard.ts";
 import { createLogger, type Logger } from "../src/logger.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { createUser } from "../src/services/users.ts";
@@ -34,7 +35,7 @@ export interface TestServer extends RunningServer {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; resolveHost?: HostResolver } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "fim-test-"));
   const dbFile = path.join(dataDir, "fim.db");
@@ -55,6 +56,7 @@ export async function startTestServer(
     clock,
     migrate: false,
     logger: options.logger ?? createLogger("silent"),
+    resolveHost: options.resolveHost,
   });
 
   const api: TestServer["api"] = async (method, route, options = {}) => {

@@ -1,7 +1,18 @@
-// Login throttling: failed attempts are counted per account and per client address; either
-// limit being reached refuses further attempts (429 with Retry-After) until the window ends.
+// Login throttling, per account and per client address. An attempt is counted *before* its
+// password is checked, atomically (the counters are in-process and consume in the same tick),
+// so a burst of simultaneous guesses cannot all pass a check made before any of them failed:
+// at most the configured number reach argon2 in a window, the rest get 429 with Retry-After.
+// A successful login gives its points back (the account's counter starts over), so the limits
+// count failures and attempts still in flight, never successes.
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { AppError } from "../errors.ts";
+
+export interface LoginAttempt {
+  /** The password was right: the account's failures are forgotten, the address's point returned. */
+  succeeded(): Promise<void>;
+  /** The password was never checked (the server was too busy): both points go back. */
+  abandoned(): Promise<void>;
+}
 
 export class LoginThrottle {
   private readonly perAccount: RateLimiterMemory;
@@ -20,40 +31,35 @@ export class LoginThrottle {
     });
   }
 
-  /** Throws rate_limited when either counter is used up. */
-  async assertAllowed(email: string, ip: string): Promise<void> {
-    const [account, address] = await Promise.all([this.perAccount.get(email), this.perIp.get(ip)]);
-    const blocked = [
-      [account, this.perAccount.points],
-      [address, this.perIp.points],
-    ] as const;
-    let waitMs = 0;
-    for (const [state, points] of blocked) {
-      if (state && state.consumedPoints >= points) waitMs = Math.max(waitMs, state.msBeforeNext);
-    }
-    if (waitMs > 0) {
+  /**
+   * Counts one attempt against the account and the address, or throws rate_limited when either
+   * has none left. Both counters are taken in the same tick, before any await.
+   */
+  async begin(email: string, ip: string): Promise<LoginAttempt> {
+    const [account, address] = await Promise.allSettled([this.perAccount.consume(email), this.perIp.consume(ip)]);
+    const refused = [account, address].filter((outcome) => outcome.status === "rejected");
+    if (refused.length > 0) {
+      let waitMs = 1000;
+      for (const outcome of refused) {
+        if (!(outcome.reason instanceof RateLimiterRes)) throw outcome.reason;
+        waitMs = Math.max(waitMs, outcome.reason.msBeforeNext);
+      }
+      // A refused attempt tests nothing; the counter that still had room gets its point back.
+      if (account.status === "fulfilled") await this.perAccount.reward(email, 1);
+      if (address.status === "fulfilled") await this.perIp.reward(ip, 1);
       const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
       throw new AppError("rate_limited", `Too many failed login attempts. Try again in ${retryAfter} seconds.`, {
         retryAfter,
         extra: { retry_after: retryAfter },
       });
     }
-  }
-
-  async recordFailure(email: string, ip: string): Promise<void> {
-    await Promise.all([this.swallow(this.perAccount.consume(email)), this.swallow(this.perIp.consume(ip))]);
-  }
-
-  async recordSuccess(email: string): Promise<void> {
-    await this.perAccount.delete(email);
-  }
-
-  private async swallow(attempt: Promise<RateLimiterRes>): Promise<void> {
-    try {
-      await attempt;
-    } catch (error) {
-      // Going over the limit rejects with a RateLimiterRes; that is the point, not a failure.
-      if (!(error instanceof RateLimiterRes)) throw error;
-    }
+    return {
+      succeeded: async () => {
+        await Promise.all([this.perAccount.delete(email), this.perIp.reward(ip, 1)]);
+      },
+      abandoned: async () => {
+        await Promise.all([this.perAccount.reward(email, 1), this.perIp.reward(ip, 1)]);
+      },
+    };
   }
 }

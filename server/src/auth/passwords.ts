@@ -1,5 +1,10 @@
-// Password hashing with argon2id at OWASP's minimum cost or above (19 MiB, t=2, p=1).
+// Password hashing with argon2id at OWASP's minimum cost or above (19 MiB, t=2, p=1), through a
+// gate that bounds how many hashes run at once. Each hash holds a libuv pool thread and 19 MiB
+// for tens of milliseconds; without a bound, a login storm from anyone fills the pool that file
+// and DNS work also need, and memory with it. Past the gate a short queue waits its turn; past
+// the queue the answer is 503 with Retry-After rather than an ever longer wait.
 import { type Algorithm, hash, verify } from "@node-rs/argon2";
+import { AppError } from "../errors.ts";
 
 // Algorithm is an ambient const enum; 2 is its Argon2id member.
 const ARGON2ID = 2 as Algorithm.Argon2id;
@@ -7,26 +12,66 @@ const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, paralleli
 
 export const PASSWORD_MIN_LENGTH = 8;
 
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, OPTIONS);
+export interface PasswordHashingLimits {
+  /** Hashes running at once. */
+  concurrency: number;
+  /** Hashes allowed to wait for a turn; one more is refused. */
+  queue: number;
 }
 
-export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
-  try {
-    return await verify(passwordHash, password);
-  } catch {
+export class PasswordHasher {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly limits: PasswordHashingLimits) {}
+
+  /** How many hashes are running and waiting right now (for tests and the benchmark). */
+  get load(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
+  hash(password: string): Promise<string> {
+    return this.gated(() => hash(password, OPTIONS));
+  }
+
+  verify(passwordHash: string, password: string): Promise<boolean> {
+    return this.gated(() => verify(passwordHash, password).catch(() => false));
+  }
+
+  /**
+   * Runs a verification that always fails, so a login for an unknown email costs the same time
+   * as one with a wrong password and response times do not reveal which emails exist.
+   */
+  async verifyNobody(password: string): Promise<false> {
+    // The dummy hash is made outside the gate: it is the gate's own preparation, done once.
+    this.dummyHash ??= hash("not-a-real-password-only-spends-time", OPTIONS);
+    await this.verify(await this.dummyHash, password);
     return false;
   }
-}
 
-let dummyHash: Promise<string> | undefined;
-
-/**
- * Runs a verification that always fails, so a login for an unknown email costs the same time
- * as one with a wrong password and response times do not reveal which emails exist.
- */
-export async function burnPasswordCheck(password: string): Promise<false> {
-  dummyHash ??= hashPassword("not-a-real-password-only-spends-time");
-  await verifyPassword(await dummyHash, password);
-  return false;
+  private async gated<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running < this.limits.concurrency) {
+      this.running++;
+    } else {
+      if (this.waiting.length >= this.limits.queue) {
+        throw new AppError(
+          "service_unavailable",
+          "The server is busy checking other passwords; try again in a moment",
+          {
+            retryAfter: 1,
+          },
+        );
+      }
+      // A finishing hash hands its slot straight to the next waiter (running stays the same).
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
 }

@@ -44,7 +44,7 @@ export function createApp(ctx: AppContext, extras: AppExtras = {}): Express {
   const routes = extras.routes ?? allRoutes;
   app.disable("x-powered-by");
   app.set("etag", false);
-  if (ctx.config.trustProxy) app.set("trust proxy", ctx.config.trustProxy);
+  if (ctx.config.trustProxy !== undefined) app.set("trust proxy", ctx.config.trustProxy);
   // HSTS and upgrade-insecure-requests belong to whoever terminates TLS; set here they would break
   // the embedded mode on plain http over a LAN address.
   app.use(

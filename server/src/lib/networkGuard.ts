@@ -6,6 +6,11 @@ import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 import { AppError } from "../errors.ts";
 
+export type HostResolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
+
+/** The operating system's resolver (getaddrinfo), every address of the name. */
+export const systemResolver: HostResolver = (hostname) => lookup(hostname, { all: true, verbatim: true });
+
 const nonPublic = new BlockList();
 for (const [network, prefix] of [
   ["0.0.0.0", 8], // "this network"

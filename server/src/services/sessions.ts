@@ -2,11 +2,10 @@
 // list of a user's active sessions.
 import { randomUUID } from "node:crypto";
 import { signToken, verifyToken } from "../auth/jwt.ts";
-import { burnPasswordCheck, verifyPassword } from "../auth/passwords.ts";
 import type { AppContext } from "../context.ts";
 import { AppError, notFound, validationError } from "../errors.ts";
 import { type RequestMeta, recordAudit } from "./audit.ts";
-import { normalizeEmail, type PublicUser, setPassword, toPublicUser, userSelect } from "./users.ts";
+import { normalizeEmail, type PublicUser, setPassword, toPublicUser, type UserRow, userSelect } from "./users.ts";
 
 export interface TokenPair {
   access_token: string;
@@ -39,6 +38,17 @@ function issuePair(
   };
 }
 
+/**
+ * What a failed login's audit entry keeps of the typed email: the address when it is a
+ * well-formed one (cut to 100 characters), nothing otherwise, since a mistyped field may hold a
+ * password.
+ */
+function auditableEmail(typed: string): { email?: string } {
+  const email = normalizeEmail(typed);
+  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return {};
+  return { email: email.slice(0, 100) };
+}
+
 export async function login(
   ctx: AppContext,
   input: { email: string; password: string },
@@ -46,28 +56,37 @@ export async function login(
 ): Promise<TokenPair> {
   const email = normalizeEmail(input.email);
   const ip = meta.ip ?? "unknown";
-  await ctx.loginThrottle.assertAllowed(email, ip);
+  const attempt = await ctx.loginThrottle.begin(email, ip);
 
-  const row = await ctx.db.user.findUnique({ where: { email }, select: { ...userSelect, passwordHash: true } });
-  // Unknown emails spend the same argon2 time as wrong passwords.
-  const passwordOk = row
-    ? await verifyPassword(row.passwordHash, input.password)
-    : await burnPasswordCheck(input.password);
+  let row: (UserRow & { passwordHash: string }) | null;
+  let passwordOk: boolean;
+  try {
+    row = await ctx.db.user.findUnique({ where: { email }, select: { ...userSelect, passwordHash: true } });
+    // Unknown emails spend the same argon2 time as wrong passwords.
+    passwordOk = row
+      ? await ctx.passwords.verify(row.passwordHash, input.password)
+      : await ctx.passwords.verifyNobody(input.password);
+  } catch (error) {
+    // Never checked (the hashing gate was full, the database away): the attempt does not count.
+    await attempt.abandoned();
+    throw error;
+  }
   if (!row || !passwordOk || row.disabled) {
-    await ctx.loginThrottle.recordFailure(email, ip);
     await recordAudit(ctx, {
       actorId: row?.id ?? null,
       action: "login_failed",
       targetType: "user",
       meta,
-      detail: { email, reason: !row ? "unknown_email" : row.disabled ? "disabled" : "wrong_password" },
+      detail: {
+        ...auditableEmail(input.email),
+        reason: !row ? "unknown_email" : row.disabled ? "disabled" : "wrong_password",
+      },
     });
-    throw new AppError(
-      "unauthorized",
-      row?.disabled && passwordOk ? "This account is disabled" : "Invalid email or password",
-    );
+    // A disabled account answers exactly as a wrong password does, so a guess cannot be
+    // confirmed against it; the audit log tells the operator which it was.
+    throw new AppError("unauthorized", "Invalid email or password");
   }
-  await ctx.loginThrottle.recordSuccess(email);
+  await attempt.succeeded();
 
   const now = ctx.clock.now();
   const jti = randomUUID();
@@ -211,7 +230,7 @@ export async function changePassword(
   meta: RequestMeta,
 ): Promise<number> {
   const row = await ctx.db.user.findUniqueOrThrow({ where: { id: caller.userId }, select: { passwordHash: true } });
-  if (!(await verifyPassword(row.passwordHash, input.current_password))) {
+  if (!(await ctx.passwords.verify(row.passwordHash, input.current_password))) {
     throw validationError("current_password", "is not correct");
   }
   await setPassword(ctx, caller.userId, input.new_password);

@@ -1,7 +1,7 @@
 // User accounts: creation, lookup, password changes, and the first-run admin.
 import { randomBytes } from "node:crypto";
 import type { Prisma } from "@fim/db";
-import { hashPassword, PASSWORD_MIN_LENGTH } from "../auth/passwords.ts";
+import { PASSWORD_MIN_LENGTH } from "../auth/passwords.ts";
 import type { AppContext } from "../context.ts";
 import { notFound, validationError } from "../errors.ts";
 
@@ -16,7 +16,7 @@ export const userSelect = {
   createdAt: true,
 } satisfies Prisma.UserSelect;
 
-type UserRow = Prisma.UserGetPayload<{ select: typeof userSelect }>;
+export type UserRow = Prisma.UserGetPayload<{ select: typeof userSelect }>;
 
 export interface PublicUser {
   id: string;
@@ -61,7 +61,7 @@ export async function createUser(
       email,
       name: input.name ?? "",
       role: input.role ?? "user",
-      passwordHash: await hashPassword(input.password),
+      passwordHash: await ctx.passwords.hash(input.password),
     },
     select: userSelect,
   });
@@ -81,7 +81,7 @@ export async function findUserByEmail(ctx: AppContext, email: string): Promise<P
 
 export async function setPassword(ctx: AppContext, userId: string, password: string): Promise<void> {
   assertPasswordStrength(password);
-  await ctx.db.user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(password) } });
+  await ctx.db.user.update({ where: { id: userId }, data: { passwordHash: await ctx.passwords.hash(password) } });
 }
 
 export async function listUsers(
@@ -112,7 +112,7 @@ export async function ensureAdmin(ctx: AppContext): Promise<{ email: string; pas
   const { adminEmail, adminPassword } = ctx.config;
   if (adminEmail && adminPassword) {
     const email = normalizeEmail(adminEmail);
-    const passwordHash = await hashPassword(adminPassword);
+    const passwordHash = await ctx.passwords.hash(adminPassword);
     await ctx.db.user.upsert({
       where: { email },
       create: { email, name: "Administrator", role: "admin", passwordHash },
@@ -124,7 +124,7 @@ export async function ensureAdmin(ctx: AppContext): Promise<{ email: string; pas
   const email = normalizeEmail(adminEmail ?? "admin@localhost");
   const password = randomBytes(12).toString("base64url");
   await ctx.db.user.create({
-    data: { email, name: "Administrator", role: "admin", passwordHash: await hashPassword(password) },
+    data: { email, name: "Administrator", role: "admin", passwordHash: await ctx.passwords.hash(password) },
   });
   return { email, password };
 }

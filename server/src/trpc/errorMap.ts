@@ -12,8 +12,16 @@ export const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   validation_error: "BAD_REQUEST",
   not_found: "NOT_FOUND",
   rate_limited: "TOO_MANY_REQUESTS",
+  quota_exceeded: "FORBIDDEN",
+  service_unavailable: "SERVICE_UNAVAILABLE",
+  run_timeout: "GATEWAY_TIMEOUT",
   internal_error: "INTERNAL_SERVER_ERROR",
 };
+
+/** The tRPC code for an AppError: by its code, unless its status says otherwise (a 429 quota). */
+export function trpcCodeOf(error: AppError): TRPC_ERROR_CODE_KEY {
+  return error.status === 429 ? "TOO_MANY_REQUESTS" : TRPC_CODE[error.code];
+}
 
 interface Issue {
   path?: readonly (PropertyKey | { key: PropertyKey })[];
@@ -57,6 +65,8 @@ export function toAppError(error: TRPCError): AppError {
       return new AppError("forbidden");
     case "TOO_MANY_REQUESTS":
       return new AppError("rate_limited");
+    case "SERVICE_UNAVAILABLE":
+      return new AppError("service_unavailable");
     case "CLIENT_CLOSED_REQUEST":
       return new AppError("validation_error", "The client closed the request", { status: 499 });
     default:

@@ -7,7 +7,7 @@ import { assertAccess, type Principal } from "../auth/scopes.ts";
 import { AppError, type ErrorBody } from "../errors.ts";
 import type { PortalContext } from "./context.ts";
 import { CSRF_HEADER } from "./cookies.ts";
-import { TRPC_CODE, toAppError } from "./errorMap.ts";
+import { toAppError, trpcCodeOf } from "./errorMap.ts";
 
 interface PortalErrorData {
   code: TRPC_ERROR_CODE_KEY;
@@ -22,7 +22,7 @@ interface PortalErrorData {
 const t = initTRPC.context<PortalContext>().create({
   errorFormatter({ shape, error, ctx }) {
     const appError = toAppError(error);
-    const code = TRPC_CODE[appError.code];
+    const code = trpcCodeOf(appError);
     if (appError.retryAfter !== undefined && ctx && !ctx.res.headersSent) {
       ctx.res.setHeader("Retry-After", String(appError.retryAfter));
     }
