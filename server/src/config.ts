@@ -111,10 +111,7 @@ export function parseTrustProxy(value: string): TrustProxy {
   const text = value.trim();
   if (/^(true|false)$/i.test(text)) return text.toLowerCase() === "true";
   if (/^\d+$/.test(text)) return Number(text);
-  const entries = text
-    .split(",")
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== "");
+  const entries = text.split(",").map((entry) => entry.trim());
   for (const entry of entries) {
     if (PROXY_NAMES.has(entry)) continue;
     const [address = "", prefix, ...rest] = entry.split("/");
@@ -126,7 +123,6 @@ export function parseTrustProxy(value: string): TrustProxy {
       );
     }
   }
-  if (entries.length === 0) throw new Error("TRUST_PROXY: empty list");
   return entries;
 }
 
@@ -151,7 +147,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   const dataDir = path.resolve(env.DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
+  // Private from the start: the directory holds the database and the generated secrets.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   return {
     port: env.PORT,
     host: env.HOST,

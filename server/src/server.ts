@@ -1,6 +1,7 @@
 // Starting and stopping the whole service: database, migrations, first admin, HTTP server,
 // usage flushing, and a graceful stop that finishes in-flight requests and loses no counts.
 
+import { existsSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { applyMigrations, createDb } from "@fim/db";
@@ -8,6 +9,7 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { type AppContext, createContext } from "./context.ts";
 import { createApp } from "./http/app.ts";
+import { sqliteFile, sqliteFiles, tightenModes } from "./lib/fileModes.ts";
 import type { HostResolver } from "./lib/networkGuard.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { ensureAdmin } from "./services/users.ts";
@@ -34,7 +36,17 @@ export async function startServer(options: {
 }): Promise<RunningServer> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
+  const dbFile = sqliteFile(config.databaseUrl);
+  const dataFiles = [
+    { path: config.dataDir, mode: 0o700 },
+    ...(dbFile ? sqliteFiles(dbFile).map((file) => ({ path: file, mode: 0o600 })) : []),
+  ];
+  // An install from an older version (or a copied data directory) may be readable by others.
+  tightenModes(dataFiles, logger);
+  const fresh = new Set(dataFiles.map((file) => file.path).filter((file) => !existsSync(file)));
   if (options.migrate !== false) await applyMigrations(config.databaseUrl);
+  // Files the migration just created: private from their first second, nothing to report.
+  tightenModes(dataFiles, logger, { quiet: fresh });
   const db = createDb(config.databaseUrl);
   const ctx = createContext({ config, db, logger, clock: options.clock, resolveHost: options.resolveHost });
   const firstAdmin = await ensureAdmin(ctx);

@@ -65,8 +65,17 @@ describe("creation input", () => {
   test("scopes as a string or an array, always returned as an array", async () => {
     expect((await create({ name: "a", scopes: "chat, kb" })).body.scopes).toEqual(["chat", "kb"]);
     expect((await create({ name: "b", scopes: ["agents", "chat"] })).body.scopes).toEqual(["chat", "agents"]);
-    expect((await create({ name: "c", scopes: "" })).body.scopes).toEqual([]);
+    expect((await create({ name: "c", scopes: null })).body.scopes).toEqual([]);
   });
+
+  test.each([[""], [" , "], [[]]])(
+    "scopes %j is refused: full access is asked for by leaving scopes out",
+    async (scopes) => {
+      const answer = await create({ name: "blank scopes", scopes });
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({ error: "validation_error", details: [{ field: "scopes" }] });
+    },
+  );
 
   test.each([
     [{ name: "x", scopes: "chat,teleport" }, "scopes"],

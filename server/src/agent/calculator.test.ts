@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { CalculatorError, evaluateExpression, findExpression, formatNumber } from "./calculator.ts";
+import {
+  CalculatorError,
+  evaluateExpression,
+  findExpression,
+  formatNumber,
+  withoutTrailingPunctuation,
+} from "./calculator.ts";
 
 describe("evaluateExpression", () => {
   test.each([
@@ -65,5 +71,21 @@ describe("findExpression", () => {
     "Hello",
   ])("finds no arithmetic in %j", (question) => {
     expect(findExpression(question)).toBeNull();
+  });
+});
+
+describe("adversarial input stays linear", () => {
+  // Sizes chosen so that the quadratic trailing-trim regex this replaced (`/[\s,.]+$/`, which
+  // rescans a long run from each of its positions) would need ~10^12 steps, far past the test
+  // timeout, while a linear pass takes milliseconds. No clock is read: finishing is the proof.
+  test("a million spaces between two digits", () => {
+    expect(findExpression(`1${" ".repeat(1_000_000)}1`)).toBeNull();
+    expect(findExpression(`What is 2 + 2?${" ,.".repeat(300_000)}x`)).toBe("2 + 2");
+  });
+
+  test("trailing punctuation is trimmed in one pass", () => {
+    expect(withoutTrailingPunctuation("3 + 4 ,. \n")).toBe("3 + 4");
+    expect(withoutTrailingPunctuation(`1${" ".repeat(1_000_000)}1`)).toHaveLength(1_000_002);
+    expect(withoutTrailingPunctuation(" ,.")).toBe("");
   });
 });

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { authenticate } from "../auth/authenticate.ts";
 import { assertAccess, type Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
-import { AppError, validationError } from "../errors.ts";
+import { AppError, quotaExceeded, validationError } from "../errors.ts";
 import {
   appendMessage,
   assertConversationOwner,
@@ -154,9 +154,10 @@ function credentialWatch(
 
 /**
  * Starts a run and streams its events. Problems found before the run starts (no `chat` scope,
- * an unknown agent or conversation, an empty question) are thrown as AppError by the first
- * `next()`, before any event, so a door can answer them as ordinary errors. After `start`,
- * every failure arrives as an `error` event followed by `end`.
+ * an unknown agent or conversation, an empty question, the user's concurrent-runs quota used
+ * up) are thrown as AppError by the first `next()`, before any event, so a door can answer them
+ * as ordinary errors. After `start`, every failure arrives as an `error` event followed by
+ * `end`; a run going past RUN_TIMEOUT_SECONDS ends with `run_timeout`.
  */
 export async function* runAgent(
   ctx: AppContext,
@@ -167,6 +168,32 @@ export async function* runAgent(
   assertAccess(principal, { scope: "chat" });
   const question = input.q.trim();
   if (question === "") throw validationError("q", "must not be empty");
+  const ownerId = principal.user.id;
+  const runtime = agentRuntime(ctx);
+  const limit = ctx.config.quotas.concurrentRuns;
+  const releaseSlot = runtime.runs.tryReserve(ownerId, limit);
+  if (!releaseSlot) {
+    throw quotaExceeded(
+      "concurrent_runs",
+      limit,
+      `You already have ${limit} runs in progress, the most the server allows at once; wait for one to finish`,
+      { status: 429, retryAfter: 5 },
+    );
+  }
+  try {
+    yield* startedRun(ctx, principal, input, options, question);
+  } finally {
+    releaseSlot();
+  }
+}
+
+async function* startedRun(
+  ctx: AppContext,
+  principal: Principal,
+  input: RunInput,
+  options: RunOptions,
+  question: string,
+): AsyncGenerator<RunEvent, void, undefined> {
   const ownerId = principal.user.id;
   const runtime = agentRuntime(ctx);
   const settings = runtime.settings;
@@ -207,6 +234,14 @@ export async function* runAgent(
   const stopWatch = options.token
     ? credentialWatch(ctx, principal, options.token, settings.credentialCheckMs, (error) => controller.abort(error))
     : () => {};
+  const timeLimit = ctx.config.runTimeoutSeconds;
+  const deadline = setTimeout(
+    () =>
+      controller.abort(
+        new AppError("run_timeout", `The run took longer than ${timeLimit} s, the most the server allows`),
+      ),
+    timeLimit * 1000,
+  );
 
   const scope: RunScope = {
     profile,
@@ -284,6 +319,7 @@ export async function* runAgent(
       if (!(reason instanceof RunAbandoned)) queue.push({ event: "error", data: errorEvent(ctx, reason) });
     } finally {
       stopWatch();
+      clearTimeout(deadline);
       runtime.runs.unregister(handle);
       options.signal?.removeEventListener("abort", onAbort);
       queue.push({ event: "end", data: {} });

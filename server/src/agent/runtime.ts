@@ -42,6 +42,32 @@ export interface RunHandle {
 
 export class RunRegistry {
   private byConversation = new Map<string, Set<RunHandle>>();
+  /** Runs started (or starting) per user, for the concurrent-runs quota. */
+  private slotsByOwner = new Map<string, number>();
+
+  /**
+   * Takes one of the user's run slots, or returns null when `limit` are taken. Synchronous, so
+   * simultaneous starts cannot both take the last slot. The release function frees it (once).
+   * Slots are per server process: the SQLite default runs one process per database.
+   */
+  /** Run slots the user holds right now. */
+  slotsOf(ownerId: string): number {
+    return this.slotsByOwner.get(ownerId) ?? 0;
+  }
+
+  tryReserve(ownerId: string, limit: number): (() => void) | null {
+    const taken = this.slotsByOwner.get(ownerId) ?? 0;
+    if (taken >= limit) return null;
+    this.slotsByOwner.set(ownerId, taken + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.slotsByOwner.get(ownerId) ?? 1) - 1;
+      if (left > 0) this.slotsByOwner.set(ownerId, left);
+      else this.slotsByOwner.delete(ownerId);
+    };
+  }
 
   register(handle: RunHandle): void {
     let runs = this.byConversation.get(handle.conversationId);

@@ -33,13 +33,23 @@ export function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.scopes.length === 0 || principal.scopes.includes(scope);
 }
 
+/**
+ * Throws `forbidden` for a scoped API key. Whatever can mint or take away power needs a login
+ * session or a full-access key: managing API keys, and among admin actions creating an
+ * administrator, changing a role, or acting on an administrator's account, sessions or keys.
+ * A leaked scoped key thus never yields a broader credential.
+ */
+export function assertUnscoped(principal: Pick<Principal, "kind" | "scopes">, what: string): void {
+  if (principal.kind === "api_key" && principal.scopes.length > 0) {
+    throw new AppError("forbidden", `${what} needs a login session or a full-access key, not a scoped key`);
+  }
+}
+
 /** Throws `forbidden` unless the principal meets the route's access rule. */
 export function assertAccess(principal: Principal, access: Access): void {
   if (access === "public" || access === "authenticated") return;
   if (access === "key_management") {
-    if (principal.kind === "api_key" && principal.scopes.length > 0) {
-      throw new AppError("forbidden", "Managing API keys needs a login session or a full-access key");
-    }
+    assertUnscoped(principal, "Managing API keys");
     return;
   }
   if (!hasScope(principal, access.scope)) {
@@ -50,12 +60,21 @@ export function assertAccess(principal: Principal, access: Access): void {
   }
 }
 
-/** Parses the API's scope input: a comma-separated string or an array of names. */
+/**
+ * Parses the API's scope input: a comma-separated string or an array of names. Full access is
+ * asked for by leaving scopes out (or null); an empty string or list is refused rather than
+ * silently read as full access, since it is what a blank form field sends.
+ */
 export function parseScopes(input: string | string[] | undefined | null): Scope[] {
   if (input === undefined || input === null) return [];
   const names = (Array.isArray(input) ? input : input.split(","))
     .map((name) => name.trim())
     .filter((name) => name !== "");
+  if (names.length === 0) {
+    throw new AppError("validation_error", "scopes: list at least one scope, or leave scopes out for full access", {
+      extra: { details: [{ field: "scopes", message: "empty; leave it out (or null) for a full-access key" }] },
+    });
+  }
   const unknown = names.filter((name) => !isScope(name));
   if (unknown.length > 0) {
     throw new AppError(

@@ -7,6 +7,7 @@ import helmet from "helmet";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { errorHandler } from "./errorHandler.ts";
+import { assertJsonDepth } from "./jsonDepth.ts";
 import { mountRoutes } from "./mount.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import type { AnyRoute } from "./route.ts";
@@ -57,7 +58,15 @@ export function createApp(ctx: AppContext, extras: AppExtras = {}): Express {
   app.use(requestLogger(ctx));
   // The API speaks JSON only, so a body is read as JSON whatever Content-Type says (the
   // reference's `curl -d '{"refresh_token": …}'` sends none of its own).
-  app.use("/api", express.json({ limit: ctx.config.bodyLimit, type: () => true, strict: false }));
+  app.use(
+    "/api",
+    express.json({
+      limit: ctx.config.bodyLimit,
+      type: () => true,
+      strict: false,
+      verify: (_req, _res, bytes) => assertJsonDepth(bytes),
+    }),
+  );
   app.use("/api", (_req, res, next) => {
     res.set("Cache-Control", "no-store");
     next();

@@ -8,6 +8,22 @@ interface BodyParserError extends Error {
   type?: string;
   status?: number;
   limit?: number;
+  /** zlib's code when a compressed body is broken (Z_DATA_ERROR, Z_BUF_ERROR, …). */
+  code?: string;
+}
+
+function unreadableRequest(error: BodyParserError): AppError {
+  if (typeof error.code === "string" && error.code.startsWith("Z_")) {
+    return new AppError("validation_error", "The request body could not be decompressed (check Content-Encoding)", {
+      extra: { details: [{ field: "body", message: "broken compression" }] },
+    });
+  }
+  if (error instanceof URIError) {
+    return new AppError("validation_error", "The request path has a malformed percent-encoding", {
+      extra: { details: [{ field: "path", message: "malformed percent-encoding" }] },
+    });
+  }
+  return new AppError("validation_error", "The request could not be read");
 }
 
 export function toAppError(error: unknown): AppError {
@@ -27,12 +43,22 @@ export function toAppError(error: unknown): AppError {
           extra: { details: [{ field: "body", message: "too large" }] },
         },
       );
+    case "entity.too.deep":
+      return new AppError("validation_error", parserError.message, {
+        extra: { details: [{ field: "body", message: "nested too deeply" }] },
+      });
     case "encoding.unsupported":
     case "charset.unsupported":
       return new AppError("validation_error", "The request body must be UTF-8 JSON", { status: 415 });
     case "request.aborted":
       return new AppError("validation_error", "The request was aborted");
     default:
+      // What else the request reader refuses (a broken gzip or deflate stream, a path with a
+      // malformed percent-encoding, a size that does not match Content-Length) is the client's
+      // input, not our failure.
+      if (typeof parserError?.status === "number" && parserError.status >= 400 && parserError.status < 500) {
+        return unreadableRequest(parserError);
+      }
       return new AppError("internal_error");
   }
 }

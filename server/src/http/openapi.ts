@@ -9,10 +9,11 @@ import { z } from "./zod.ts";
 const STATUS_TEXT: Record<number, string> = {
   400: "validation_error: the body, query or path failed validation (the message names the field)",
   401: "unauthorized, invalid_token or token_expired",
-  403: "forbidden: the key lacks the scope, or the user the role",
+  403: "forbidden: the key lacks the scope, or the user the role; quota_exceeded: an account limit is reached (`quota` names it, `limit` is its size)",
   404: "not_found: no such resource, or it belongs to someone else",
-  429: "rate_limited: too many attempts; see Retry-After",
-  503: "the database is not reachable",
+  413: "validation_error: the body is larger than the server accepts",
+  429: "rate_limited: too many attempts; quota_exceeded (concurrent_runs): too many runs at once; see Retry-After",
+  503: "service_unavailable: the database is unavailable or the server is busy; see Retry-After",
 };
 
 function accessText(route: AnyRoute): string {
@@ -45,7 +46,11 @@ export function buildOpenApiDocument(routes: AnyRoute[]) {
     const statuses = new Set(route.errors ?? []);
     if (route.access !== "public") statuses.add(401);
     if (typeof route.access === "object" || route.access === "key_management") statuses.add(403);
-    if (route.body || route.query || route.params) statuses.add(400);
+    // Any request can be malformed (a broken body or path encoding), whatever the route takes.
+    statuses.add(400);
+    if (route.body) statuses.add(413);
+    // Any operation may meet an unavailable database (and logins a busy password gate).
+    statuses.add(503);
     for (const status of [...statuses].sort()) {
       responses[status] = {
         description: STATUS_TEXT[status] ?? "Error",

@@ -2,14 +2,23 @@
 // role, end their sessions. Every change is audited, and every change that affects what a
 // user's credentials may do takes effect on the very next request (cache invalidated, sessions
 // revoked).
+import { assertUnscoped, type Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
 import { validationError } from "../errors.ts";
 import { type RequestMeta, recordAudit } from "./audit.ts";
 import { revokeAllSessions } from "./sessions.ts";
 import { createUser, getUser, type PublicUser, type Role } from "./users.ts";
 
-export interface AdminActor {
-  id: string;
+/** The administrator acting: who, and with what credential (a scoped key may do less). */
+export type AdminActor = Pick<Principal, "kind" | "scopes"> & { id: string };
+
+export function adminActor(principal: Principal): AdminActor {
+  return { id: principal.user.id, kind: principal.kind, scopes: principal.scopes };
+}
+
+/** Acting on an administrator's account, sessions or keys needs a session or a full-access key. */
+export function assertMayActOn(actor: AdminActor, target: { role: string }): void {
+  if (target.role === "admin") assertUnscoped(actor, "Acting on an administrator's account");
 }
 
 export async function adminCreateUser(
@@ -18,6 +27,7 @@ export async function adminCreateUser(
   input: { email: string; password: string; name?: string; role?: Role },
   meta: RequestMeta,
 ): Promise<PublicUser> {
+  if (input.role === "admin") assertUnscoped(actor, "Creating an administrator");
   const user = await createUser(ctx, input);
   await recordAudit(ctx, {
     actorId: actor.id,
@@ -42,6 +52,8 @@ export async function adminUpdateUser(
   meta: RequestMeta,
 ): Promise<PublicUser> {
   const before = await getUser(ctx, userId);
+  if (input.role !== undefined && input.role !== before.role) assertUnscoped(actor, "Changing a role");
+  assertMayActOn(actor, before);
   if (userId === actor.id && input.disabled === true) {
     throw validationError("disabled", "you cannot disable your own account");
   }
@@ -94,7 +106,7 @@ export async function adminRevokeSessions(
   userId: string,
   meta: RequestMeta,
 ): Promise<{ revoked_sessions: number }> {
-  await getUser(ctx, userId);
+  assertMayActOn(actor, await getUser(ctx, userId));
   const revoked = await revokeAllSessions(ctx, userId, { reason: "revoked_by_admin" });
   await recordAudit(ctx, {
     actorId: actor.id,

@@ -5,10 +5,9 @@ import { apiKeyPrefix, generateApiKey, hashApiKey } from "../auth/apiKeyFormat.t
 import { decodeScopes, encodeScopes, parseScopes, type Scope } from "../auth/scopes.ts";
 import { utcDay } from "../auth/usage.ts";
 import type { AppContext } from "../context.ts";
-import { notFound, validationError } from "../errors.ts";
+import { notFound, quotaExceeded, validationError } from "../errors.ts";
+import { type AdminActor, assertMayActOn } from "./admin.ts";
 import { type AuditAction, type RequestMeta, recordAudit } from "./audit.ts";
-
-export const MAX_KEYS_PER_USER = 100;
 
 const keySelect = {
   id: true,
@@ -71,16 +70,44 @@ function toView(ctx: AppContext, row: KeyRow): ApiKeyView {
   };
 }
 
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2})))?$/;
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 /**
- * Reads an expiry: an ISO 8601 date-time, or a bare date meaning the end of that day (UTC).
- * It must lie in the future.
+ * Reads an expiry: an ISO 8601 date-time with a time zone, or a bare date meaning the end of
+ * that day (UTC). It must be a real calendar instant (no 30 February rolling over into March)
+ * and lie in the future.
  */
 export function parseExpiry(ctx: AppContext, value: string): Date {
-  const bareDate = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value);
-  if (!bareDate && !isoDateTime) {
+  const parts = ISO_INSTANT.exec(value);
+  const bareDate = parts !== null && parts[4] === undefined;
+  if (!parts || (!bareDate && parts[7] === undefined)) {
     throw validationError("expires_at", "must be an ISO 8601 date (2027-01-31) or date-time with a time zone");
   }
+  const field = (index: number) => Number(parts[index] ?? 0);
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map(field) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const [offsetHours, offsetMinutes] = [field(8), field(9)];
+  const real =
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59;
+  if (!real) throw validationError("expires_at", "is not a real date");
   const date = new Date(bareDate ? `${value}T23:59:59.999Z` : value);
   if (Number.isNaN(date.getTime())) throw validationError("expires_at", "is not a real date");
   if (date <= ctx.clock.now()) throw validationError("expires_at", "must be in the future");
@@ -108,22 +135,30 @@ export async function createApiKey(
   const name = cleanName(input.name);
   const scopes = parseScopes(input.scopes);
   const expiresAt = input.expires_at ? parseExpiry(ctx, input.expires_at) : null;
-  const count = await ctx.db.apiKey.count({ where: { userId } });
-  if (count >= MAX_KEYS_PER_USER) {
-    throw validationError("name", `you already have ${MAX_KEYS_PER_USER} keys; delete one you no longer use`);
-  }
   const key = generateApiKey();
-  const row = await ctx.db.apiKey.create({
-    data: {
-      userId,
-      name,
-      prefix: apiKeyPrefix(key),
-      hash: hashApiKey(key, ctx.config.apiKeySecret),
-      scopes: encodeScopes(scopes),
-      expiresAt,
-      createdAt: ctx.clock.now(),
-    },
-    select: keySelect,
+  const limit = ctx.config.quotas.apiKeys;
+  // Count and insert in one transaction (writers are serialized), so parallel creations
+  // cannot go past the limit together.
+  const row = await ctx.db.$transaction(async (tx) => {
+    if ((await tx.apiKey.count({ where: { userId } })) >= limit) {
+      throw quotaExceeded(
+        "api_keys",
+        limit,
+        `You already have ${limit} API keys, the most an account may hold; delete one you no longer use`,
+      );
+    }
+    return tx.apiKey.create({
+      data: {
+        userId,
+        name,
+        prefix: apiKeyPrefix(key),
+        hash: hashApiKey(key, ctx.config.apiKeySecret),
+        scopes: encodeScopes(scopes),
+        expiresAt,
+        createdAt: ctx.clock.now(),
+      },
+      select: keySelect,
+    });
   });
   await recordAudit(ctx, {
     actorId: userId,
@@ -178,15 +213,28 @@ export interface KeyUpdate {
   scopes?: string | string[] | null;
 }
 
-/** Updates a key. `userId` null means an administrator acting on anyone's key. */
+/** Who acts on a key: its owner, or an administrator acting on anyone's key. */
+export type KeyActor = { id: string; asAdmin?: false } | (AdminActor & { asAdmin: true });
+
+/** The key, if the actor may act on it: the owner's own, or for an administrator anyone's (see assertMayActOn). */
+async function keyForActor(ctx: AppContext, actor: KeyActor, keyId: string): Promise<KeyRow> {
+  const row = await ownedKey(ctx, actor.asAdmin ? null : actor.id, keyId);
+  if (actor.asAdmin) {
+    const owner = await ctx.db.user.findUniqueOrThrow({ where: { id: row.userId }, select: { role: true } });
+    assertMayActOn(actor, owner);
+  }
+  return row;
+}
+
+/** Updates a key. */
 export async function updateApiKey(
   ctx: AppContext,
-  actor: { id: string; asAdmin?: boolean },
+  actor: KeyActor,
   keyId: string,
   input: KeyUpdate,
   meta: RequestMeta,
 ): Promise<ApiKeyView> {
-  const existing = await ownedKey(ctx, actor.asAdmin ? null : actor.id, keyId);
+  const existing = await keyForActor(ctx, actor, keyId);
   const data: Prisma.ApiKeyUpdateInput = {};
   if (input.name !== undefined) data.name = cleanName(input.name);
   if (input.is_active !== undefined) data.isActive = input.is_active;
@@ -212,13 +260,8 @@ export async function updateApiKey(
   return toView(ctx, row);
 }
 
-export async function deleteApiKey(
-  ctx: AppContext,
-  actor: { id: string; asAdmin?: boolean },
-  keyId: string,
-  meta: RequestMeta,
-): Promise<void> {
-  const existing = await ownedKey(ctx, actor.asAdmin ? null : actor.id, keyId);
+export async function deleteApiKey(ctx: AppContext, actor: KeyActor, keyId: string, meta: RequestMeta): Promise<void> {
+  const existing = await keyForActor(ctx, actor, keyId);
   // Usage not yet flushed for a deleted key has nothing to be written to.
   await ctx.db.apiKey.delete({ where: { id: keyId } });
   ctx.keyCache.invalidateKey(keyId);

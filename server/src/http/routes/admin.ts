@@ -1,6 +1,6 @@
 // /api/admin: users, everyone's keys, sessions and the audit log. Needs the `admin` scope and an
 // administrator account (both checked by the access rule on every request).
-import { adminCreateUser, adminRevokeSessions, adminUpdateUser } from "../../services/admin.ts";
+import { adminActor, adminCreateUser, adminRevokeSessions, adminUpdateUser } from "../../services/admin.ts";
 import { deleteApiKey, listAllApiKeys, updateApiKey } from "../../services/apiKeys.ts";
 import { listAudit } from "../../services/audit.ts";
 import { getUser, listUsers } from "../../services/users.ts";
@@ -46,7 +46,7 @@ export const adminRoutes = [
       role: role.optional(),
     }),
     success: { status: 201, description: "The new user", schema: userView },
-    handler: ({ ctx, principal, body, meta }) => adminCreateUser(ctx, { id: principal.user.id }, body, meta),
+    handler: ({ ctx, principal, body, meta }) => adminCreateUser(ctx, adminActor(principal), body, meta),
   }),
   defineRoute({
     method: "get",
@@ -71,7 +71,7 @@ export const adminRoutes = [
     success: { status: 200, description: "The updated user", schema: userView },
     errors: [404],
     handler: ({ ctx, principal, params, body, meta }) =>
-      adminUpdateUser(ctx, { id: principal.user.id }, params.id, body, meta),
+      adminUpdateUser(ctx, adminActor(principal), params.id, body, meta),
   }),
   defineRoute({
     method: "post",
@@ -86,7 +86,7 @@ export const adminRoutes = [
       schema: z.object({ revoked_sessions: z.number().int() }),
     },
     errors: [404],
-    handler: ({ ctx, principal, params, meta }) => adminRevokeSessions(ctx, { id: principal.user.id }, params.id, meta),
+    handler: ({ ctx, principal, params, meta }) => adminRevokeSessions(ctx, adminActor(principal), params.id, meta),
   }),
   defineRoute({
     method: "get",
@@ -114,7 +114,7 @@ export const adminRoutes = [
     success: { status: 200, description: "The updated key", schema: apiKeyView },
     errors: [404],
     handler: ({ ctx, principal, params, body, meta }) =>
-      updateApiKey(ctx, { id: principal.user.id, asAdmin: true }, params.id, body, meta),
+      updateApiKey(ctx, { ...adminActor(principal), asAdmin: true }, params.id, body, meta),
   }),
   defineRoute({
     method: "delete",
@@ -126,7 +126,7 @@ export const adminRoutes = [
     success: { status: 204, description: "Deleted" },
     errors: [404],
     handler: async ({ ctx, principal, params, meta }) => {
-      await deleteApiKey(ctx, { id: principal.user.id, asAdmin: true }, params.id, meta);
+      await deleteApiKey(ctx, { ...adminActor(principal), asAdmin: true }, params.id, meta);
       return undefined;
     },
   }),

@@ -73,7 +73,7 @@ export const meRoutes = [
       expires_at: expiresAtInput.optional(),
     }),
     success: { status: 201, description: "The new key, including the full `key` (shown once)", schema: createdApiKey },
-    errors: [400],
+    errors: [400, 403],
     handler: ({ ctx, principal, body, meta }) => createApiKey(ctx, principal.user.id, body, meta),
   }),
   defineRoute({

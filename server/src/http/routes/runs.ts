@@ -144,7 +144,7 @@ export const runRoutes = [
       description: streamDescription("start, step, answer, inject, done, error, end; `: keepalive` every 15 s"),
       stream: true,
     },
-    errors: [404],
+    errors: [404, 429],
     handler: ({ ctx, principal, body, req, res }) => streamRun(ctx, principal, "react", body, req, res),
   }),
   defineRoute({
@@ -162,7 +162,7 @@ export const runRoutes = [
       ),
       stream: true,
     },
-    errors: [404],
+    errors: [404, 429],
     handler: ({ ctx, principal, body, req, res }) => streamRun(ctx, principal, "dag", body, req, res),
   }),
   defineRoute({

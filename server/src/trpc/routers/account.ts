@@ -45,7 +45,8 @@ export const keysRouter = router({
     .input(
       z.object({
         name: z.string().max(200),
-        scopes: z.array(scope).max(10).default([]),
+        // null (or nothing) asks for full access; an empty list is refused by the service.
+        scopes: z.array(scope).max(10).nullable().default(null),
         expires_at: expiresAtInput.default(null),
       }),
     )
@@ -59,7 +60,7 @@ export const keysRouter = router({
         name: z.string().max(200).optional(),
         is_active: z.boolean().optional(),
         expires_at: expiresAtInput.optional(),
-        scopes: z.array(scope).max(10).optional(),
+        scopes: z.array(scope).max(10).nullable().optional(),
       }),
     )
     .output(apiKey)

@@ -1,7 +1,7 @@
 // admin.*: administrators only (the admin role, re-checked on every call). Hidden from others in
 // the portal, and refused here whatever the portal shows.
 import { z } from "zod";
-import { adminCreateUser, adminRevokeSessions, adminUpdateUser } from "../../services/admin.ts";
+import { adminActor, adminCreateUser, adminRevokeSessions, adminUpdateUser } from "../../services/admin.ts";
 import { deleteApiKey, listAllApiKeys, updateApiKey } from "../../services/apiKeys.ts";
 import { listAudit } from "../../services/audit.ts";
 import { listUsers } from "../../services/users.ts";
@@ -26,20 +26,20 @@ export const adminRouter = router({
       }),
     )
     .output(user)
-    .mutation(({ ctx, input }) => adminCreateUser(ctx.app, { id: ctx.userId }, input, ctx.meta)),
+    .mutation(({ ctx, input }) => adminCreateUser(ctx.app, adminActor(ctx.principal), input, ctx.meta)),
 
   /** Disable / enable an account (all its keys and sessions stop at once) or change its role. */
   updateUser: adminProcedure
     .input(z.object({ id, disabled: z.boolean().optional(), role: z.enum(["user", "admin"]).optional() }))
     .output(user)
     .mutation(({ ctx, input: { id: userId, ...changes } }) =>
-      adminUpdateUser(ctx.app, { id: ctx.userId }, userId, changes, ctx.meta),
+      adminUpdateUser(ctx.app, adminActor(ctx.principal), userId, changes, ctx.meta),
     ),
 
   revokeSessions: adminProcedure
     .input(z.object({ id }))
     .output(z.object({ revoked_sessions: z.number().int() }))
-    .mutation(({ ctx, input }) => adminRevokeSessions(ctx.app, { id: ctx.userId }, input.id, ctx.meta)),
+    .mutation(({ ctx, input }) => adminRevokeSessions(ctx.app, adminActor(ctx.principal), input.id, ctx.meta)),
 
   keys: adminProcedure
     .input(pageInput.extend({ user_id: z.string().max(100).optional() }))
@@ -52,14 +52,20 @@ export const adminRouter = router({
     .input(z.object({ id, is_active: z.boolean() }))
     .output(apiKey)
     .mutation(({ ctx, input }) =>
-      updateApiKey(ctx.app, { id: ctx.userId, asAdmin: true }, input.id, { is_active: input.is_active }, ctx.meta),
+      updateApiKey(
+        ctx.app,
+        { ...adminActor(ctx.principal), asAdmin: true },
+        input.id,
+        { is_active: input.is_active },
+        ctx.meta,
+      ),
     ),
 
   deleteKey: adminProcedure
     .input(z.object({ id }))
     .output(ok)
     .mutation(async ({ ctx, input }) => {
-      await deleteApiKey(ctx.app, { id: ctx.userId, asAdmin: true }, input.id, ctx.meta);
+      await deleteApiKey(ctx.app, { ...adminActor(ctx.principal), asAdmin: true }, input.id, ctx.meta);
       return { ok: true as const };
     }),
 

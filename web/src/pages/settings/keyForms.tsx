@@ -142,7 +142,12 @@ export function CreateKeyDialog({
     setDateError(dateProblem);
     if (!trimmed || dateProblem) return;
     try {
-      const created = await create.mutateAsync({ name: trimmed, scopes, expires_at: expiresAt });
+      // No box ticked is an explicit choice of full access (the form says so in bold): null.
+      const created = await create.mutateAsync({
+        name: trimmed,
+        scopes: scopes.length > 0 ? scopes : null,
+        expires_at: expiresAt,
+      });
       reset();
       onCreated(created);
     } catch {
