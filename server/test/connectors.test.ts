@@ -162,6 +162,14 @@ describe("CRUD and the secret", () => {
     expect(move.status).toBe(400);
     expect(move.body.details[0].field).toBe("auth_header");
     expect((await getConnectorForCall(server.ctx, adminId, created.id)).baseUrl).toBe(`${upstream.origin}/api`);
+    // Nor can the secret move into another header (test/security/connectorSecret.test.ts has more).
+    const rename = await server.api("PATCH", `/api/connectors/${created.id}`, {
+      token,
+      body: { auth_header_name: "Cookie" },
+    });
+    expect(rename.status).toBe(400);
+    expect(rename.body.details[0].field).toBe("auth_header");
+    expect((await getConnectorForCall(server.ctx, adminId, created.id)).authHeaderName).toBe("X-Api-Key");
 
     const moved = await server.api("PATCH", `/api/connectors/${created.id}`, {
       token,
@@ -270,10 +278,10 @@ describe("calls", () => {
     callConnectorAction(server.ctx, adminId, connectorId, action, input, signal, { timeoutMs: 300 });
 
   test("fills path placeholders, sends other params as the query, and the secret in its header", async () => {
-    const result = await call("get_item", { params: { id: "a b/c", verbose: true, n: 3 } });
+    const result = await call("get_item", { params: { id: "a b?c", verbose: true, n: 3, q: "x/../y" } });
     expect(result).toEqual({
       status: 200,
-      body: { ok: true, path: "/api/items/a%20b%2Fc?verbose=true&n=3" },
+      body: { ok: true, path: "/api/items/a%20b%3Fc?verbose=true&n=3&q=x%2F..%2Fy" },
       truncated: false,
     });
     const request = upstream.seen.at(-1)!;
@@ -292,7 +300,9 @@ describe("calls", () => {
 
   test("parameters cannot walk out of the base URL", async () => {
     const before = upstream.seen.length;
-    for (const id of ["..", "."]) {
+    // A value fills one path segment: no dot segments and no slashes, not even encoded ones that
+    // an upstream decoding %2F before routing would follow (test/security/traversal.test.ts has more).
+    for (const id of ["..", ".", "../../admin", "..%2F..%2Fadmin"]) {
       await expect(call("get_item", { params: { id } })).rejects.toMatchObject({ code: "validation_error" });
     }
     await expect(call("get_item", {})).rejects.toMatchObject({ code: "validation_error" });
@@ -300,9 +310,9 @@ describe("calls", () => {
       code: "validation_error",
     });
     expect(upstream.seen.length).toBe(before);
-    // Slashes and dots inside a value are encoded, so the request stays under /api/items/.
-    await call("get_item", { params: { id: "../../admin" } });
-    expect(upstream.seen.at(-1)!.url).toBe("/api/items/..%2F..%2Fadmin");
+    // Dots inside a value are fine and arrive as they are.
+    await call("get_item", { params: { id: "v1.2..3" } });
+    expect(upstream.seen.at(-1)!.url).toBe("/api/items/v1.2..3");
   });
 
   test("a tampered stored action path is refused at call time too", async () => {
@@ -322,6 +332,8 @@ describe("calls", () => {
     );
     expect(() => buildActionUrl("http://h.example/api", "/../admin")).toThrow(AppError);
     expect(() => buildActionUrl("http://h.example/api", "/{p}/x", { p: ".." })).toThrow(AppError);
+    expect(() => buildActionUrl("http://h.example/api", "/{p}/x", { p: "%2e%2e" })).toThrow(AppError);
+    expect(() => buildActionUrl("http://h.example/api", "/{p}/x", { p: "a/b" })).toThrow(AppError);
     expect(buildActionUrl("http://h.example", "/").href).toBe("http://h.example/");
   });
 

@@ -2,6 +2,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pino } from "pino";
 import { inject } from "vitest";
 import { ManualClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
@@ -9,6 +10,16 @@ import type { HostResolver } from "../src/lib/networkGuard.ts";
 import { createLogger, type Logger } from "../src/logger.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { createUser } from "../src/services/users.ts";
+import { SecretLedger } from "./support/secretLedger.ts";
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 export const ADMIN = { email: "admin@example.com", password: "admin-password-1" };
 
@@ -33,6 +44,15 @@ export interface TestServer extends RunningServer {
   close(): Promise<void>;
 }
 
+const ledger = SecretLedger.forDirectory(inject("logDir"));
+let serversStarted = 0;
+
+/** A trace-level logger writing where the suite-wide secret scan will read it. */
+function suiteLogger(): Logger {
+  const file = path.join(inject("logDir"), `server-${process.pid}-${++serversStarted}.log`);
+  return createLogger("trace", pino.destination({ dest: file, sync: true }));
+}
+
 export async function startTestServer(
   env: Record<string, string> = {},
   options: { logger?: Logger; resolveHost?: HostResolver } = {},
@@ -55,7 +75,7 @@ export async function startTestServer(
     config,
     clock,
     migrate: false,
-    logger: options.logger ?? createLogger("silent"),
+    logger: options.logger ?? suiteLogger(),
     resolveHost: options.resolveHost,
   });
 
@@ -67,14 +87,12 @@ export async function startTestServer(
       body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
       headers["content-type"] ??= "application/json";
     }
+    ledger.noteRequest(headers.authorization?.replace(/^Bearer\s+/i, ""), parseJson(body));
     const response = await fetch(`${running.url}${route}`, { method, headers, body });
     const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text so a test can show what came back
-    }
+    // not JSON: keep the text so a test can show what came back
+    const parsed = parseJson(text) ?? (text || undefined);
+    ledger.checkResponse(method, route, text, parsed);
     return { status: response.status, headers: response.headers, body: parsed };
   };
 

@@ -1,11 +1,12 @@
 // Connectors: an outside HTTP API an agent may call. The auth header value is a secret, sealed
 // with the server secret at rest and never returned (`has_secret` instead). Calls only ever go
-// to the connector's own base URL: action paths are checked when saved, and the final URL is
-// checked again after parameters are filled in.
+// to the connector's own base URL: action paths are checked when saved, the final URL is checked
+// again after parameters are filled in, and the socket dials only the address that was checked.
 import type { Prisma } from "@fim/db";
+import { Agent, fetch, type Response } from "undici";
 import type { AppContext } from "../context.ts";
 import { AppError, notFound, validationError } from "../errors.ts";
-import { assertPublicDestination } from "../lib/networkGuard.ts";
+import { pinnedLookup, resolveDestination } from "../lib/networkGuard.ts";
 import { openSecret, sealSecret } from "../lib/secretBox.ts";
 import { detachFromAgents } from "./agents.ts";
 
@@ -260,9 +261,11 @@ export async function getConnector(ctx: AppContext, ownerId: string, id: string)
 }
 
 /**
- * Changes the given fields. `auth_header: null` removes the secret. Moving `base_url` while a
- * secret is stored requires `auth_header` in the same request, so whoever can edit connectors
- * cannot redirect an existing secret to a server of their choosing.
+ * Changes the given fields. `auth_header: null` removes the secret. Moving `base_url` or renaming
+ * `auth_header_name` while a secret is stored requires `auth_header` in the same request, so
+ * whoever can edit connectors cannot send an existing secret to a server of their choosing, nor
+ * move it into a header (such as a cookie or a forwarded-for header) where the upstream would log
+ * or echo it.
  */
 export async function updateConnector(
   ctx: AppContext,
@@ -272,11 +275,12 @@ export async function updateConnector(
 ): Promise<ConnectorView> {
   const existing = await ownedConnector(ctx, ownerId, id);
   const data: Prisma.ConnectorUpdateInput = { updatedAt: ctx.clock.now() };
+  const keepsSecret = existing.authSecretEnc !== null && input.auth_header === undefined;
   if (input.name !== undefined) data.name = cleanName(input.name);
   if (input.description !== undefined) data.description = input.description.trim();
   if (input.base_url !== undefined) {
     const baseUrl = cleanBaseUrl(input.base_url);
-    if (baseUrl !== existing.baseUrl && existing.authSecretEnc !== null && input.auth_header === undefined) {
+    if (baseUrl !== existing.baseUrl && keepsSecret) {
       throw validationError(
         "auth_header",
         "is required when base_url changes: send the secret again (or null to drop it) with the new URL",
@@ -284,7 +288,17 @@ export async function updateConnector(
     }
     data.baseUrl = baseUrl;
   }
-  if (input.auth_header_name !== undefined) data.authHeaderName = cleanHeaderName(input.auth_header_name);
+  if (input.auth_header_name !== undefined) {
+    const headerName = cleanHeaderName(input.auth_header_name);
+    // Header names are case-insensitive: a change of case sends the same header.
+    if (headerName.toLowerCase() !== existing.authHeaderName.toLowerCase() && keepsSecret) {
+      throw validationError(
+        "auth_header",
+        "is required when auth_header_name changes: send the secret again (or null to drop it) with the new header name",
+      );
+    }
+    data.authHeaderName = headerName;
+  }
   if (input.auth_header !== undefined) {
     data.authSecretEnc =
       input.auth_header === null
@@ -349,6 +363,65 @@ function paramText(name: string, value: unknown): string {
   throw validationError(`params.${name}`, "must be a string, number or boolean");
 }
 
+// Characters that some server, proxy or file system along the way may take for a path separator
+// or a dot: NFKC folds most look-alikes (fullwidth solidus, small reverse solidus, fullwidth full
+// stop, one/two dot leaders) into ASCII, these have no such mapping and are listed by hand.
+const SLASH_LIKE = /[/\\\u2044\u2215\u2216\u2571\u2572\u27cb\u27cd\u29f5\u29f8\u29f9]|\u0337|\u0338/;
+const DOT_LIKE = /[\u3002\uff61]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const MAX_DECODE_ROUNDS = 8;
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * One round of percent-decoding as a lenient server would do it: valid %XX escapes become bytes,
+ * a lone "%" stays as it is. Escapes that do not form valid UTF-8 (such as the overlong %c0%af,
+ * once read as "/") give null.
+ */
+function percentDecodeOnce(text: string): string | null {
+  if (!/%[0-9a-f]{2}/i.test(text)) return text;
+  const bytes: number[] = [];
+  for (const piece of text.split(/(%[0-9a-fA-F]{2})/)) {
+    if (/^%[0-9a-fA-F]{2}$/.test(piece)) bytes.push(Number.parseInt(piece.slice(1), 16));
+    else bytes.push(...Buffer.from(piece, "utf8"));
+  }
+  try {
+    return strictUtf8.decode(Uint8Array.from(bytes));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A value that fills a {placeholder} must stay one path segment whoever decodes it and however
+ * often: no / or \ (or a look-alike), not . or .. (or only dots), no control characters, in the
+ * raw value, in every round of percent-decoding until it no longer changes, and in the NFKC form
+ * of each of those.
+ */
+function checkPathValue(name: string, text: string): void {
+  const field = `params.${name}`;
+  if (text === "") throw validationError(field, "must not be empty");
+  const forms = [text];
+  let current = text;
+  for (let round = 0; ; round++) {
+    const decoded = percentDecodeOnce(current);
+    if (decoded === null) throw validationError(field, "has percent-escapes that are not valid UTF-8");
+    if (decoded === current) break;
+    if (round === MAX_DECODE_ROUNDS) throw validationError(field, "is percent-encoded too many times");
+    forms.push(decoded);
+    current = decoded;
+  }
+  for (const form of forms.flatMap((f) => [f, f.normalize("NFKC")])) {
+    if (CONTROL.test(form)) throw validationError(field, "must not contain control characters");
+    if (SLASH_LIKE.test(form)) {
+      throw validationError(field, "must not contain / or \\ in any encoding: it fills a single path segment");
+    }
+    // ";" starts a path parameter that some servers strip ("..;" is read as "..").
+    const segment = (form.split(";")[0] ?? "").replace(DOT_LIKE, ".").trim();
+    if (/^\.+$/.test(segment)) throw validationError(field, "must not be . or .. in any encoding");
+  }
+}
+
 /**
  * The URL for an action: placeholders filled (percent-encoded), other parameters as the query
  * string. The result must still lie under the base URL, whatever the parameters contained.
@@ -360,8 +433,7 @@ export function buildActionUrl(baseUrl: string, actionPath: string, params: Reco
     if (!rest.has(name)) throw validationError(`params.${name}`, "is required by the action's path");
     const text = paramText(name, rest.get(name));
     rest.delete(name);
-    if (text === "" || text === "." || text === "..")
-      throw validationError(`params.${name}`, "is not a valid path value");
+    checkPathValue(name, text);
     return encodeURIComponent(text);
   });
   const base = new URL(baseUrl);
@@ -428,7 +500,6 @@ export async function callConnectorAction(
     );
   }
   const url = buildActionUrl(connector.baseUrl, action.path, input.params);
-  if (ctx.config.connectorPrivateNetworks === "block") await assertPublicDestination(url);
   const headers: Record<string, string> = { accept: "application/json, text/*;q=0.9, */*;q=0.5" };
   if (connector.authHeaderValue !== null) headers[connector.authHeaderName] = connector.authHeaderValue;
   const sendsBody = action.method !== "GET" && action.method !== "DELETE" && input.body !== undefined;
@@ -438,13 +509,25 @@ export async function callConnectorAction(
   const timeout = AbortSignal.timeout(timeoutMs);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   const started = Date.now();
+  // One agent per call: its only connection goes to the address checked for this call (no
+  // pooled socket from an earlier answer), and it is destroyed when the call ends.
+  let dispatcher: Agent | undefined;
   try {
+    const destination = await untilAborted(
+      resolveDestination(url, {
+        resolveHost: ctx.resolveHost,
+        allowPrivate: ctx.config.connectorPrivateNetworks === "allow",
+      }),
+      combined,
+    );
+    dispatcher = new Agent({ connect: { lookup: pinnedLookup(destination) } });
     const response = await fetch(url, {
       method: action.method,
       headers,
       body: sendsBody ? JSON.stringify(input.body) : undefined,
       redirect: "manual",
       signal: combined,
+      dispatcher,
     });
     const { text, truncated } = await readLimited(response, MAX_RESPONSE_BYTES);
     let body: unknown = text;
@@ -461,6 +544,7 @@ export async function callConnectorAction(
     );
     return { status: response.status, body, truncated };
   } catch (error) {
+    if (error instanceof AppError) throw error;
     if (signal?.aborted) throw signal.reason ?? error;
     if (timeout.aborted) {
       throw new AppError(
@@ -476,5 +560,26 @@ export async function callConnectorAction(
       `connector "${connector.name}" could not be reached (${(error as Error).cause ? String((error as Error & { cause: unknown }).cause) : (error as Error).message})`,
       { status: 502 },
     );
+  } finally {
+    dispatcher?.destroy().catch(() => undefined);
   }
+}
+
+/** The promise's result, or a rejection as soon as `signal` aborts (a resolver may hang). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }

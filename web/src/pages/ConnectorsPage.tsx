@@ -21,6 +21,17 @@ interface ActionDraft {
   description: string;
 }
 
+/** Whether two base URLs are the same once normalized as the server stores them; undefined when unsure. */
+function sameBaseUrl(typed: string, stored: string | undefined): boolean | undefined {
+  if (stored === undefined) return undefined;
+  try {
+    const url = new URL(typed.trim());
+    return `${url.origin}${url.pathname.replace(/\/+$/, "")}` === stored;
+  } catch {
+    return undefined; // the server explains what is wrong with it
+  }
+}
+
 function ConnectorDialog({ connector, onClose }: { connector: Connector | null; onClose: () => void }) {
   const utils = trpc.useUtils();
   const [name, setName] = useState(connector?.name ?? "");
@@ -52,6 +63,18 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
     if (!/^https?:\/\//.test(baseUrl.trim())) return setProblem("The base URL must start with https:// or http://.");
     const unnamed = actions.find((a) => !a.name.trim() || !a.path.trim());
     if (unnamed) return setProblem("Every action needs a name and a path.");
+    // The server refuses to move a stored secret to another header or URL unless it is given
+    // again (so nobody can redirect a secret they do not know): ask for it here first.
+    const headerChanged =
+      (headerName.trim() || "Authorization").toLowerCase() !== connector?.auth_header_name.toLowerCase();
+    const urlChanged = sameBaseUrl(baseUrl, connector?.base_url) === false;
+    const keepsSecret = connector?.has_secret && (secretMode === "keep" || (secretMode === "set" && !secret));
+    if (connector && keepsSecret && (headerChanged || urlChanged)) {
+      setSecretMode("set");
+      return setProblem(
+        `Changing the ${[headerChanged && "header name", urlChanged && "base URL"].filter(Boolean).join(" and ")} needs the secret again: enter the header value, or remove the secret.`,
+      );
+    }
     setProblem(null);
     const input = {
       name: name.trim(),
