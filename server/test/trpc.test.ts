@@ -2,6 +2,7 @@
 // through the same services as REST, and the admin gate.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
+import { PortalBrowser } from "./support/browser.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -9,77 +10,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** A cookie jar per simulated browser: keeps name=value and the Path each cookie was set for. */
-class Browser {
-  cookies = new Map<string, { value: string; path: string }>();
-  lastSetCookie: string[] = [];
-
-  cookieHeader(url: string): string {
-    const path = new URL(url).pathname;
-    return [...this.cookies]
-      .filter(([, c]) => path === c.path || path.startsWith(c.path.endsWith("/") ? c.path : `${c.path}/`))
-      .map(([name, c]) => `${name}=${c.value}`)
-      .join("; ");
-  }
-
-  store(response: Response): void {
-    this.lastSetCookie = response.headers.getSetCookie();
-    for (const line of this.lastSetCookie) {
-      const [pair, ...attributes] = line.split(";").map((part) => part.trim());
-      const [name, ...rest] = (pair ?? "").split("=");
-      const value = rest.join("=");
-      const path = attributes.find((a) => a.toLowerCase().startsWith("path="))?.slice(5) ?? "/";
-      const expired = attributes.some((a) => /^expires=Thu, 01 Jan 1970/i.test(a)) || value === "";
-      if (!name) continue;
-      if (expired) this.cookies.delete(name);
-      else this.cookies.set(name, { value, path });
-    }
-  }
-
-  async call(
-    type: "query" | "mutation",
-    procedure: string,
-    input?: unknown,
-    options: { headers?: Record<string, string>; csrf?: boolean } = {},
-  ): Promise<{ status: number; headers: Headers; data: any; error: any }> {
-    const base = `${server.url}/trpc/${procedure}`;
-    const url =
-      type === "query" && input !== undefined ? `${base}?input=${encodeURIComponent(JSON.stringify(input))}` : base;
-    const headers: Record<string, string> = { ...options.headers };
-    const cookie = this.cookieHeader(url);
-    if (cookie) headers.cookie = cookie;
-    if (type === "mutation") {
-      headers["content-type"] = "application/json";
-      if (options.csrf !== false) headers["x-fim-csrf"] = "1";
-    }
-    const response = await fetch(url, {
-      method: type === "query" ? "GET" : "POST",
-      headers,
-      body: type === "mutation" ? JSON.stringify(input ?? null) : undefined,
-    });
-    this.store(response);
-    const body = (await response.json()) as any;
-    return { status: response.status, headers: response.headers, data: body.result?.data, error: body.error };
-  }
-
-  query(procedure: string, input?: unknown, options?: { headers?: Record<string, string> }) {
-    return this.call("query", procedure, input, options);
-  }
-
-  mutate(procedure: string, input?: unknown, options?: { headers?: Record<string, string>; csrf?: boolean }) {
-    return this.call("mutation", procedure, input, options);
-  }
-
-  async login(email: string, password: string) {
-    const response = await this.mutate("auth.login", { email, password });
-    expect(response.status).toBe(200);
-    return response;
-  }
-}
-
 describe("cookie session", () => {
   test("login sets HttpOnly SameSite cookies, the refresh one scoped to auth.refresh, and no token in the body", async () => {
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     const response = await browser.login(ADMIN.email, ADMIN.password);
     expect(response.data.user.email).toBe(ADMIN.email);
     expect(JSON.stringify(response.data)).not.toMatch(/eyJ/);
@@ -100,14 +33,14 @@ describe("cookie session", () => {
   });
 
   test("without the cookie a protected procedure is 401 with the contract's body", async () => {
-    const response = await new Browser().query("me");
+    const response = await new PortalBrowser(server.url).query("me");
     expect(response.status).toBe(401);
     expect(response.error.data.error).toMatchObject({ error: "unauthorized", message: "Authentication required" });
     expect(response.error.data.code).toBe("UNAUTHORIZED");
   });
 
   test("wrong password is a clear 401; repeated failures are throttled with Retry-After", async () => {
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     const email = "throttled@example.com";
     await server.createUser(email, "right-password-1");
     const wrong = await browser.mutate("auth.login", { email, password: "wrong" });
@@ -125,7 +58,7 @@ describe("cookie session", () => {
   });
 
   test("an expired access token is refused; auth.refresh rotates, and replaying the old refresh cookie kills the session", async () => {
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     await browser.login(ADMIN.email, ADMIN.password);
     const oldRefresh = browser.cookies.get("fim_refresh")!.value;
 
@@ -141,7 +74,7 @@ describe("cookie session", () => {
       expect((await browser.query("me")).status).toBe(200);
 
       // Someone replays the refresh token that was already used: reuse detection ends the session.
-      const thief = new Browser();
+      const thief = new PortalBrowser(server.url);
       thief.cookies.set("fim_refresh", { value: oldRefresh, path: "/trpc/auth.refresh" });
       const replay = await thief.mutate("auth.refresh");
       expect(replay.status).toBe(401);
@@ -155,14 +88,14 @@ describe("cookie session", () => {
   });
 
   test("after logout the old cookies are useless", async () => {
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     await browser.login(ADMIN.email, ADMIN.password);
     const saved = new Map(browser.cookies);
     const out = await browser.mutate("auth.logout");
     expect(out.status).toBe(200);
     expect(browser.cookies.size).toBe(0); // both cookies cleared
 
-    const replay = new Browser();
+    const replay = new PortalBrowser(server.url);
     replay.cookies = saved;
     const me = await replay.query("me");
     expect(me.status).toBe(401);
@@ -174,8 +107,8 @@ describe("cookie session", () => {
   test("log out everywhere ends every session of the user", async () => {
     const email = "everywhere@example.com";
     await server.createUser(email, "everywhere-pass-1");
-    const laptop = new Browser();
-    const phone = new Browser();
+    const laptop = new PortalBrowser(server.url);
+    const phone = new PortalBrowser(server.url);
     await laptop.login(email, "everywhere-pass-1");
     await phone.login(email, "everywhere-pass-1");
     const response = await laptop.mutate("auth.logoutEverywhere");
@@ -188,7 +121,7 @@ describe("cookie session", () => {
 
 describe("cross-site requests", () => {
   test("a mutation without the x-fim-csrf header is refused, even with a valid cookie", async () => {
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     await browser.login(ADMIN.email, ADMIN.password);
     const refused = await browser.mutate("keys.create", { name: "csrf" }, { csrf: false });
     expect(refused.status).toBe(403);
@@ -205,7 +138,7 @@ describe("cross-site requests", () => {
   });
 
   test("a login without the header is refused too (no login CSRF)", async () => {
-    const response = await new Browser().mutate(
+    const response = await new PortalBrowser(server.url).mutate(
       "auth.login",
       { email: ADMIN.email, password: ADMIN.password },
       { csrf: false },
@@ -214,7 +147,7 @@ describe("cross-site requests", () => {
   });
 
   test("a foreign Origin or a cross-site fetch is refused", async () => {
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     await browser.login(ADMIN.email, ADMIN.password);
     const foreign = await browser.mutate("keys.create", { name: "x" }, { headers: { origin: "https://evil.example" } });
     expect(foreign.status).toBe(403);
@@ -231,7 +164,7 @@ describe("cross-site requests", () => {
 
 describe("keys over tRPC, the same keys as over REST", () => {
   test("create shows the full key once; it works over REST; list never shows it; disable and delete take effect", async () => {
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     await browser.login(ADMIN.email, ADMIN.password);
     const created = await browser.mutate("keys.create", { name: "portal key", scopes: ["chat"] });
     expect(created.status).toBe(200);
@@ -262,7 +195,7 @@ describe("keys over tRPC, the same keys as over REST", () => {
   });
 
   test("a past expiry is a validation_error naming the field", async () => {
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     await browser.login(ADMIN.email, ADMIN.password);
     const response = await browser.mutate("keys.create", { name: "old", expires_at: "2001-01-01" });
     expect(response.status).toBe(400);
@@ -271,7 +204,7 @@ describe("keys over tRPC, the same keys as over REST", () => {
   });
 
   test("an unknown scope is a validation_error from the input schema", async () => {
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     await browser.login(ADMIN.email, ADMIN.password);
     const response = await browser.mutate("keys.create", { name: "bad", scopes: ["everything"] });
     expect(response.status).toBe(400);
@@ -280,7 +213,7 @@ describe("keys over tRPC, the same keys as over REST", () => {
   });
 
   test("roll issues a new secret; with overlap none the old one stops at once", async () => {
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     await browser.login(ADMIN.email, ADMIN.password);
     const created = await browser.mutate("keys.create", { name: "to roll" });
     const rolled = await browser.mutate("keys.roll", { id: created.data.id, overlap: "none" });
@@ -295,12 +228,12 @@ describe("keys over tRPC, the same keys as over REST", () => {
   });
 
   test("someone else's key is not_found", async () => {
-    const owner = new Browser();
+    const owner = new PortalBrowser(server.url);
     await owner.login(ADMIN.email, ADMIN.password);
     const created = await owner.mutate("keys.create", { name: "mine" });
     const email = "other@example.com";
     await server.createUser(email, "other-password-1");
-    const other = new Browser();
+    const other = new PortalBrowser(server.url);
     await other.login(email, "other-password-1");
     const response = await other.mutate("keys.delete", { id: created.data.id });
     expect(response.status).toBe(404);
@@ -312,8 +245,8 @@ describe("sessions and password", () => {
   test("sessions list shows this device; changing the password ends the other sessions", async () => {
     const email = "sessions@example.com";
     await server.createUser(email, "sessions-pass-1");
-    const laptop = new Browser();
-    const phone = new Browser();
+    const laptop = new PortalBrowser(server.url);
+    const phone = new PortalBrowser(server.url);
     await laptop.login(email, "sessions-pass-1");
     await phone.mutate(
       "auth.login",
@@ -345,7 +278,7 @@ describe("admin", () => {
   test("a non-admin is refused by the server, whatever the portal shows", async () => {
     const email = "plain@example.com";
     await server.createUser(email, "plain-password-1");
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     await browser.login(email, "plain-password-1");
     for (const procedure of ["admin.users", "admin.keys", "admin.audit"]) {
       const response = await browser.query(procedure, {});
@@ -357,7 +290,7 @@ describe("admin", () => {
   });
 
   test("an admin lists users and reads the audit log, filtered by action", async () => {
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     await browser.login(ADMIN.email, ADMIN.password);
     const users = await browser.query("admin.users", { search: "admin@" });
     expect(users.status).toBe(200);
@@ -371,14 +304,14 @@ describe("admin", () => {
 
 describe("admin actions and resources over tRPC", () => {
   test("an admin disables a user: their key and their session stop at once; enabling brings the key back", async () => {
-    const admin = new Browser();
+    const admin = new PortalBrowser(server.url);
     await admin.login(ADMIN.email, ADMIN.password);
     const created = await admin.mutate("admin.createUser", {
       email: "victim@example.com",
       password: "victim-password-1",
     });
     expect(created.status).toBe(200);
-    const victim = new Browser();
+    const victim = new PortalBrowser(server.url);
     await victim.login("victim@example.com", "victim-password-1");
     const key = (await victim.mutate("keys.create", { name: "victim key" })).data.key;
     expect((await server.api("GET", "/api/auth/verify", { token: key })).status).toBe(200);
@@ -395,7 +328,7 @@ describe("admin actions and resources over tRPC", () => {
   });
 
   test("knowledge base: add a document, retrieve scored passages, the relevant one first", async () => {
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     await browser.login(ADMIN.email, ADMIN.password);
     const kb = await browser.mutate("knowledgeBases.create", { name: "Handbook" });
     expect(kb.status).toBe(200);
@@ -422,7 +355,7 @@ describe("admin actions and resources over tRPC", () => {
   });
 
   test("a connector's secret is write-only", async () => {
-    const browser = new Browser();
+    const browser = new PortalBrowser(server.url);
     await browser.login(ADMIN.email, ADMIN.password);
     const created = await browser.mutate("connectors.create", {
       name: "Tracker",

@@ -1,0 +1,81 @@
+// Identity comes only from the authenticated credential, never from what the request says about
+// itself. Every mutating REST route in the registry refuses identity-looking fields in its body
+// by name; the portal's procedures drop them and act for the signed-in user.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { AnyRoute } from "../../src/http/route.ts";
+import { routes } from "../../src/http/routes/index.ts";
+import { ADMIN, startTestServer, type TestServer } from "../harness.ts";
+import { PortalBrowser } from "../support/browser.ts";
+
+const IDENTITY_FIELDS = ["user_id", "userId", "owner_id", "ownerId", "actor_id", "sub", "principal"];
+
+let server: TestServer;
+let admin: string;
+let victim: { id: string; token: string };
+
+beforeAll(async () => {
+  server = await startTestServer();
+  admin = (await server.login(ADMIN.email, ADMIN.password)).access_token;
+  victim = await server.createUser("identity-victim@example.com");
+});
+afterAll(() => server.close());
+
+const mutating = routes.filter((route) => route.method !== "get" && route.body);
+
+describe("REST: identity fields in a body are refused by name", () => {
+  test.each(mutating.map((route) => [`${route.method.toUpperCase()} ${route.path}`, route] as const))(
+    "%s",
+    async (_name, route: AnyRoute) => {
+      const body = Object.fromEntries(IDENTITY_FIELDS.map((field) => [field, victim.id]));
+      const path = route.path.replace(/:[A-Za-z]+/g, "some-id");
+      const answer = await server.api(route.method.toUpperCase(), path, { token: admin, body });
+      // The body is validated before any lookup, so even a made-up id gets this answer.
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toBe("validation_error");
+      const unknown = answer.body.details
+        .filter((detail: any) => detail.message === "unknown field")
+        .map((detail: any) => detail.field);
+      expect(unknown).toEqual(expect.arrayContaining(IDENTITY_FIELDS));
+    },
+  );
+
+  test("the walk covered every mutating route with a body", () => {
+    expect(mutating.length).toBeGreaterThan(15);
+  });
+});
+
+describe("the portal: identity fields are dropped and the signed-in user is who acts", () => {
+  test("a key created with someone else's id in the input belongs to the caller", async () => {
+    const browser = new PortalBrowser(server.url);
+    await browser.login(ADMIN.email, ADMIN.password);
+    const created = await browser.mutate("keys.create", {
+      name: "whose key?",
+      ...Object.fromEntries(IDENTITY_FIELDS.map((field) => [field, victim.id])),
+    });
+    expect(created.status).toBe(200);
+    const row = await server.ctx.db.apiKey.findUniqueOrThrow({ where: { id: created.data.id } });
+    expect(row.userId).not.toBe(victim.id);
+    expect(await server.ctx.db.apiKey.count({ where: { userId: victim.id } })).toBe(0);
+  });
+
+  test("changing a password with another user's id changes the caller's own, if anything", async () => {
+    const browser = new PortalBrowser(server.url);
+    const mine = await server.createUser("identity-caller@example.com", "caller-password-1");
+    await browser.login(mine.email, "caller-password-1");
+    const changed = await browser.mutate("password.change", {
+      current_password: "caller-password-1",
+      new_password: "caller-password-2",
+      userId: victim.id,
+      user_id: victim.id,
+    });
+    expect(changed.status).toBe(200);
+    expect(
+      (await server.api("POST", "/api/auth/login", { body: { email: victim.email, password: "caller-password-2" } }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await server.api("POST", "/api/auth/login", { body: { email: mine.email, password: "caller-password-2" } }))
+        .status,
+    ).toBe(200);
+  });
+});
