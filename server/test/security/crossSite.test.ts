@@ -70,7 +70,8 @@ describe("the portal's tRPC door", () => {
   });
 
   test("a cross-site read of the session is refused (no data for a foreign page)", async () => {
-    for (const headers of [{ "sec-fetch-site": "cross-site" }, { origin: "https://evil.example" }]) {
+    const foreign: Record<string, string>[] = [{ "sec-fetch-site": "cross-site" }, { origin: "https://evil.example" }];
+    for (const headers of foreign) {
       const answer = await browser.query("keys.list", {}, { headers });
       expect(answer.status).toBe(403);
       expect(answer.error.data.error.error).toBe("forbidden");

@@ -11,7 +11,7 @@ const IDENTITY_FIELDS = ["user_id", "userId", "owner_id", "ownerId", "actor_id",
 
 let server: TestServer;
 let admin: string;
-let victim: { id: string; token: string };
+let victim: { id: string; email: string; token: string };
 
 beforeAll(async () => {
   server = await startTestServer();
