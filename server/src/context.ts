@@ -8,6 +8,7 @@ import { UsageRecorder } from "./auth/usage.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { type HostResolver, systemResolver } from "./lib/networkGuard.ts";
+import { SearchPool } from "./lib/searchPool.ts";
 import type { Logger } from "./logger.ts";
 
 export interface AppContext {
@@ -22,6 +23,8 @@ export interface AppContext {
   passwords: PasswordHasher;
   /** Host name → addresses, for connector calls (tests swap it to play DNS tricks). */
   resolveHost: HostResolver;
+  /** Knowledge-base search, in worker threads that keep the indexes (stopped with the server). */
+  search: SearchPool;
 }
 
 export function createContext(options: {
@@ -42,5 +45,6 @@ export function createContext(options: {
     loginThrottle: new LoginThrottle(config.login),
     passwords: new PasswordHasher(config.passwordHashing),
     resolveHost: options.resolveHost ?? systemResolver,
+    search: new SearchPool({ logger }),
   };
 }

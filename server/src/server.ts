@@ -77,6 +77,7 @@ export async function startServer(options: {
       clearInterval(sweep);
       clearTimeout(forced);
       await ctx.usage.stop();
+      await ctx.search.stop();
       await db.$disconnect();
     })();
     return stopping;

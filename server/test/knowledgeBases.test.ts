@@ -1,15 +1,20 @@
 // Knowledge bases over REST: CRUD, documents and their chunks, BM25 retrieval on a small corpus,
 // ownership and validation.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { AppError } from "../src/errors.ts";
+import { addDocument } from "../src/services/knowledgeBases.ts";
 import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
 
 let server: TestServer;
 let token: string;
+let adminId: string;
 let other: { id: string; token: string };
 
 beforeAll(async () => {
   server = await startTestServer();
-  token = (await server.login(ADMIN.email, ADMIN.password)).access_token;
+  const session = await server.login(ADMIN.email, ADMIN.password);
+  token = session.access_token;
+  adminId = session.user.id;
   other = await server.createUser("kb-other@example.com");
 });
 afterAll(() => server.close());
@@ -156,6 +161,72 @@ describe("documents", () => {
     expect(response.status).toBe(400);
     expect(response.body.error).toBe("validation_error");
     expect(response.body.details.map((d: any) => d.field)).toContain(field);
+  });
+});
+
+/** An object `depth` levels deep counting itself: {a: {a: … {leaf: true}}}. */
+function nestedObject(depth: number): Record<string, unknown> {
+  let value: Record<string, unknown> = { leaf: true };
+  for (let level = 1; level < depth; level++) value = { a: value };
+  return value;
+}
+
+describe("document metadata nesting", () => {
+  test("10 levels are stored and returned; 11 are a validation_error on metadata", async () => {
+    const kbId = await createKb("nesting");
+    const ten = await addDoc(kbId, { title: "ten", content: "text", metadata: nestedObject(10) });
+    expect(ten.metadata).toEqual(nestedObject(10));
+    const retrieved = await retrieve(kbId, { query: "text" });
+    expect(retrieved.body.results[0].metadata).toEqual(nestedObject(10));
+    const eleven = await server.api("POST", `/api/knowledge-bases/${kbId}/documents`, {
+      token,
+      body: { title: "eleven", content: "text", metadata: nestedObject(11) },
+    });
+    expect(eleven.status).toBe(400);
+    expect(eleven.body.error).toBe("validation_error");
+    expect(eleven.body.details.map((d: any) => d.field)).toEqual(["metadata"]);
+    // Arrays count as levels too.
+    const arrays = await server.api("POST", `/api/knowledge-bases/${kbId}/documents`, {
+      token,
+      body: { title: "arrays", content: "text", metadata: { list: [[[[[[[[[[1]]]]]]]]]] } },
+    });
+    expect(arrays.status).toBe(400);
+  });
+
+  test("a 5000-deep array is refused with 400, never a 500 (JSON.stringify would throw a RangeError)", async () => {
+    const kbId = await createKb("deep");
+    let deep: unknown = [];
+    for (let level = 0; level < 5000; level++) deep = [deep];
+    // Written by hand: JSON.stringify cannot serialize it either.
+    const body = `{"title":"deep","content":"text","metadata":{"deep":${"[".repeat(5001)}${"]".repeat(5001)}}}`;
+    const response = await server.api("POST", `/api/knowledge-bases/${kbId}/documents`, { token, body });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toBe("validation_error");
+    // The service's own rule, whatever the HTTP layer refuses first.
+    const refused = await addDocument(server.ctx, adminId, kbId, {
+      title: "deep",
+      content: "text",
+      metadata: { deep },
+    }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).toBody()).toMatchObject({
+      error: "validation_error",
+      details: [{ field: "metadata", message: expect.stringContaining("10 levels") }],
+    });
+    expect(await server.ctx.db.document.count({ where: { knowledgeBaseId: kbId } })).toBe(0);
+  });
+
+  test("metadata stored too deep (by an older version, or by hand) reads back as {}", async () => {
+    const kbId = await createKb("stored deep");
+    const doc = await addDoc(kbId, { title: "doc", content: "text" });
+    await server.ctx.db.document.update({
+      where: { id: doc.id },
+      data: { metadata: `${"[".repeat(5000)}${"]".repeat(5000)}`.replace(/^\[/, '{"x":[').replace(/\]$/, "]}") },
+    });
+    const got = await server.api("GET", `/api/knowledge-bases/${kbId}/documents/${doc.id}`, { token });
+    expect(got.status).toBe(200);
+    expect(got.body.metadata).toEqual({});
+    expect((await retrieve(kbId, { query: "text" })).body.results[0].metadata).toEqual({});
   });
 });
 

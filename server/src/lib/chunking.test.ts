@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { chunkDocument } from "./chunking.ts";
+import { chunkDocument, MAX_CHUNK_CHARS } from "./chunking.ts";
 
 const words = (text: string) => text.split(/\s+/).filter(Boolean);
 
@@ -48,5 +48,26 @@ describe("chunkDocument", () => {
   test("CRLF and empty input", () => {
     expect(chunkDocument("one\r\n\r\ntwo", "text")).toEqual(["one\n\ntwo"]);
     expect(chunkDocument(" \n\n \n", "text")).toEqual([]);
+  });
+});
+
+describe("chunkDocument on very long unbroken text", () => {
+  // Cutting works on indexes into the text rather than re-slicing the remainder for every piece.
+  // (V8 happens to make such slices cheap views, so this cannot be timed; it checks the output.)
+  test("a 2 MB text without whitespace is cut every MAX_CHUNK_CHARS characters", () => {
+    const text = "abcdefghij".repeat(200_000);
+    const chunks = chunkDocument(text, "text");
+    expect(chunks).toHaveLength(Math.ceil(text.length / MAX_CHUNK_CHARS));
+    for (const chunk of chunks.slice(0, -1)) expect(chunk).toHaveLength(MAX_CHUNK_CHARS);
+    expect(chunks.at(-1)).toHaveLength(text.length % MAX_CHUNK_CHARS);
+    expect(chunks.join("")).toBe(text);
+  });
+
+  test("a 2 MB sentence of long words is cut between words, each piece within the limit", () => {
+    const word = "w".repeat(999);
+    const text = Array.from({ length: 2000 }, () => word).join(" ");
+    const chunks = chunkDocument(text, "text");
+    expect(chunks).toHaveLength(2000);
+    for (const chunk of chunks) expect(chunk).toBe(word);
   });
 });

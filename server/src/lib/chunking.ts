@@ -43,18 +43,51 @@ function splitBlocks(content: string, format: DocumentFormat): Block[] {
   return blocks;
 }
 
-/** Splits text at the last whitespace that keeps each piece within `max` (at `max` when there is none). */
+/** Whether the code unit is whitespace as regular expressions' `\s` and `trim()` define it. */
+function isWhitespace(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+function isSpace(text: string, at: number): boolean {
+  return isWhitespace(text.charCodeAt(at));
+}
+
+/**
+ * Splits text at the last whitespace that keeps each piece within `max` (at `max` when there is
+ * none). Works on indexes into `text`, so a long text without spaces costs linear time.
+ */
 function splitWords(text: string, max: number): string[] {
   const pieces: string[] = [];
-  let rest = text;
-  while (rest.length > max) {
-    const window = rest.slice(0, max + 1);
-    const cut = window.search(/\s\S*$/);
+  let start = 0;
+  let end = text.length;
+  while (end - start > max) {
+    // The last whitespace of the next max + 1 characters; each step moves on by more than max / 2.
+    let cut = -1;
+    for (let at = start + max; at >= start; at--) {
+      if (isSpace(text, at)) {
+        cut = at - start;
+        break;
+      }
+    }
     const at = cut > max / 2 ? cut : max;
-    pieces.push(rest.slice(0, at).trim());
-    rest = rest.slice(at).trim();
+    pieces.push(text.slice(start, start + at).trim());
+    start += at;
+    while (start < end && isSpace(text, start)) start++;
+    while (end > start && isSpace(text, end - 1)) end--;
   }
-  if (rest !== "") pieces.push(rest);
+  if (end > start) pieces.push(text.slice(start, end));
   return pieces;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { buildPassageIndex, normalizeTerm } from "./textSearch.ts";
+import { buildPassageIndex, MAX_QUERY_TERMS, MAX_TERM_LENGTH, normalizeTerm, queryTerms } from "./textSearch.ts";
 
 describe("normalizeTerm", () => {
   test("lower-cases, folds accents, reduces plurals and drops stopwords", () => {
@@ -40,5 +40,42 @@ describe("buildPassageIndex", () => {
 
   test("limit is respected", () => {
     expect(index.search("cats dogs pets", 1)).toHaveLength(1);
+  });
+});
+
+describe("query caps: a query's cost is bounded whatever it holds", () => {
+  test("terms are normalized and deduplicated; at most 32 are kept, each at most 64 characters", () => {
+    expect(queryTerms("Keys keys KEY the Café café")).toEqual(["key", "cafe"]);
+    const many = Array.from({ length: 100 }, (_, i) => `term${i}`);
+    expect(queryTerms(many.join(" "))).toEqual(many.slice(0, MAX_QUERY_TERMS));
+    expect(queryTerms(`${"x".repeat(5000)} short`)).toEqual(["x".repeat(MAX_TERM_LENGTH), "short"]);
+  });
+
+  const index = buildPassageIndex([
+    { id: "depot", title: "", content: "The warehouse ships internationalization kits." },
+    { id: "other", title: "", content: "Nothing of interest here." },
+  ]);
+  const ids = (query: string) => index.search(query, 5).map((hit) => hit.id);
+
+  test("terms past the 32nd are ignored", () => {
+    const filler = Array.from({ length: MAX_QUERY_TERMS }, (_, i) => `filler${i}`).join(" ");
+    expect(ids(`warehouse ${filler}`)).toEqual(["depot"]);
+    expect(ids(`${filler} warehouse`)).toEqual([]);
+  });
+
+  test("prefix matching from 4 characters on", () => {
+    expect(ids("ware")).toEqual(["depot"]);
+    expect(ids("war")).toEqual([]);
+  });
+
+  test("typo tolerance from 6 characters on, for the first 8 such terms, at most 2 edits", () => {
+    expect(ids("warehouze")).toEqual(["depot"]);
+    expect(ids("shipz")).toEqual([]);
+    const decoys = ["qwertyu", "asdfghj", "zxcvbnm", "poiuytr", "lkjhgfd", "mnbvcxz", "plmoknij", "uhbygvtf"];
+    expect(ids(`${decoys.join(" ")} warehouze`)).toEqual([]);
+    expect(ids(`warehouze ${decoys.join(" ")}`)).toEqual(["depot"]);
+    // 20 letters would allow 3 edits at 15%; the cap holds it to 2.
+    expect(ids("internatxonalizatxon")).toEqual(["depot"]);
+    expect(ids("intxrnatxonalizatxon")).toEqual([]);
   });
 });

@@ -1,16 +1,22 @@
 // Knowledge bases: named collections of documents, chunked on paragraph boundaries at upload and
-// searched with BM25 relevance ranking. The search index of a knowledge base is built in memory
-// from its chunks and reused until its set of documents changes.
+// searched with BM25 relevance ranking. The search index of a knowledge base is built and kept by
+// the search threads (ctx.search), off the event loop, and reused until its set of documents
+// changes. Each user's knowledge bases, documents and stored bytes are capped (ctx.config.quotas).
 import { createHash } from "node:crypto";
 import type { Prisma } from "@fim/db";
 import type { AppContext } from "../context.ts";
-import { notFound, validationError } from "../errors.ts";
+import { notFound, quotaExceeded, validationError } from "../errors.ts";
 import { chunkDocument, type DocumentFormat } from "../lib/chunking.ts";
-import { buildPassageIndex, type PassageIndex } from "../lib/textSearch.ts";
+import type { Passage } from "../lib/textSearch.ts";
 import { detachFromAgents } from "./agents.ts";
 
 export const MAX_CHUNKS_PER_DOCUMENT = 2000;
+/** Characters of one document's content and title, the same through both doors. */
+export const MAX_DOCUMENT_CHARS = 1_000_000;
+export const MAX_TITLE_CHARS = 500;
 export const MAX_METADATA_BYTES = 16_384;
+/** Levels of objects and arrays in a document's metadata, the metadata object itself being the first. */
+export const MAX_METADATA_DEPTH = 10;
 export const DEFAULT_TOP_K = 5;
 
 export interface KnowledgeBaseView {
@@ -84,10 +90,44 @@ function toPublicKnowledgeBase(row: KbRow): KnowledgeBaseView {
   };
 }
 
+/**
+ * Whether `root` nests objects and arrays more than `max` levels deep (`root` is level 1). Walks
+ * with an explicit stack, so no depth of input can overflow the call stack.
+ */
+function nestedDeeperThan(root: object, max: number): boolean {
+  const stack: { value: object; depth: number }[] = [{ value: root, depth: 1 }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    if (item.depth > max) return true;
+    for (const child of Object.values(item.value)) {
+      if (child !== null && typeof child === "object") stack.push({ value: child, depth: item.depth + 1 });
+    }
+  }
+  return false;
+}
+
+/** The metadata as stored: JSON of at most MAX_METADATA_BYTES, nested at most MAX_METADATA_DEPTH levels. */
+function storedMetadata(metadata: Record<string, unknown>): string {
+  if (nestedDeeperThan(metadata, MAX_METADATA_DEPTH)) {
+    throw validationError("metadata", `must not nest objects or arrays more than ${MAX_METADATA_DEPTH} levels deep`);
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(metadata);
+  } catch {
+    throw validationError("metadata", "must be a JSON object");
+  }
+  if (Buffer.byteLength(json) > MAX_METADATA_BYTES) {
+    throw validationError("metadata", `must be at most ${MAX_METADATA_BYTES} bytes of JSON`);
+  }
+  return json;
+}
+
+/** Stored metadata back as an object; anything unreadable (or too deep to send back) reads as {}. */
 function readMetadata(stored: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(stored);
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    if (!value || typeof value !== "object" || Array.isArray(value)) return {};
+    return nestedDeeperThan(value, MAX_METADATA_DEPTH) ? {} : (value as Record<string, unknown>);
   } catch {
     return {};
   }
@@ -133,15 +173,28 @@ export async function createKnowledgeBase(
   ownerId: string,
   input: { name: string; description?: string },
 ): Promise<KnowledgeBaseView> {
-  const row = await ctx.db.knowledgeBase.create({
-    data: {
-      userId: ownerId,
-      name: cleanText("name", input.name),
-      description: input.description?.trim() ?? "",
-      createdAt: ctx.clock.now(),
-      updatedAt: ctx.clock.now(),
-    },
-    select: kbSelect,
+  const name = cleanText("name", input.name);
+  const limit = ctx.config.quotas.knowledgeBases;
+  // Count and insert in one transaction (writers are serialized), so parallel creations cannot
+  // go past the limit together.
+  const row = await ctx.db.$transaction(async (tx) => {
+    if ((await tx.knowledgeBase.count({ where: { userId: ownerId } })) >= limit) {
+      throw quotaExceeded(
+        "knowledge_bases",
+        limit,
+        `You already have ${limit} knowledge bases, the most an account may hold; delete one you no longer use`,
+      );
+    }
+    return tx.knowledgeBase.create({
+      data: {
+        userId: ownerId,
+        name,
+        description: input.description?.trim() ?? "",
+        createdAt: ctx.clock.now(),
+        updatedAt: ctx.clock.now(),
+      },
+      select: kbSelect,
+    });
   });
   return toPublicKnowledgeBase(row);
 }
@@ -192,7 +245,7 @@ export async function updateKnowledgeBase(
 export async function deleteKnowledgeBase(ctx: AppContext, ownerId: string, id: string): Promise<void> {
   const result = await ctx.db.knowledgeBase.deleteMany({ where: { id, userId: ownerId } });
   if (result.count === 0) throw notFound("Knowledge base");
-  indexCacheOf(ctx).delete(id);
+  ctx.search.forget(id);
   await detachFromAgents(ctx, ownerId, "knowledge_base", id);
 }
 
@@ -213,20 +266,46 @@ export async function addDocument(
 ): Promise<DocumentView> {
   await assertOwned(ctx, ownerId, knowledgeBaseId);
   const title = cleanText("title", input.title);
-  const format = input.format ?? "text";
-  const metadata = JSON.stringify(input.metadata ?? {});
-  if (Buffer.byteLength(metadata) > MAX_METADATA_BYTES) {
-    throw validationError("metadata", `must be at most ${MAX_METADATA_BYTES} bytes of JSON`);
+  if (title.length > MAX_TITLE_CHARS) throw validationError("title", `must be at most ${MAX_TITLE_CHARS} characters`);
+  if (input.content.length > MAX_DOCUMENT_CHARS) {
+    throw validationError("content", `must be at most ${MAX_DOCUMENT_CHARS} characters; split the document`);
   }
+  const format = input.format ?? "text";
+  const metadata = storedMetadata(input.metadata ?? {});
   const chunks = chunkDocument(input.content, format);
   if (chunks.length === 0) throw validationError("content", "has no text");
   if (chunks.length > MAX_CHUNKS_PER_DOCUMENT) {
     throw validationError("content", `is too long (more than ${MAX_CHUNKS_PER_DOCUMENT} chunks); split the document`);
   }
+  const contentBytes = Buffer.byteLength(input.content);
+  const quotas = ctx.config.quotas;
   const now = ctx.clock.now();
   const created = await ctx.db.$transaction(async (tx) => {
+    // Measured and inserted in one transaction (writers are serialized), so parallel uploads
+    // cannot go past a limit together.
+    const usage = await tx.document.aggregate({
+      where: { knowledgeBase: { userId: ownerId } },
+      _count: { _all: true },
+      _sum: { contentBytes: true },
+    });
+    if (usage._count._all >= quotas.documents) {
+      throw quotaExceeded(
+        "documents",
+        quotas.documents,
+        `You already have ${quotas.documents} documents, the most an account may hold; delete some you no longer use`,
+      );
+    }
+    const storedBytes = usage._sum.contentBytes ?? 0;
+    if (storedBytes + contentBytes > quotas.storageBytes) {
+      throw quotaExceeded(
+        "storage_bytes",
+        quotas.storageBytes,
+        `This document (${contentBytes} bytes) would take your documents past ${quotas.storageBytes} bytes, ` +
+          `the most an account may store (${storedBytes} bytes used); delete some you no longer use`,
+      );
+    }
     const document = await tx.document.create({
-      data: { knowledgeBaseId, title, content: input.content, format, metadata, createdAt: now },
+      data: { knowledgeBaseId, title, content: input.content, contentBytes, format, metadata, createdAt: now },
       select: { id: true },
     });
     await tx.chunk.createMany({
@@ -286,37 +365,14 @@ export async function deleteDocument(
 
 // ---- retrieval --------------------------------------------------------------------------------
 
-interface IndexedChunk {
-  content: string;
-  documentId: string;
-  position: number;
-}
-
-interface KnowledgeBaseIndex {
-  passages: PassageIndex;
-  chunks: Map<string, IndexedChunk>;
-  documents: Map<string, { title: string; metadata: Record<string, unknown> }>;
-}
-
-const MAX_CACHED_INDEXES = 64;
-
-/** Per application context (tests run several side by side): kb id → index and its version. */
-const indexCaches = new WeakMap<AppContext, Map<string, { version: string; index: Promise<KnowledgeBaseIndex> }>>();
-
-function indexCacheOf(ctx: AppContext) {
-  let cache = indexCaches.get(ctx);
-  if (!cache) {
-    cache = new Map();
-    indexCaches.set(ctx, cache);
-  }
-  return cache;
-}
-
 /**
  * The version of a knowledge base's contents. Documents are immutable once added, so the set of
  * their ids determines every chunk; any add or delete, from any server process, changes it.
  */
-async function contentVersion(ctx: AppContext, knowledgeBaseId: string): Promise<string> {
+async function contentVersion(
+  ctx: AppContext,
+  knowledgeBaseId: string,
+): Promise<{ version: string; documents: number }> {
   const documents = await ctx.db.document.findMany({
     where: { knowledgeBaseId },
     select: { id: true },
@@ -324,52 +380,40 @@ async function contentVersion(ctx: AppContext, knowledgeBaseId: string): Promise
   });
   const hash = createHash("sha256");
   for (const { id } of documents) hash.update(id).update("\n");
-  return `${documents.length}:${hash.digest("base64url")}`;
+  return { version: `${documents.length}:${hash.digest("base64url")}`, documents: documents.length };
 }
 
-async function buildIndex(ctx: AppContext, knowledgeBaseId: string): Promise<KnowledgeBaseIndex> {
-  const [documentRows, chunkRows] = await Promise.all([
-    ctx.db.document.findMany({ where: { knowledgeBaseId }, select: { id: true, title: true, metadata: true } }),
-    ctx.db.chunk.findMany({
-      where: { knowledgeBaseId },
-      select: { id: true, documentId: true, position: true, content: true },
-    }),
-  ]);
-  const documents = new Map(
-    documentRows.map((row) => [row.id, { title: row.title, metadata: readMetadata(row.metadata) }]),
-  );
-  const chunks = new Map<string, IndexedChunk>();
-  const passages = [];
-  for (const row of chunkRows) {
-    const document = documents.get(row.documentId);
-    if (!document) continue;
-    chunks.set(row.id, { content: row.content, documentId: row.documentId, position: row.position });
-    passages.push({ id: row.id, title: document.title, content: row.content });
-  }
-  return { passages: buildPassageIndex(passages), chunks, documents };
-}
+/** Reads per query while loading passages (content bytes, documents), so no one read holds the loop long. */
+const PASSAGE_BATCH = { bytes: 2_000_000, documents: 500 };
 
-async function indexFor(ctx: AppContext, knowledgeBaseId: string): Promise<KnowledgeBaseIndex> {
-  const version = await contentVersion(ctx, knowledgeBaseId);
-  const cache = indexCacheOf(ctx);
-  const cached = cache.get(knowledgeBaseId);
-  if (cached && cached.version === version) {
-    // Most recently used last, so eviction below drops the least recently used.
-    cache.delete(knowledgeBaseId);
-    cache.set(knowledgeBaseId, cached);
-    return cached.index;
-  }
-  const index = buildIndex(ctx, knowledgeBaseId);
-  cache.set(knowledgeBaseId, { version, index });
-  index.catch(() => {
-    if (cache.get(knowledgeBaseId)?.index === index) cache.delete(knowledgeBaseId);
+/** Every passage of the knowledge base, for the search thread to index. */
+async function loadPassages(ctx: AppContext, knowledgeBaseId: string): Promise<Passage[]> {
+  const documents = await ctx.db.document.findMany({
+    where: { knowledgeBaseId },
+    select: { id: true, title: true, contentBytes: true },
   });
-  while (cache.size > MAX_CACHED_INDEXES) {
-    const oldest = cache.keys().next().value;
-    if (oldest === undefined) break;
-    cache.delete(oldest);
+  const titles = new Map(documents.map((document) => [document.id, document.title]));
+  const passages: Passage[] = [];
+  let batch: string[] = [];
+  let batchBytes = 0;
+  const readBatch = async () => {
+    const rows = await ctx.db.chunk.findMany({
+      where: { documentId: { in: batch } },
+      select: { id: true, documentId: true, content: true },
+    });
+    for (const row of rows)
+      passages.push({ id: row.id, title: titles.get(row.documentId) ?? "", content: row.content });
+    batch = [];
+    batchBytes = 0;
+  };
+  for (const document of documents) {
+    const full = batchBytes + document.contentBytes > PASSAGE_BATCH.bytes || batch.length === PASSAGE_BATCH.documents;
+    if (batch.length > 0 && full) await readBatch();
+    batch.push(document.id);
+    batchBytes += document.contentBytes;
   }
-  return index;
+  if (batch.length > 0) await readBatch();
+  return passages;
 }
 
 /**
@@ -383,20 +427,39 @@ export async function retrieve(
   input: { query: string; top_k?: number },
 ): Promise<{ results: RetrievalResult[] }> {
   await assertOwned(ctx, ownerId, knowledgeBaseId);
-  const topK = input.top_k ?? DEFAULT_TOP_K;
-  const index = await indexFor(ctx, knowledgeBaseId);
+  const { version, documents } = await contentVersion(ctx, knowledgeBaseId);
+  if (documents === 0) return { results: [] };
+  const hits = await ctx.search.search({
+    knowledgeBaseId,
+    version,
+    query: input.query,
+    limit: input.top_k ?? DEFAULT_TOP_K,
+    loadPassages: () => loadPassages(ctx, knowledgeBaseId),
+  });
+  if (hits.length === 0) return { results: [] };
+  // The hits name passages; their text and their documents' details come from the database.
+  const rows = await ctx.db.chunk.findMany({
+    where: { id: { in: hits.map((hit) => hit.id) }, knowledgeBaseId },
+    select: {
+      id: true,
+      content: true,
+      documentId: true,
+      position: true,
+      document: { select: { title: true, metadata: true } },
+    },
+  });
+  const byId = new Map(rows.map((row) => [row.id, row]));
   const results: RetrievalResult[] = [];
-  for (const hit of index.passages.search(input.query, topK)) {
-    const chunk = index.chunks.get(hit.id);
-    const document = chunk && index.documents.get(chunk.documentId);
-    if (!chunk || !document) continue;
+  for (const hit of hits) {
+    const row = byId.get(hit.id);
+    if (!row) continue; // deleted since the index was built
     results.push({
-      content: chunk.content,
+      content: row.content,
       score: hit.score,
-      document_id: chunk.documentId,
-      metadata: document.metadata,
-      document_title: document.title,
-      chunk_index: chunk.position,
+      document_id: row.documentId,
+      metadata: readMetadata(row.document.metadata),
+      document_title: row.document.title,
+      chunk_index: row.position,
     });
   }
   return { results };

@@ -9,6 +9,8 @@ import {
   getKnowledgeBase,
   listDocuments,
   listKnowledgeBases,
+  MAX_DOCUMENT_CHARS,
+  MAX_TITLE_CHARS,
   retrieve,
   updateKnowledgeBase,
 } from "../../services/knowledgeBases.ts";
@@ -71,6 +73,8 @@ export const knowledgeBaseRoutes = [
     access: kb,
     body: z.strictObject({ name: z.string().max(200), description: z.string().max(2000).optional() }),
     success: { status: 201, description: "The new knowledge base", schema: knowledgeBaseView },
+    // 403 quota_exceeded: the account holds QUOTA_KNOWLEDGE_BASES knowledge bases already.
+    errors: [403],
     handler: ({ ctx, principal, body }) => createKnowledgeBase(ctx, principal.user.id, body),
   }),
   defineRoute({
@@ -118,13 +122,16 @@ export const knowledgeBaseRoutes = [
     access: kb,
     params: idParams,
     body: z.strictObject({
-      title: z.string().max(500),
-      content: z.string().min(1).max(1_000_000),
+      title: z.string().max(MAX_TITLE_CHARS),
+      content: z.string().min(1).max(MAX_DOCUMENT_CHARS),
       format: z.enum(["text", "markdown"]).default("text"),
-      metadata: metadata.optional().meta({ description: "Any JSON object; returned with retrieval results" }),
+      metadata: metadata.optional().meta({
+        description: "Any JSON object (at most 16 KB, nested at most 10 levels); returned with retrieval results",
+      }),
     }),
     success: { status: 201, description: "The stored document", schema: documentView },
-    errors: [404],
+    // 403 quota_exceeded: past the account's QUOTA_DOCUMENTS documents or QUOTA_STORAGE_MB of content.
+    errors: [403, 404],
     handler: ({ ctx, principal, params, body }) => addDocument(ctx, principal.user.id, params.id, body),
   }),
   defineRoute({

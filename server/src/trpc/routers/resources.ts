@@ -20,6 +20,8 @@ import {
   getKnowledgeBase,
   listDocuments,
   listKnowledgeBases,
+  MAX_DOCUMENT_CHARS,
+  MAX_TITLE_CHARS,
   retrieve,
   updateKnowledgeBase,
 } from "../../services/knowledgeBases.ts";
@@ -158,8 +160,8 @@ export const knowledgeBasesRouter = router({
     .input(
       z.object({
         id,
-        title: z.string().max(300),
-        content: z.string().max(2_000_000),
+        title: z.string().max(MAX_TITLE_CHARS),
+        content: z.string().max(MAX_DOCUMENT_CHARS),
         format: z.enum(["text", "markdown"]).default("text"),
       }),
     )
