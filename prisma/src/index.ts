@@ -1,9 +1,12 @@
 // The database package: the only place that touches Prisma's generated client directly.
 // Everything else imports `createDb`, the `Db` type and the model types from here.
 import { execFile } from "node:child_process";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import Database from "better-sqlite3";
 import { PrismaClient } from "./generated/client.ts";
 
 export type {
@@ -29,6 +32,67 @@ const packageDir = path.resolve(import.meta.dirname, "..");
 export function createDb(url: string): Db {
   const adapter = new PrismaBetterSQLite3({ url });
   return new PrismaClient({ adapter });
+}
+
+/**
+ * Opens the database the way a server runs it: write-ahead logging (readers never wait for the
+ * writer, a commit is one append), `synchronous=NORMAL` (durable across a crash of the process;
+ * only a power cut can lose the last commits), and a busy timeout for writers from other
+ * processes such as the CLI.
+ */
+export async function openDb(url: string): Promise<Db> {
+  const db = createDb(url);
+  await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+  await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+  await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
+  return db;
+}
+
+export interface DatabaseLock {
+  release(): void;
+}
+
+export class DatabaseInUseError extends Error {
+  override name = "DatabaseInUseError";
+}
+
+/**
+ * Makes sure one server process at a time serves a SQLite database. Its in-process state (the
+ * key cache, usage counts, login throttle, runs) is only correct for one process, so a second
+ * one refuses to start instead of serving stale answers. The lock is an exclusive lock on a
+ * small SQLite file beside the database: the operating system drops it when the process ends,
+ * however it ends, so a crash never leaves a stale lock behind.
+ */
+export function lockDatabase(dbFile: string): DatabaseLock {
+  const lockFile = `${dbFile}.server-lock`;
+  const ownerFile = `${lockFile}.owner`;
+  const lock = new Database(lockFile, { timeout: 0 });
+  chmodSync(lockFile, 0o600);
+  try {
+    lock.pragma("locking_mode = EXCLUSIVE");
+    lock.exec("BEGIN EXCLUSIVE");
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code !== "SQLITE_BUSY") throw error;
+    let owner = "";
+    try {
+      const { pid, host } = JSON.parse(readFileSync(ownerFile, "utf8")) as { pid: number; host: string };
+      owner = ` (process ${pid} on ${host})`;
+    } catch {
+      // no owner note: the message goes without it
+    }
+    throw new DatabaseInUseError(
+      `Another FIM One server${owner} is already serving ${dbFile}. Stop it first, or give this server its own DATA_DIR.`,
+    );
+  }
+  writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date() }), {
+    mode: 0o600,
+  });
+  return {
+    release() {
+      if (lock.open) lock.close();
+    },
+  };
 }
 
 /**

@@ -7,13 +7,17 @@ import { PasswordHasher } from "./auth/passwords.ts";
 import { UsageRecorder } from "./auth/usage.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
+import type { DatabaseState } from "./lib/databaseWatch.ts";
 import { type HostResolver, systemResolver } from "./lib/networkGuard.ts";
 import { SearchPool } from "./lib/searchPool.ts";
 import type { Logger } from "./logger.ts";
 
 export interface AppContext {
   config: Config;
+  /** The database client; replaced when the database file is reopened (see DatabaseWatch). */
   db: Db;
+  /** Whether the database can be read and written right now. */
+  database: { readonly state: DatabaseState };
   clock: Clock;
   logger: Logger;
   keyCache: KeyCache;
@@ -33,18 +37,26 @@ export function createContext(options: {
   logger: Logger;
   clock?: Clock;
   resolveHost?: HostResolver;
+  database?: { readonly state: DatabaseState };
 }): AppContext {
-  const { config, db, logger } = options;
-  return {
+  const { config, logger } = options;
+  const ctx: AppContext = {
     config,
-    db,
+    db: options.db,
+    database: options.database ?? { state: "ok" },
     logger,
     clock: options.clock ?? systemClock,
     keyCache: new KeyCache(),
-    usage: new UsageRecorder(db, logger, config.usageFlushMs),
+    // Reads the context's current client at each flush, and holds counts while writes are refused.
+    usage: new UsageRecorder(
+      { db: () => ctx.db, writable: () => ctx.database.state === "ok" },
+      logger,
+      config.usageFlushMs,
+    ),
     loginThrottle: new LoginThrottle(config.login),
     passwords: new PasswordHasher(config.passwordHashing),
     resolveHost: options.resolveHost ?? systemResolver,
     search: new SearchPool({ logger }),
   };
+  return ctx;
 }

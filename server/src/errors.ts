@@ -103,6 +103,20 @@ export function notFound(what = "Resource"): AppError {
   return new AppError("not_found", `${what} not found`);
 }
 
+// Failures that are the database's state (gone, read-only, locked, full, unreachable), not a bug
+// in the request or the server: SQLite's error names, and Prisma's connection errors.
+const DATABASE_UNAVAILABLE = /^SQLITE_(READONLY|CANTOPEN|IOERR|FULL|BUSY|LOCKED|CORRUPT|NOTADB|PROTOCOL)/;
+const PRISMA_UNREACHABLE = new Set(["P1001", "P1002", "P1008", "P1017"]);
+
+/** The 503 for an error that says the database cannot serve right now, or null for any other error. */
+export function databaseUnavailable(error: unknown): AppError | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string" || !(DATABASE_UNAVAILABLE.test(code) || PRISMA_UNREACHABLE.has(code))) return null;
+  return new AppError("service_unavailable", "The database is unavailable right now; try again shortly", {
+    retryAfter: 5,
+  });
+}
+
 /** An account limit: `quota` names it, `limit` is its size; runs at once answer 429, the rest 403. */
 export function quotaExceeded(
   quota: string,

@@ -1,5 +1,6 @@
 // Entry point of `pnpm start`: configuration from the environment, then serve until SIGTERM or
 // SIGINT, and stop gracefully (exit 0).
+import { DatabaseInUseError } from "@fim/db";
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
@@ -26,6 +27,8 @@ const running = await startServer({
   },
 }).catch((error: unknown) => {
   logger.fatal({ err: error }, "could not start");
+  // Said plainly too, for whoever started it by hand: the log line may be going elsewhere.
+  if (error instanceof DatabaseInUseError) process.stderr.write(`\n  ${error.message}\n\n`);
   process.exit(1);
 });
 

@@ -4,11 +4,12 @@
 import { existsSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { applyMigrations, createDb } from "@fim/db";
+import { applyMigrations, type DatabaseLock, lockDatabase, openDb } from "@fim/db";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { type AppContext, createContext } from "./context.ts";
 import { createApp } from "./http/app.ts";
+import { DatabaseWatch } from "./lib/databaseWatch.ts";
 import { sqliteFile, sqliteFiles, tightenModes } from "./lib/fileModes.ts";
 import type { HostResolver } from "./lib/networkGuard.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -37,6 +38,23 @@ export async function startServer(options: {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
   const dbFile = sqliteFile(config.databaseUrl);
+  // One server process per SQLite database: a second one refuses to start (DatabaseInUseError).
+  const lock = dbFile ? lockDatabase(dbFile) : undefined;
+  try {
+    return await serve(options, logger, dbFile, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function serve(
+  options: Parameters<typeof startServer>[0],
+  logger: Logger,
+  dbFile: string | null,
+  lock: DatabaseLock | undefined,
+): Promise<RunningServer> {
+  const { config } = options;
   const dataFiles = [
     { path: config.dataDir, mode: 0o700 },
     ...(dbFile ? sqliteFiles(dbFile).map((file) => ({ path: file, mode: 0o600 })) : []),
@@ -47,8 +65,26 @@ export async function startServer(options: {
   if (options.migrate !== false) await applyMigrations(config.databaseUrl);
   // Files the migration just created: private from their first second, nothing to report.
   tightenModes(dataFiles, logger, { quiet: fresh });
-  const db = createDb(config.databaseUrl);
-  const ctx = createContext({ config, db, logger, clock: options.clock, resolveHost: options.resolveHost });
+  const watch = dbFile
+    ? new DatabaseWatch({
+        file: dbFile,
+        logger,
+        reopen: async () => {
+          const previous = ctx.db;
+          ctx.db = await openDb(config.databaseUrl);
+          await previous.$disconnect().catch(() => undefined);
+        },
+      })
+    : undefined;
+  const ctx = createContext({
+    config,
+    db: await openDb(config.databaseUrl),
+    database: watch,
+    logger,
+    clock: options.clock,
+    resolveHost: options.resolveHost,
+  });
+  watch?.start();
   const firstAdmin = await ensureAdmin(ctx);
   if (firstAdmin) options.onFirstAdmin?.(firstAdmin);
   ctx.usage.start();
@@ -78,7 +114,9 @@ export async function startServer(options: {
       clearTimeout(forced);
       await ctx.usage.stop();
       await ctx.search.stop();
-      await db.$disconnect();
+      watch?.stop();
+      await ctx.db.$disconnect();
+      lock?.release();
     })();
     return stopping;
   };

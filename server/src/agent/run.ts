@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { authenticate } from "../auth/authenticate.ts";
 import { assertAccess, type Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
-import { AppError, quotaExceeded, validationError } from "../errors.ts";
+import { AppError, databaseUnavailable, quotaExceeded, validationError } from "../errors.ts";
 import {
   appendMessage,
   assertConversationOwner,
@@ -119,6 +119,8 @@ function errorEvent(ctx: AppContext, error: unknown): ErrorEvent {
     return { ...body, error: body.error, message: body.message };
   }
   if (error instanceof ModelError) return { error: "model_error", message: error.message };
+  const unavailable = databaseUnavailable(error);
+  if (unavailable) return { error: unavailable.code, message: unavailable.message };
   ctx.logger.error({ err: error }, "agent run failed");
   return { error: "internal_error", message: "Something went wrong on our side" };
 }

@@ -21,7 +21,7 @@ export class UsageRecorder {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly db: Db,
+    private readonly store: { db: () => Db; writable: () => boolean },
     private readonly logger: Logger,
     private readonly intervalMs: number,
   ) {}
@@ -62,12 +62,14 @@ export class UsageRecorder {
   }
 
   private async writeBatch(): Promise<void> {
-    if (this.pending.size === 0) return;
+    // While the database is gone or read-only the counts wait in memory for it to come back.
+    if (this.pending.size === 0 || !this.store.writable()) return;
+    const db = this.store.db();
     const batch = this.pending;
     this.pending = new Map();
     try {
       const existing = new Set(
-        (await this.db.apiKey.findMany({ where: { id: { in: [...batch.keys()] } }, select: { id: true } })).map(
+        (await db.apiKey.findMany({ where: { id: { in: [...batch.keys()] } }, select: { id: true } })).map(
           (row) => row.id,
         ),
       );
@@ -76,14 +78,14 @@ export class UsageRecorder {
         // A key deleted since it was used has nothing left to count against.
         if (!existing.has(keyId)) continue;
         writes.push(
-          this.db.apiKey.update({
+          db.apiKey.update({
             where: { id: keyId },
             data: { totalRequests: { increment: entry.count }, lastUsedAt: entry.lastUsedAt },
           }),
         );
         for (const [day, count] of entry.days) {
           writes.push(
-            this.db.apiKeyUsageDay.upsert({
+            db.apiKeyUsageDay.upsert({
               where: { apiKeyId_day: { apiKeyId: keyId, day } },
               create: { apiKeyId: keyId, day, count },
               update: { count: { increment: count } },
@@ -91,7 +93,7 @@ export class UsageRecorder {
           );
         }
       }
-      await this.db.$transaction(writes);
+      await db.$transaction(writes);
     } catch (error) {
       this.logger.error({ err: error }, "usage flush failed; counts kept for the next flush");
       for (const [keyId, entry] of batch) this.merge(keyId, entry);

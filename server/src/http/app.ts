@@ -6,6 +6,7 @@ import express, { type Express, type RequestHandler } from "express";
 import helmet from "helmet";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
+import { refusalFor } from "../lib/databaseWatch.ts";
 import { errorHandler } from "./errorHandler.ts";
 import { assertJsonDepth } from "./jsonDepth.ts";
 import { mountRoutes } from "./mount.ts";
@@ -56,6 +57,12 @@ export function createApp(ctx: AppContext, extras: AppExtras = {}): Express {
     }),
   );
   app.use(requestLogger(ctx));
+  // While the database file is missing or read-only, refuse before reading a body. The health
+  // check reports the state itself; the portal's door refuses in its own envelope.
+  app.use("/api", (req, _res, next) => {
+    if (req.path === "/health" || req.path === "/openapi.json") return next();
+    next(refusalFor(ctx.database.state, req.method !== "GET" && req.method !== "HEAD") ?? undefined);
+  });
   // The API speaks JSON only, so a body is read as JSON whatever Content-Type says (the
   // reference's `curl -d '{"refresh_token": …}'` sends none of its own).
   app.use(

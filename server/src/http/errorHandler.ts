@@ -1,7 +1,7 @@
 // Every error leaves as the contract's JSON body: never a stack trace, never an HTML page.
 // 4xx are logged quietly (debug), 5xx loudly with the error.
 import type { NextFunction, Request, Response } from "express";
-import { AppError } from "../errors.ts";
+import { AppError, databaseUnavailable } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 
 interface BodyParserError extends Error {
@@ -59,7 +59,7 @@ export function toAppError(error: unknown): AppError {
       if (typeof parserError?.status === "number" && parserError.status >= 400 && parserError.status < 500) {
         return unreadableRequest(parserError);
       }
-      return new AppError("internal_error");
+      return databaseUnavailable(error) ?? new AppError("internal_error");
   }
 }
 

@@ -11,9 +11,16 @@ export function sqliteFile(databaseUrl: string): string | null {
   return path.resolve(databaseUrl.slice("file:".length).replace(/\?.*$/, ""));
 }
 
-/** The SQLite file and the companions SQLite creates beside it. */
+/** The SQLite file, the companions SQLite creates beside it, and the server's lock. */
 export function sqliteFiles(dbFile: string): string[] {
-  return [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`];
+  return [
+    dbFile,
+    `${dbFile}-wal`,
+    `${dbFile}-shm`,
+    `${dbFile}-journal`,
+    `${dbFile}.server-lock`,
+    `${dbFile}.server-lock.owner`,
+  ];
 }
 
 /**

@@ -2,7 +2,7 @@
 // answered (same code, status and body), whatever threw it (a service, zod, tRPC itself).
 import type { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
-import { AppError, type ErrorCode } from "../errors.ts";
+import { AppError, databaseUnavailable, type ErrorCode } from "../errors.ts";
 
 export const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   unauthorized: "UNAUTHORIZED",
@@ -32,6 +32,8 @@ interface Issue {
 export function toAppError(error: TRPCError): AppError {
   const cause = error.cause;
   if (cause instanceof AppError) return cause;
+  const unavailable = databaseUnavailable(cause);
+  if (unavailable) return unavailable;
   const issues = (cause as { issues?: Issue[] } | undefined)?.issues;
   if (Array.isArray(issues)) {
     const details = issues.map((issue) => ({

@@ -5,6 +5,7 @@ import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/
 import type { Request } from "express";
 import { assertAccess, type Principal } from "../auth/scopes.ts";
 import { AppError, type ErrorBody } from "../errors.ts";
+import { refusalFor } from "../lib/databaseWatch.ts";
 import type { PortalContext } from "./context.ts";
 import { CSRF_HEADER } from "./cookies.ts";
 import { toAppError, trpcCodeOf } from "./errorMap.ts";
@@ -72,6 +73,9 @@ export const createCallerFactory = t.createCallerFactory;
 
 export const publicProcedure = t.procedure.use(({ ctx, type, next }) => {
   assertSameSite(ctx.req, type);
+  // A run (subscription) writes its conversation: only queries may go on while read-only.
+  const refusal = refusalFor(ctx.app.database.state, type !== "query");
+  if (refusal) throw refusal;
   return next();
 });
 

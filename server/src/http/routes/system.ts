@@ -17,13 +17,23 @@ export const systemRoutes = [
     },
     errors: [503],
     handler: async ({ ctx, res }) => {
+      const unavailable = (database: string) => {
+        res
+          .status(503)
+          .set("Retry-After", "5")
+          .json({
+            error: "service_unavailable",
+            message: `The database is ${database.replace("_", "-")}`,
+            status: "unavailable",
+            database,
+          });
+        return undefined;
+      };
+      if (ctx.database.state !== "ok") return unavailable(ctx.database.state);
       try {
         await ctx.db.user.findFirst({ select: { id: true } });
       } catch {
-        res
-          .status(503)
-          .json({ error: "internal_error", message: "The database is not reachable", status: "unavailable" });
-        return undefined;
+        return unavailable("unreachable");
       }
       return { status: "ok" };
     },
