@@ -6,6 +6,7 @@ import { authenticate, bearerToken } from "../auth/authenticate.ts";
 import { assertAccess, type Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
+import { assertWellFormedText } from "../lib/wellFormedText.ts";
 import type { RequestMeta } from "../services/audit.ts";
 import type { AnyRoute } from "./route.ts";
 
@@ -28,6 +29,7 @@ export function zodToAppError(error: z.ZodError, where: "body" | "query" | "para
 
 function parseInput<T>(schema: z.ZodType<T> | undefined, value: unknown, where: "body" | "query" | "params"): T {
   if (!schema) return undefined as T;
+  assertWellFormedText(value, where);
   const result = schema.safeParse(value);
   if (!result.success) throw zodToAppError(result.error, where);
   return result.data;
@@ -57,7 +59,8 @@ export function mountRoutes(router: Router, ctx: AppContext, routes: AnyRoute[])
       const input = {
         ctx,
         principal,
-        body: parseInput(route.body, req.body ?? {}, "body"),
+        // No body at all reads as {}; a body that says `null` is refused like any other non-object.
+        body: parseInput(route.body, req.body === undefined ? {} : req.body, "body"),
         query: parseInput(route.query, req.query, "query"),
         params: parseInput(route.params, req.params, "params"),
         meta: requestMeta(req),

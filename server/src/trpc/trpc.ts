@@ -6,6 +6,7 @@ import type { Request } from "express";
 import { assertAccess, type Principal } from "../auth/scopes.ts";
 import { AppError, type ErrorBody } from "../errors.ts";
 import { refusalFor } from "../lib/databaseWatch.ts";
+import { assertWellFormedText } from "../lib/wellFormedText.ts";
 import type { PortalContext } from "./context.ts";
 import { CSRF_HEADER } from "./cookies.ts";
 import { toAppError, trpcCodeOf } from "./errorMap.ts";
@@ -71,8 +72,9 @@ function assertSameSite(req: Request, type: "query" | "mutation" | "subscription
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure.use(({ ctx, type, next }) => {
+export const publicProcedure = t.procedure.use(async ({ ctx, type, next, getRawInput }) => {
   assertSameSite(ctx.req, type);
+  assertWellFormedText(await getRawInput(), "input");
   // A run (subscription) writes its conversation: only queries may go on while read-only.
   const refusal = refusalFor(ctx.app.database.state, type !== "query");
   if (refusal) throw refusal;

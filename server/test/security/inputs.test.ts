@@ -10,7 +10,7 @@ let server: TestServer;
 let token: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ QUOTA_API_KEYS: "5" });
+  server = await startTestServer();
   token = (await server.login(ADMIN.email, ADMIN.password)).access_token;
 });
 afterAll(() => server.close());
@@ -27,7 +27,7 @@ async function raw(path: string, body: Buffer | string, headers: Record<string, 
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
     body,
   });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as any };
 }
 
 describe("nesting", () => {
@@ -113,6 +113,15 @@ describe("expiry dates", () => {
 
 describe("the key limit", () => {
   test("has its own code and message, and holds under simultaneous creations", async () => {
+    const limited = await startTestServer({ QUOTA_API_KEYS: "5" });
+    try {
+      await checkKeyLimit(limited);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  async function checkKeyLimit(server: TestServer) {
     const user = await server.createUser("many-keys@example.com");
     const answers = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
@@ -127,7 +136,7 @@ describe("the key limit", () => {
       expect(answer.body.message).toMatch(/5 API keys/);
     }
     expect(await server.ctx.db.apiKey.count({ where: { userId: user.id } })).toBe(5);
-  });
+  }
 });
 
 describe("what a failed login leaves in the audit log", () => {
@@ -196,4 +205,30 @@ describe("TRUST_PROXY", () => {
       }
     },
   );
+});
+
+describe("text that is not valid Unicode, and a null body", () => {
+  test.each([
+    ["/api/me/api-keys", '{"name": "\\ud800"}', "name"],
+    ["/api/agents", '{"name": "ok", "knowledge_base_ids": ["\\udfff"]}', "knowledge_base_ids.0"],
+    ["/api/react", '{"q": "2 + 2 \\ud83d"}', "q"],
+    ["/api/knowledge-bases", '{"name": "ok", "description": "\\ud800\\ud800"}', "description"],
+  ])("a lone surrogate in %s is a 400 naming the field", async (route, body, field) => {
+    const answer = await raw(route, body, {});
+    expectValidationError(answer, field);
+    expect(answer.body.details[0].message).toMatch(/not valid Unicode/);
+  });
+
+  test("a pair of surrogates (an emoji) is fine", async () => {
+    expect((await raw("/api/me/api-keys", '{"name": "\\ud83d\\ude00 key"}', {})).status).toBe(201);
+  });
+
+  test("a body that is JSON null is refused, not read as an empty object", async () => {
+    const { id } = await server.createKey(token, { name: "not rolled" });
+    const before = await server.ctx.db.apiKey.findUniqueOrThrow({ where: { id } });
+    expectValidationError(await raw(`/api/me/api-keys/${id}/roll`, "null", {}), "body");
+    expect((await server.ctx.db.apiKey.findUniqueOrThrow({ where: { id } })).hash).toBe(before.hash);
+    expectValidationError(await raw("/api/auth/logout", "null", {}), "body");
+    expect((await server.api("GET", "/api/me", { token })).status).toBe(200);
+  });
 });
