@@ -134,11 +134,16 @@ describe("documents", () => {
     const list = await server.api("GET", `/api/knowledge-bases/${kbId}/documents`, { token });
     expect(list.status).toBe(200);
     expect(list.body.items.map((d: any) => d.id)).toEqual([short.id, long.id]);
+    // The listing tells each length without reading the documents (it is stored with them).
+    expect(list.body.items.map((d: any) => d.content_length)).toEqual([
+      "# Title\n\nBody".length,
+      paragraphs.join("\n\n").length,
+    ]);
     const kb = (await server.api("GET", `/api/knowledge-bases/${kbId}`, { token })).body;
     expect(kb).toMatchObject({ document_count: 2, chunk_count: long.chunk_count + 1 });
 
     const one = await server.api("GET", `/api/knowledge-bases/${kbId}/documents/${short.id}`, { token });
-    expect(one.body).toMatchObject({ id: short.id, content: "# Title\n\nBody" });
+    expect(one.body).toMatchObject({ id: short.id, content: "# Title\n\nBody", content_length: 13 });
 
     expect((await server.api("DELETE", `/api/knowledge-bases/${kbId}/documents/${long.id}`, { token })).status).toBe(
       204,

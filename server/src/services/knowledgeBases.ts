@@ -65,13 +65,14 @@ const kbSelect = {
 
 type KbRow = Prisma.KnowledgeBaseGetPayload<{ select: typeof kbSelect }>;
 
+// Without the content: listings stay cheap however large the documents are (the length is stored).
 const documentSelect = {
   id: true,
   knowledgeBaseId: true,
   title: true,
   format: true,
   metadata: true,
-  content: true,
+  contentLength: true,
   createdAt: true,
   _count: { select: { chunks: true } },
 } satisfies Prisma.DocumentSelect;
@@ -133,9 +134,7 @@ function readMetadata(stored: string): Record<string, unknown> {
   }
 }
 
-function toPublicDocument(
-  row: Omit<DocumentRow, "content"> & { content?: string; contentLength: number },
-): DocumentView {
+function toPublicDocument(row: DocumentRow): DocumentView {
   return {
     id: row.id,
     knowledge_base_id: row.knowledgeBaseId,
@@ -305,7 +304,16 @@ export async function addDocument(
       );
     }
     const document = await tx.document.create({
-      data: { knowledgeBaseId, title, content: input.content, contentBytes, format, metadata, createdAt: now },
+      data: {
+        knowledgeBaseId,
+        title,
+        content: input.content,
+        contentBytes,
+        contentLength: input.content.length,
+        format,
+        metadata,
+        createdAt: now,
+      },
       select: { id: true },
     });
     await tx.chunk.createMany({
@@ -315,7 +323,7 @@ export async function addDocument(
     await tx.knowledgeBase.update({ where: { id: knowledgeBaseId }, data: { updatedAt: ctx.clock.now() } });
     return tx.document.findUniqueOrThrow({ where: { id: document.id }, select: documentSelect });
   });
-  return toPublicDocument({ ...created, contentLength: created.content.length });
+  return toPublicDocument(created);
 }
 
 export async function listDocuments(
@@ -334,7 +342,7 @@ export async function listDocuments(
   });
   const page = rows.slice(0, query.limit);
   return {
-    items: page.map(({ content, ...row }) => toPublicDocument({ ...row, contentLength: content.length })),
+    items: page.map(toPublicDocument),
     next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
   };
 }
@@ -346,9 +354,12 @@ export async function getDocument(
   documentId: string,
 ): Promise<DocumentWithContent> {
   await assertOwned(ctx, ownerId, knowledgeBaseId);
-  const row = await ctx.db.document.findFirst({ where: { id: documentId, knowledgeBaseId }, select: documentSelect });
+  const row = await ctx.db.document.findFirst({
+    where: { id: documentId, knowledgeBaseId },
+    select: { ...documentSelect, content: true },
+  });
   if (!row) throw notFound("Document");
-  return { ...toPublicDocument({ ...row, contentLength: row.content.length }), content: row.content };
+  return { ...toPublicDocument(row), content: row.content };
 }
 
 export async function deleteDocument(

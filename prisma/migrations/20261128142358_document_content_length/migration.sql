@@ -1,0 +1,24 @@
+-- RedefineTables
+PRAGMA defer_foreign_keys=ON;
+PRAGMA foreign_keys=OFF;
+CREATE TABLE "new_Document" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "knowledgeBaseId" TEXT NOT NULL,
+    "title" TEXT NOT NULL,
+    "content" TEXT NOT NULL,
+    "contentBytes" INTEGER NOT NULL,
+    "contentLength" INTEGER NOT NULL,
+    "format" TEXT NOT NULL DEFAULT 'text',
+    "metadata" TEXT NOT NULL DEFAULT '{}',
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "Document_knowledgeBaseId_fkey" FOREIGN KEY ("knowledgeBaseId") REFERENCES "KnowledgeBase" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+-- Backfill: SQLite's length() counts code points; the server counts UTF-16 units, which differ only
+-- for characters outside the Basic Multilingual Plane (each of those counts 2 there, 1 here).
+INSERT INTO "new_Document" ("content", "contentBytes", "contentLength", "createdAt", "format", "id", "knowledgeBaseId", "metadata", "title") SELECT "content", "contentBytes", length("content"), "createdAt", "format", "id", "knowledgeBaseId", "metadata", "title" FROM "Document";
+DROP TABLE "Document";
+ALTER TABLE "new_Document" RENAME TO "Document";
+CREATE INDEX "Document_knowledgeBaseId_createdAt_idx" ON "Document"("knowledgeBaseId", "createdAt");
+PRAGMA foreign_keys=ON;
+PRAGMA defer_foreign_keys=OFF;
+
