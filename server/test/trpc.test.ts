@@ -87,6 +87,21 @@ describe("cookie session", () => {
     }
   });
 
+  test("auth.refresh as the portal's client sends it: a POST with no body at all", async () => {
+    const browser = new PortalBrowser(server.url);
+    await browser.login(ADMIN.email, ADMIN.password);
+    const response = await fetch(`${server.url}/trpc/auth.refresh`, {
+      method: "POST",
+      headers: {
+        cookie: browser.cookieHeader(`${server.url}/trpc/auth.refresh`),
+        "x-fim-csrf": "1",
+        "content-type": "application/json",
+      },
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as any).result.data.user.email).toBe(ADMIN.email);
+  });
+
   test("after logout the old cookies are useless", async () => {
     const browser = new PortalBrowser(server.url);
     await browser.login(ADMIN.email, ADMIN.password);
