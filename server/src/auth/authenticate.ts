@@ -104,7 +104,7 @@ async function authenticateApiKey(ctx: AppContext, key: string, countUsage: bool
 }
 
 async function authenticateAccessToken(ctx: AppContext, token: string): Promise<Principal> {
-  const claims = verifyToken(ctx.config.jwtSecret, ctx.clock, token, "access");
+  const claims = verifyToken(ctx.config.jwtKey, ctx.clock, token, "access");
   const session = await ctx.db.session.findUnique({
     where: { id: claims.sid },
     select: {

@@ -1,6 +1,7 @@
 // JSON Web Tokens: HS256 only (the algorithm is pinned on verify, so `alg: none` and algorithm
 // swaps are refused), with a `typ` claim so an access token is never taken as a refresh token or
 // the reverse.
+import type { KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { Clock } from "../clock.ts";
 import { AppError } from "../errors.ts";
@@ -28,7 +29,7 @@ const ALGORITHM = "HS256" as const;
 const ISSUER = "fim";
 
 export function signToken(
-  secret: string,
+  secret: string | KeyObject,
   clock: Clock,
   ttlSeconds: number,
   claims: { sub: string; sid: string; typ: TokenType; jti?: string },
@@ -39,9 +40,11 @@ export function signToken(
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
-export function verifyToken(secret: string, clock: Clock, token: string, typ: "access"): AccessClaims;
-export function verifyToken(secret: string, clock: Clock, token: string, typ: "refresh"): RefreshClaims;
-export function verifyToken(secret: string, clock: Clock, token: string, typ: TokenType): AccessClaims | RefreshClaims {
+type Secret = string | KeyObject;
+
+export function verifyToken(secret: Secret, clock: Clock, token: string, typ: "access"): AccessClaims;
+export function verifyToken(secret: Secret, clock: Clock, token: string, typ: "refresh"): RefreshClaims;
+export function verifyToken(secret: Secret, clock: Clock, token: string, typ: TokenType): AccessClaims | RefreshClaims {
   let payload: jwt.JwtPayload | string;
   try {
     payload = jwt.verify(token, secret, {

@@ -24,10 +24,10 @@ function issuePair(
   jti: string,
   sessionExpiresAt: Date,
 ): TokenPair {
-  const { jwtSecret, accessTokenTtl } = ctx.config;
-  const access = signToken(jwtSecret, ctx.clock, accessTokenTtl, { sub: user.id, sid: sessionId, typ: "access" });
+  const { jwtKey, accessTokenTtl } = ctx.config;
+  const access = signToken(jwtKey, ctx.clock, accessTokenTtl, { sub: user.id, sid: sessionId, typ: "access" });
   const refreshTtl = Math.max(1, Math.floor((sessionExpiresAt.getTime() - ctx.clock.now().getTime()) / 1000));
-  const refresh = signToken(jwtSecret, ctx.clock, refreshTtl, { sub: user.id, sid: sessionId, typ: "refresh", jti });
+  const refresh = signToken(jwtKey, ctx.clock, refreshTtl, { sub: user.id, sid: sessionId, typ: "refresh", jti });
   return {
     access_token: access.token,
     refresh_token: refresh.token,
@@ -111,7 +111,7 @@ export async function login(
  * both win. Presenting a token that was already used revokes the whole session.
  */
 export async function rotateRefreshToken(ctx: AppContext, refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
-  const claims = verifyToken(ctx.config.jwtSecret, ctx.clock, refreshToken, "refresh");
+  const claims = verifyToken(ctx.config.jwtKey, ctx.clock, refreshToken, "refresh");
   const session = await ctx.db.session.findUnique({
     where: { id: claims.sid },
     include: { user: { select: userSelect } },

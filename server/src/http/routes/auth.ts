@@ -78,7 +78,7 @@ export const authRoutes = [
     errors: [400, 401],
     handler: async ({ ctx, body, meta, req }) => {
       if (body.refresh_token) {
-        const claims = verifyToken(ctx.config.jwtSecret, ctx.clock, body.refresh_token, "refresh");
+        const claims = verifyToken(ctx.config.jwtKey, ctx.clock, body.refresh_token, "refresh");
         await logout(ctx, claims.sid, claims.sub, meta);
         return undefined;
       }
