@@ -13,6 +13,7 @@ import { DatabaseWatch } from "./lib/databaseWatch.ts";
 import { sqliteFile, sqliteFiles, tightenModes } from "./lib/fileModes.ts";
 import type { HostResolver } from "./lib/networkGuard.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { removeUnfinishedDocuments } from "./services/knowledgeBases.ts";
 import { ensureAdmin } from "./services/users.ts";
 import { TRPC_PATH } from "./trpc/cookies.ts";
 import { createTrpcHandler } from "./trpc/handler.ts";
@@ -86,6 +87,7 @@ async function serve(
   });
   watch?.start();
   const firstAdmin = await ensureAdmin(ctx);
+  await removeUnfinishedDocuments(ctx);
   if (firstAdmin) options.onFirstAdmin?.(firstAdmin);
   ctx.usage.start();
 

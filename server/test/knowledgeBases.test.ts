@@ -2,7 +2,14 @@
 // ownership and validation.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AppError } from "../src/errors.ts";
-import { addDocument } from "../src/services/knowledgeBases.ts";
+import { chunkDocument } from "../src/lib/chunking.ts";
+import {
+  addDocument,
+  getDocument,
+  getKnowledgeBase,
+  listDocuments,
+  removeUnfinishedDocuments,
+} from "../src/services/knowledgeBases.ts";
 import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
 
 let server: TestServer;
@@ -96,6 +103,62 @@ describe("knowledge bases", () => {
 });
 
 describe("documents", () => {
+  test("a document of many chunks is stored whole and in order (written in slices)", async () => {
+    const kbId = await createKb("Many chunks");
+    const paragraphs = Array.from({ length: 900 }, (_, i) => `Paragraph ${i}. ${"Some words to fill it. ".repeat(45)}`);
+    const content = paragraphs.join("\n\n");
+    const added = await addDoc(kbId, { title: "Big", content });
+    const expected = chunkDocument(content, "text");
+    expect(expected.length).toBeGreaterThan(450);
+    expect(added.chunk_count).toBe(expected.length);
+    const stored = await server.ctx.db.chunk.findMany({
+      where: { documentId: added.id },
+      orderBy: { position: "asc" },
+      select: { position: true, content: true },
+    });
+    expect(stored.map((chunk) => chunk.position)).toEqual(expected.map((_, i) => i));
+    expect(stored.map((chunk) => chunk.content)).toEqual(expected);
+  });
+
+  test("a document being written is invisible until all its passages are in", async () => {
+    const kbId = await createKb("In progress");
+    const content = Array.from({ length: 600 }, (_, i) => `Paragraph ${i}. ${"Words to fill it. ".repeat(60)}`).join(
+      "\n\n",
+    );
+    const upload = addDocument(server.ctx, adminId, kbId, { title: "Arriving", content });
+    // One turn of the event loop: the upload has reserved its row and is writing passages.
+    await new Promise((resolve) => setImmediate(resolve));
+    const row = await server.ctx.db.document.findFirstOrThrow({ where: { knowledgeBaseId: kbId } });
+    expect(row.ready).toBe(false);
+    // Through the services the HTTP routes call (they finish before the upload's next turn).
+    expect((await listDocuments(server.ctx, adminId, kbId, { limit: 20 })).items).toEqual([]);
+    expect(await getKnowledgeBase(server.ctx, adminId, kbId)).toMatchObject({ document_count: 0, chunk_count: 0 });
+    await expect(getDocument(server.ctx, adminId, kbId, row.id)).rejects.toMatchObject({ code: "not_found" });
+
+    const added = await upload;
+    const after = await server.api("GET", `/api/knowledge-bases/${kbId}/documents`, { token });
+    expect(after.body.items.map((d: any) => d.id)).toEqual([added.id]);
+    expect(after.body.items[0].chunk_count).toBe(chunkDocument(content, "text").length);
+  });
+
+  test("an upload the process never finished is removed at the next start", async () => {
+    const kbId = await createKb("Interrupted");
+    const finished = await addDoc(kbId, { title: "Finished", content: "Complete text." });
+    const unfinished = await server.ctx.db.document.create({
+      data: {
+        knowledgeBaseId: kbId,
+        title: "Cut off",
+        content: "Half",
+        contentBytes: 4,
+        contentLength: 4,
+        ready: false,
+      },
+    });
+    expect(await removeUnfinishedDocuments(server.ctx)).toBe(1);
+    expect(await server.ctx.db.document.findUnique({ where: { id: unfinished.id } })).toBeNull();
+    expect(await server.ctx.db.document.findUnique({ where: { id: finished.id } })).not.toBeNull();
+  });
+
   test("add, list, get, delete; a long document is chunked within the size limit", async () => {
     const kbId = await createKb("Docs");
     const paragraphs = Array.from(
