@@ -8,6 +8,7 @@ import type { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { SearchPool } from "../../src/lib/searchPool.ts";
 import { ADMIN, startTestServer, type TestServer } from "../harness.ts";
+import { corpusDocument, random, wordMaker } from "../support/corpus.ts";
 
 let server: TestServer;
 let token: string;
@@ -17,40 +18,6 @@ beforeAll(async () => {
   token = (await server.login(ADMIN.email, ADMIN.password)).access_token;
 });
 afterAll(() => server.close());
-
-/** mulberry32: a small deterministic generator, so the corpus is the same on every run. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-/** Random lower-case words of `min` to `max` letters: almost every word is new to the index. */
-function wordMaker(next: () => number, min: number, max: number): () => string {
-  return () => {
-    let word = "";
-    const length = min + Math.floor(next() * (max - min + 1));
-    for (let i = 0; i < length; i++) word += String.fromCharCode(97 + Math.floor(next() * 26));
-    return word;
-  };
-}
-
-/** About `chars` characters of sentences of short, mostly distinct words, in paragraphs. */
-function corpusDocument(chars: number, next: () => number): string {
-  const word = wordMaker(next, 3, 7);
-  const parts: string[] = [];
-  let length = 0;
-  while (length < chars) {
-    const sentence = `${Array.from({ length: 12 }, word).join(" ")}.${next() < 0.2 ? "\n\n" : " "}`;
-    parts.push(sentence);
-    length += sentence.length;
-  }
-  return parts.join("").slice(0, chars);
-}
 
 /** Runs `work` while sampling the event loop; returns its result and the longest stall seen, in ms. */
 async function withLoopMonitor<T>(work: () => Promise<T>): Promise<{ result: T; maxDelayMs: number }> {
