@@ -94,7 +94,7 @@ function AddDocumentForm({ kb }: { kb: KnowledgeBase }) {
       <div className="filters">
         <label className="field field-inline" style={{ flex: 1 }}>
           <span className="label">Title</span>
-          <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={300} />
+          <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={500} />
         </label>
         <label className="field field-inline">
           <span className="label">Format</span>
