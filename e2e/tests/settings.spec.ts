@@ -47,7 +47,7 @@ test("password: changing it ends the other sessions and keeps this one", async (
   await page.getByLabel("New password", { exact: true }).fill("short");
   await page.getByLabel("Confirm new password").fill("short");
   await page.getByRole("button", { name: "Change password" }).click();
-  await expect(page.getByRole("alert")).toHaveText("The new password must be at least 8 characters.");
+  await expect(page.getByRole("alert")).toHaveText("The new password must be at least 12 characters.");
 
   const changed = "e2e-changed-password";
   await page.getByLabel("New password", { exact: true }).fill(changed);

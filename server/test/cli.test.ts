@@ -47,7 +47,7 @@ test("create an admin, reset a password, list users; the accounts work over the 
   expect(duplicate.stderr).toMatch(/already exists/);
   const weak = await cli("user:password", "--email", "ops@example.com", "--password", "short");
   expect(weak.code).toBe(1);
-  expect(weak.stderr).toMatch(/at least 8 characters/);
+  expect(weak.stderr).toMatch(/at least 12 characters/);
 
   // The server over the same data directory accepts the password the CLI set.
   const server = await startTestServer({ DATA_DIR: dataDir });

@@ -10,7 +10,8 @@ import { AppError } from "../errors.ts";
 const ARGON2ID = 2 as Algorithm.Argon2id;
 const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
-export const PASSWORD_MIN_LENGTH = 8;
+// OWASP ASVS 4.0 V2.1.1: at least 12 characters (length, not composition rules, is what counts).
+export const PASSWORD_MIN_LENGTH = 12;
 
 export interface PasswordHashingLimits {
   /** Hashes running at once. */

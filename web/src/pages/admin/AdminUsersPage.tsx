@@ -37,7 +37,7 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
   function submit(event: FormEvent) {
     event.preventDefault();
     if (!email.includes("@")) return setProblem("Enter the person's email address.");
-    if (password.length < 8) return setProblem("The initial password must be at least 8 characters.");
+    if (password.length < 12) return setProblem("The initial password must be at least 12 characters.");
     setProblem(null);
     create.mutate({ email: email.trim(), password, name: name.trim() || undefined, role });
   }

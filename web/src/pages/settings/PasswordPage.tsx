@@ -4,7 +4,7 @@ import { PageHeader } from "../../components/Layout.tsx";
 import { ErrorNotice, Notice } from "../../components/Status.tsx";
 import { trpc } from "../../lib/trpc.ts";
 
-const MIN_LENGTH = 8;
+const MIN_LENGTH = 12;
 
 export function PasswordPage() {
   const [current, setCurrent] = useState("");
