@@ -117,6 +117,19 @@ export function databaseUnavailable(error: unknown): AppError | null {
   });
 }
 
+/**
+ * Throws quota_exceeded when an account already holds `limit` things of a kind (`what`, in
+ * words: "API keys"); `quota` is the name clients match on ("api_keys").
+ */
+export function assertRoomFor(held: number, limit: number, quota: string, what: string): void {
+  if (held < limit) return;
+  throw quotaExceeded(
+    quota,
+    limit,
+    `You already have ${limit} ${what}, the most an account may hold; delete some you no longer use`,
+  );
+}
+
 /** An account limit: `quota` names it, `limit` is its size; runs at once answer 429, the rest 403. */
 export function quotaExceeded(
   quota: string,

@@ -5,7 +5,7 @@ import { apiKeyPrefix, generateApiKey, hashApiKey } from "../auth/apiKeyFormat.t
 import { decodeScopes, encodeScopes, parseScopes, type Scope } from "../auth/scopes.ts";
 import { utcDay } from "../auth/usage.ts";
 import type { AppContext } from "../context.ts";
-import { notFound, quotaExceeded, validationError } from "../errors.ts";
+import { assertRoomFor, notFound, validationError } from "../errors.ts";
 import { type AdminActor, assertMayActOn } from "./admin.ts";
 import { type AuditAction, type RequestMeta, recordAudit } from "./audit.ts";
 
@@ -140,13 +140,7 @@ export async function createApiKey(
   // Count and insert in one transaction (writers are serialized), so parallel creations
   // cannot go past the limit together.
   const row = await ctx.db.$transaction(async (tx) => {
-    if ((await tx.apiKey.count({ where: { userId } })) >= limit) {
-      throw quotaExceeded(
-        "api_keys",
-        limit,
-        `You already have ${limit} API keys, the most an account may hold; delete one you no longer use`,
-      );
-    }
+    assertRoomFor(await tx.apiKey.count({ where: { userId } }), limit, "api_keys", "API keys");
     return tx.apiKey.create({
       data: {
         userId,

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Prisma } from "@fim/db";
 import type { AppContext } from "../context.ts";
-import { notFound, quotaExceeded, validationError } from "../errors.ts";
+import { assertRoomFor, notFound, quotaExceeded, validationError } from "../errors.ts";
 import { chunkDocument, type DocumentFormat } from "../lib/chunking.ts";
 import type { Passage } from "../lib/textSearch.ts";
 import { detachFromAgents } from "./agents.ts";
@@ -179,13 +179,8 @@ export async function createKnowledgeBase(
   // Count and insert in one transaction (writers are serialized), so parallel creations cannot
   // go past the limit together.
   const row = await ctx.db.$transaction(async (tx) => {
-    if ((await tx.knowledgeBase.count({ where: { userId: ownerId } })) >= limit) {
-      throw quotaExceeded(
-        "knowledge_bases",
-        limit,
-        `You already have ${limit} knowledge bases, the most an account may hold; delete one you no longer use`,
-      );
-    }
+    const held = await tx.knowledgeBase.count({ where: { userId: ownerId } });
+    assertRoomFor(held, limit, "knowledge_bases", "knowledge bases");
     return tx.knowledgeBase.create({
       data: {
         userId: ownerId,
@@ -290,13 +285,7 @@ export async function addDocument(
       _count: { _all: true },
       _sum: { contentBytes: true },
     });
-    if (usage._count._all >= quotas.documents) {
-      throw quotaExceeded(
-        "documents",
-        quotas.documents,
-        `You already have ${quotas.documents} documents, the most an account may hold; delete some you no longer use`,
-      );
-    }
+    assertRoomFor(usage._count._all, quotas.documents, "documents", "documents");
     const storedBytes = usage._sum.contentBytes ?? 0;
     if (storedBytes + contentBytes > quotas.storageBytes) {
       throw quotaExceeded(
