@@ -1,11 +1,50 @@
-import { defineConfig } from "vitest/config";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+
+// The integration suite runs once per database, the same test files against each: a vitest
+// project ("leg") per provider, named after it; test/globalSetup.ts prepares that database and
+// tells the harness (inject("database")) which one it runs against. FIM_TEST_DATABASES
+// picks the legs (default: both); without a PostgreSQL server, `FIM_TEST_DATABASES=sqlite pnpm test`.
+const legs = (process.env.FIM_TEST_DATABASES ?? "sqlite,postgresql")
+  .split(",")
+  .map((leg) => leg.trim())
+  .filter((leg) => leg !== "");
+for (const leg of legs) {
+  if (leg !== "sqlite" && leg !== "postgresql") {
+    throw new Error(`FIM_TEST_DATABASES: unknown database "${leg}" (sqlite, postgresql, or both comma-separated)`);
+  }
+}
+
+// Tests that touch no database (pure functions, the test helpers' own tests) run in the first leg only.
+const databaseFree = ["src/**/*.test.ts", "test/support/**/*.test.ts"];
+
+// Tests of SQLite's own file, left out of the PostgreSQL leg: PostgreSQL keeps no file of ours.
+const sqliteOnly = [
+  // The modes of the data directory's database files (0600) and the directory (0700).
+  "test/security/fileModes.test.ts",
+  // The database file removed or made read-only while serving, and the one-server lock on it.
+  "test/security/databaseFile.test.ts",
+];
+
+// Tests of several servers sharing one database, left out of the SQLite leg: one SQLite database
+// serves one server process (the second refuses to start).
+const postgresqlOnly = ["test/instances.test.ts"];
+
+const projects: TestProjectInlineConfiguration[] = legs.map((leg, index) => ({
+  extends: true,
+  test: {
+    name: leg,
+    // Per leg, not at the root: the root project would run it once more, for no database.
+    globalSetup: ["test/globalSetup.ts"],
+    include: [...(index === 0 ? databaseFree : []), "test/**/*.test.ts"],
+    exclude: [...(index === 0 ? [] : databaseFree), ...(leg === "postgresql" ? sqliteOnly : postgresqlOnly)],
+  },
+}));
 
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    globalSetup: ["test/globalSetup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    projects,
   },
 });

@@ -1,10 +1,11 @@
-// Authors the next migration without `migrate dev` (which needs a shadow database that the
-// offline JS engine cannot create). Each migration folder keeps a snapshot of the schema it
-// was made from (`schema.prisma`); the next migration is the diff from the newest snapshot to
-// the current schema.prisma, written as SQL and applied later by `migrate deploy`.
-import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+// Authors the next migration of both providers without `migrate dev` (its shadow database does
+// not work offline with driver adapters). Each migration folder keeps a snapshot of the schema it
+// was made from (`schema.prisma`); a provider's next migration is the diff from its newest
+// snapshot to its current schema (SQLite: schema.prisma; PostgreSQL: postgresql/schema.prisma,
+// regenerated from it first), written as SQL under one folder name for both and applied at start.
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { PROVIDERS, pendingMigrationSql, providerFiles, writePostgresSchema } from "./schemaFiles.ts";
 
 const name = (process.argv[2] ?? "").trim();
 if (!/^[a-z0-9_]+$/.test(name)) {
@@ -12,48 +13,27 @@ if (!/^[a-z0-9_]+$/.test(name)) {
   process.exit(2);
 }
 
-const packageDir = path.resolve(import.meta.dirname, "..");
-const migrationsDir = path.join(packageDir, "migrations");
-const prisma = path.join(packageDir, "node_modules", ".bin", "prisma");
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(prisma, args, {
-    cwd: packageDir,
-    env: { ...process.env, ...env },
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-}
-
 try {
-  mkdirSync(migrationsDir, { recursive: true });
-  const history = readdirSync(migrationsDir)
-    .filter((entry) => /^\d{14}_/.test(entry))
-    .sort();
-  const newest = history.at(-1);
-  const from = newest
-    ? ["--from-schema-datamodel", path.join(migrationsDir, newest, "schema.prisma")]
-    : ["--from-empty"];
-  const sql = run([
-    "migrate",
-    "diff",
-    ...from,
-    "--to-schema-datamodel",
-    path.join(packageDir, "schema.prisma"),
-    "--script",
-  ]);
-  if (!/\b(CREATE|ALTER|DROP|INSERT|UPDATE|DELETE)\b/.test(sql)) {
-    console.log("schema.prisma matches the migrations: nothing to write");
-    process.exit(0);
-  }
+  writePostgresSchema();
   const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
-  const dir = path.join(migrationsDir, `${stamp}_${name}`);
-  mkdirSync(dir);
-  writeFileSync(path.join(dir, "migration.sql"), sql);
-  copyFileSync(path.join(packageDir, "schema.prisma"), path.join(dir, "schema.prisma"));
-  writeFileSync(path.join(migrationsDir, "migration_lock.toml"), 'provider = "sqlite"\n');
-  console.log(`wrote ${path.relative(process.cwd(), dir)}/migration.sql`);
+  const folder = `${stamp}_${name}`;
+  let written = 0;
+  for (const provider of PROVIDERS) {
+    const sql = pendingMigrationSql(provider);
+    if (sql === "") continue;
+    const { migrations, schema } = providerFiles[provider];
+    const dir = path.join(migrations, folder);
+    if (existsSync(dir)) throw new Error(`${dir} exists already`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "migration.sql"), sql);
+    copyFileSync(schema, path.join(dir, "schema.prisma"));
+    writeFileSync(path.join(migrations, "migration_lock.toml"), `provider = "${provider}"\n`);
+    console.log(`wrote ${path.relative(process.cwd(), dir)}/migration.sql`);
+    written++;
+  }
+  if (written === 0) console.log("schema.prisma matches the migrations of both providers: nothing to write");
 } catch (error) {
-  console.error(error instanceof Error ? error.message : error);
+  const output = (error as { stderr?: string }).stderr;
+  console.error(output || (error instanceof Error ? error.message : error));
   process.exit(1);
 }

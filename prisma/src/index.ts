@@ -1,13 +1,19 @@
-// The database package: the only place that touches Prisma's generated client directly.
-// Everything else imports `createDb`, the `Db` type and the model types from here.
+// The database package: the only place that touches Prisma's generated clients directly.
+// Everything else imports `createDb`, the `Db` type and the model types from here. SQLite (a
+// `file:` URL) is the default; a `postgresql://` URL selects PostgreSQL, through a client
+// generated from the same schema (postgresql/schema.prisma) and the pg driver adapter.
 import { execFile } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
 import Database from "better-sqlite3";
-import { PrismaClient } from "./generated/client.ts";
+import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
+import { PrismaClient } from "./generated/sqlite/client.ts";
+import { asUnreachable, databaseProvider } from "./portability.ts";
+import { applyPostgresMigrations } from "./postgresMigrations.ts";
 
 export type {
   Agent,
@@ -22,26 +28,55 @@ export type {
   Prisma,
   Session,
   User,
-} from "./generated/client.ts";
+} from "./generated/sqlite/client.ts";
 
+export {
+  type DatabaseProvider,
+  DatabaseUnreachableError,
+  DatabaseUrlError,
+  databaseProvider,
+  describeDatabaseUrl,
+  serializeWrites,
+  textContains,
+  textContainsIsExact,
+  uniqueViolation,
+} from "./portability.ts";
+
+/**
+ * The client type every caller sees: the SQLite client's. The PostgreSQL client is generated from
+ * the same models and has the same API; it differs only in provider-specific options (transaction
+ * isolation levels, `mode` on string filters: see textContains), hence the cast in createDb.
+ */
 export type Db = PrismaClient;
 
 const packageDir = path.resolve(import.meta.dirname, "..");
 
-/** Opens a Prisma client on a SQLite database URL (`file:/path/to/db`). */
+/** Opens a Prisma client on a database URL: `file:/path/to/db` (SQLite) or `postgresql://…`. */
 export function createDb(url: string): Db {
-  const adapter = new PrismaBetterSQLite3({ url });
-  return new PrismaClient({ adapter });
+  if (databaseProvider(url) === "postgresql") {
+    // A connection attempt that gets no answer fails after 10 s instead of hanging a request.
+    const adapter = new PrismaPg({ connectionString: url, connectionTimeoutMillis: 10_000 });
+    return new PostgresClient({ adapter }) as unknown as Db;
+  }
+  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url }) });
 }
 
 /**
- * Opens the database the way a server runs it: write-ahead logging (readers never wait for the
- * writer, a commit is one append), `synchronous=NORMAL` (durable across a crash of the process;
- * only a power cut can lose the last commits), and a busy timeout for writers from other
- * processes such as the CLI.
+ * Opens the database the way a server runs it. SQLite: write-ahead logging (readers never wait
+ * for the writer, a commit is one append), `synchronous=NORMAL` (durable across a crash of the
+ * process; only a power cut can lose the last commits), and a busy timeout for writers from
+ * other processes such as the CLI. PostgreSQL: one round trip, so an unreachable server stops the
+ * start with a message that says so.
  */
 export async function openDb(url: string): Promise<Db> {
   const db = createDb(url);
+  if (databaseProvider(url) === "postgresql") {
+    await db.$queryRawUnsafe("SELECT 1").catch(async (error: unknown) => {
+      await db.$disconnect().catch(() => undefined);
+      throw asUnreachable(url, error);
+    });
+    return db;
+  }
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
@@ -96,10 +131,18 @@ export function lockDatabase(dbFile: string): DatabaseLock {
 }
 
 /**
- * Applies pending migrations with Prisma's own `migrate deploy` (JS schema engine, no native
- * binary), so the history in `_prisma_migrations` is the one Prisma's tooling understands.
+ * Applies pending migrations, recorded in `_prisma_migrations` so Prisma's tooling understands the
+ * history. SQLite: Prisma's own `migrate deploy` (JS schema engine, no native binary).
+ * PostgreSQL: applied with `pg` under an advisory lock (see postgresMigrations.ts for why), so
+ * several servers may start at once.
  */
 export async function applyMigrations(url: string): Promise<void> {
+  if (databaseProvider(url) === "postgresql") {
+    await applyPostgresMigrations(url).catch((error: unknown) => {
+      throw asUnreachable(url, error);
+    });
+    return;
+  }
   const prismaBin = path.join(packageDir, "node_modules", ".bin", "prisma");
   await promisify(execFile)(prismaBin, ["migrate", "deploy"], {
     cwd: packageDir,

@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
 import path from "node:path";
+import { type DatabaseProvider, databaseProvider } from "@fim/db";
 import { z } from "zod";
 
 const optionalString = z
@@ -56,6 +57,9 @@ const envSchema = z.object({
   QUOTA_STORAGE_MB: z.coerce.number().positive().default(200),
   QUOTA_CONCURRENT_RUNS: z.coerce.number().int().positive().default(4),
   RUN_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(300),
+  REDIS_URL: optionalString,
+  REDIS_KEY_PREFIX: z.string().default("fim:"),
+  DEFAULT_KEY_RATE_LIMIT: optionalString,
   WEB_DIST: optionalString,
   LLM_BASE_URL: optionalString,
   LLM_API_KEY: optionalString,
@@ -71,6 +75,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string;
+  /** Which database DATABASE_URL selects: `file:` (or unset) SQLite, `postgresql://` PostgreSQL. */
+  databaseProvider: DatabaseProvider;
   jwtSecret: string;
   /**
    * The same secret as a key object. jsonwebtoken, given a string, first tries to read it as a
@@ -93,6 +99,10 @@ export interface Config {
   quotas: Quotas;
   /** Wall-clock limit of one agent run, seconds. */
   runTimeoutSeconds: number;
+  /** Shared state for several instances; unset = one instance, state in memory. */
+  redis: { url: string; keyPrefix: string } | undefined;
+  /** Rate limit for keys that have none of their own; unset = none. */
+  defaultKeyRateLimit: { requests: number; windowSeconds: number } | undefined;
   webDist: string | undefined;
   llm: { baseUrl: string; apiKey: string | undefined; model: string } | undefined;
   cookieSecure: "auto" | "true" | "false";
@@ -138,6 +148,17 @@ export function parseTrustProxy(value: string): TrustProxy {
   return entries;
 }
 
+/** Reads DEFAULT_KEY_RATE_LIMIT: `<requests>/<seconds>`, e.g. `600/60`. */
+export function parseRateLimit(value: string): { requests: number; windowSeconds: number } {
+  const match = /^\s*(\d{1,9})\s*\/\s*(\d{1,6})\s*$/.exec(value);
+  const requests = Number(match?.[1]);
+  const windowSeconds = Number(match?.[2]);
+  if (!match || requests < 1 || windowSeconds < 1 || windowSeconds > 86_400) {
+    throw new Error(`DEFAULT_KEY_RATE_LIMIT: "${value}" is not <requests>/<seconds> (e.g. 600/60; 1 to 86400 seconds)`);
+  }
+  return { requests, windowSeconds };
+}
+
 /** Reads a secret from `<dataDir>/<file>`, generating it (mode 0600) on first run. */
 function persistedSecret(dataDir: string, file: string): string {
   const target = path.join(dataDir, file);
@@ -161,12 +182,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR);
   // Private from the start: the directory holds the database and the generated secrets.
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const databaseUrl = env.DATABASE_URL ?? `file:${path.join(dataDir, "fim.db")}`;
+  const provider = databaseProvider(databaseUrl); // a URL naming no supported database stops here
   const jwtSecret = env.JWT_SECRET ?? persistedSecret(dataDir, "jwt-secret");
   return {
     port: env.PORT,
     host: env.HOST,
     dataDir,
-    databaseUrl: env.DATABASE_URL ?? `file:${path.join(dataDir, "fim.db")}`,
+    databaseUrl,
+    databaseProvider: provider,
     jwtSecret,
     jwtKey: createSecretKey(Buffer.from(jwtSecret)),
     apiKeySecret: env.API_KEY_SECRET ?? persistedSecret(dataDir, "api-key-secret"),
@@ -192,6 +216,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       concurrentRuns: env.QUOTA_CONCURRENT_RUNS,
     },
     runTimeoutSeconds: env.RUN_TIMEOUT_SECONDS,
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : undefined,
+    defaultKeyRateLimit: env.DEFAULT_KEY_RATE_LIMIT ? parseRateLimit(env.DEFAULT_KEY_RATE_LIMIT) : undefined,
     webDist: env.WEB_DIST,
     llm: env.LLM_BASE_URL
       ? { baseUrl: env.LLM_BASE_URL, apiKey: env.LLM_API_KEY, model: env.LLM_MODEL ?? "gpt-4o-mini" }

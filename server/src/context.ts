@@ -2,6 +2,7 @@
 // so tests can build as many isolated instances as they like.
 import type { Db } from "@fim/db";
 import { KeyCache } from "./auth/keyCache.ts";
+import { KeyRateLimiter } from "./auth/keyRateLimits.ts";
 import { LoginThrottle } from "./auth/loginThrottle.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { UsageRecorder } from "./auth/usage.ts";
@@ -10,6 +11,7 @@ import type { Config } from "./config.ts";
 import type { DatabaseState } from "./lib/databaseWatch.ts";
 import { type HostResolver, systemResolver } from "./lib/networkGuard.ts";
 import { SearchPool } from "./lib/searchPool.ts";
+import { SharedState } from "./lib/sharedState.ts";
 import type { Logger } from "./logger.ts";
 
 export interface AppContext {
@@ -29,6 +31,10 @@ export interface AppContext {
   resolveHost: HostResolver;
   /** Knowledge-base search, in worker threads that keep the indexes (stopped with the server). */
   search: SearchPool;
+  /** What several instances share (Redis), or nothing for one instance. */
+  shared: SharedState;
+  /** Per-key rate limits (counted in `shared` when it is on). */
+  keyRateLimits: KeyRateLimiter;
 }
 
 export function createContext(options: {
@@ -38,25 +44,32 @@ export function createContext(options: {
   clock?: Clock;
   resolveHost?: HostResolver;
   database?: { readonly state: DatabaseState };
+  shared?: SharedState;
 }): AppContext {
   const { config, logger } = options;
+  const shared = options.shared ?? SharedState.local(logger);
+  // Revocations made here are announced to the other instances, and theirs forgotten here.
+  const keyCache = new KeyCache((change) => shared.publish("revoke", { ...change }));
+  shared.on("revoke", (change) => keyCache.apply(change));
   const ctx: AppContext = {
     config,
     db: options.db,
     database: options.database ?? { state: "ok" },
     logger,
     clock: options.clock ?? systemClock,
-    keyCache: new KeyCache(),
+    keyCache,
     // Reads the context's current client at each flush, and holds counts while writes are refused.
     usage: new UsageRecorder(
       { db: () => ctx.db, writable: () => ctx.database.state === "ok" },
       logger,
       config.usageFlushMs,
     ),
-    loginThrottle: new LoginThrottle(config.login),
+    loginThrottle: new LoginThrottle(config.login, shared),
     passwords: new PasswordHasher(config.passwordHashing),
     resolveHost: options.resolveHost ?? systemResolver,
     search: new SearchPool({ logger }),
+    shared,
+    keyRateLimits: new KeyRateLimiter(shared),
   };
   return ctx;
 }

@@ -63,12 +63,19 @@ export class AppError extends Error {
   readonly extra: Record<string, unknown>;
   /** Seconds, for rate_limited. */
   readonly retryAfter: number | undefined;
+  /** More response headers the answer carries (the RateLimit fields of a limited key). */
+  readonly headers: Record<string, string>;
   private readonly statusOverride: number | undefined;
 
   constructor(
     code: ErrorCode,
     message?: string,
-    options: { extra?: Record<string, unknown>; retryAfter?: number; status?: number } = {},
+    options: {
+      extra?: Record<string, unknown>;
+      retryAfter?: number;
+      status?: number;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     // The reference fixes the message of the credential errors; any more specific wording goes
     // into `reason` so clients matching on the documented text keep working.
@@ -78,6 +85,7 @@ export class AppError extends Error {
     this.code = code;
     this.extra = { ...(fixed && message ? { reason: message } : {}), ...options.extra };
     this.retryAfter = options.retryAfter;
+    this.headers = options.headers ?? {};
     this.statusOverride = options.status;
   }
 
@@ -110,8 +118,14 @@ const PRISMA_UNREACHABLE = new Set(["P1001", "P1002", "P1008", "P1017"]);
 
 /** The 503 for an error that says the database cannot serve right now, or null for any other error. */
 export function databaseUnavailable(error: unknown): AppError | null {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== "string" || !(DATABASE_UNAVAILABLE.test(code) || PRISMA_UNREACHABLE.has(code))) return null;
+  const { code, meta } = (error ?? {}) as {
+    code?: unknown;
+    meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
+  };
+  // A raw statement (P2010) reports an unreachable PostgreSQL through its driver adapter's cause.
+  const unreachable = code === "P2010" && meta?.driverAdapterError?.cause?.kind === "DatabaseNotReachable";
+  if (!unreachable && (typeof code !== "string" || !(DATABASE_UNAVAILABLE.test(code) || PRISMA_UNREACHABLE.has(code))))
+    return null;
   return new AppError("service_unavailable", "The database is unavailable right now; try again shortly", {
     retryAfter: 5,
   });

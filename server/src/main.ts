@@ -1,11 +1,20 @@
 // Entry point of `pnpm start`: configuration from the environment, then serve until SIGTERM or
 // SIGINT, and stop gracefully (exit 0).
-import { DatabaseInUseError } from "@fim/db";
-import { loadConfig } from "./config.ts";
+import { DatabaseInUseError, DatabaseUnreachableError, DatabaseUrlError } from "@fim/db";
+import { type Config, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
 
-const config = loadConfig();
+/** Problems an operator fixes in the environment: said in plain words, no stack trace. */
+const PLAIN = [DatabaseInUseError, DatabaseUnreachableError, DatabaseUrlError];
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  process.stderr.write(`\n  Could not start: ${(error as Error).message}\n\n`);
+  process.exit(1);
+}
 const logger = createLogger(config.logLevel);
 
 const running = await startServer({
@@ -28,7 +37,7 @@ const running = await startServer({
 }).catch((error: unknown) => {
   logger.fatal({ err: error }, "could not start");
   // Said plainly too, for whoever started it by hand: the log line may be going elsewhere.
-  if (error instanceof DatabaseInUseError) process.stderr.write(`\n  ${error.message}\n\n`);
+  if (PLAIN.some((kind) => error instanceof kind)) process.stderr.write(`\n  ${(error as Error).message}\n\n`);
   process.exit(1);
 });
 

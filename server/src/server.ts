@@ -12,6 +12,7 @@ import { createApp } from "./http/app.ts";
 import { DatabaseWatch } from "./lib/databaseWatch.ts";
 import { sqliteFile, sqliteFiles, tightenModes } from "./lib/fileModes.ts";
 import type { HostResolver } from "./lib/networkGuard.ts";
+import { SharedState } from "./lib/sharedState.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { removeUnfinishedDocuments } from "./services/knowledgeBases.ts";
 import { ensureAdmin } from "./services/users.ts";
@@ -38,7 +39,9 @@ export async function startServer(options: {
 }): Promise<RunningServer> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const dbFile = sqliteFile(config.databaseUrl);
+  // SQLite only: the file's lock, modes and watch. PostgreSQL is a server several instances may
+  // share; it is migrated under an advisory lock and reached over the network (openDb checks it).
+  const dbFile = config.databaseProvider === "sqlite" ? sqliteFile(config.databaseUrl) : null;
   // One server process per SQLite database: a second one refuses to start (DatabaseInUseError).
   const lock = dbFile ? lockDatabase(dbFile) : undefined;
   try {
@@ -77,6 +80,9 @@ async function serve(
         },
       })
     : undefined;
+  const shared = config.redis
+    ? await SharedState.connect(config.redis.url, config.redis.keyPrefix, logger)
+    : SharedState.local(logger);
   const ctx = createContext({
     config,
     db: await openDb(config.databaseUrl),
@@ -84,6 +90,7 @@ async function serve(
     logger,
     clock: options.clock,
     resolveHost: options.resolveHost,
+    shared,
   });
   watch?.start();
   const firstAdmin = await ensureAdmin(ctx);
@@ -118,6 +125,7 @@ async function serve(
       await ctx.search.stop();
       watch?.stop();
       await ctx.db.$disconnect();
+      await shared.close();
       lock?.release();
     })();
     return stopping;

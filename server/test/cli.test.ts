@@ -1,26 +1,31 @@
-// The operator CLI, run as a real process against a real database file.
+// The operator CLI, run as a real process against a real database: a fresh one, which the CLI
+// migrates itself (a SQLite file in DATA_DIR, or a PostgreSQL database on that leg of the suite).
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, expect, inject, test } from "vitest";
-import { startTestServer } from "./harness.ts";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type ProcessDatabase, processDatabase, startTestServer } from "./harness.ts";
 
 const run = promisify(execFile);
 let dataDir: string;
+let database: ProcessDatabase;
 
-beforeAll(() => {
+beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), "fim-cli-"));
-  copyFileSync(inject("templateDb"), path.join(dataDir, "fim.db"));
+  database = await processDatabase(dataDir, { empty: true });
 });
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+afterAll(async () => {
+  await database.dispose();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
       cwd: path.resolve(import.meta.dirname, ".."),
-      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "" },
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "", ...database.env },
       timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
@@ -50,7 +55,7 @@ test("create an admin, reset a password, list users; the accounts work over the 
   expect(weak.stderr).toMatch(/at least 12 characters/);
 
   // The server over the same data directory accepts the password the CLI set.
-  const server = await startTestServer({ DATA_DIR: dataDir });
+  const server = await startTestServer({ DATA_DIR: dataDir, ...database.env });
   try {
     const login = await server.api("POST", "/api/auth/login", {
       body: { email: "ops@example.com", password: "chosen-password-1" },

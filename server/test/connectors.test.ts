@@ -1,6 +1,5 @@
 // Connectors over REST (CRUD, the write-only secret, validation, ownership) and connector calls
 // against local HTTP servers: only the connector's own base URL is ever reached.
-import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -141,11 +140,11 @@ describe("CRUD and the secret", () => {
       expect(text).not.toContain(SECRET.slice(3, 15));
     }
 
-    // At rest: sealed, not the plaintext, anywhere in the database file.
+    // At rest: sealed, not the plaintext, anywhere in the database (SQLite: the file's bytes;
+    // PostgreSQL: every row of every table, as text).
     const row = await server.ctx.db.connector.findUniqueOrThrow({ where: { id: created.id } });
     expect(row.authSecretEnc).toMatch(/^v1:/);
-    await server.ctx.db.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
-    const bytes = readFileSync(server.dbFile).toString("latin1");
+    const bytes = await server.databaseText();
     expect(bytes).toContain(created.id);
     expect(bytes).not.toContain(SECRET);
 

@@ -1,4 +1,6 @@
-// A real server on an ephemeral port over a real SQLite file, for integration tests.
+// A real server on an ephemeral port over a real database of its own, for integration tests:
+// a SQLite file in its data directory, or (the PostgreSQL leg of the suite) a PostgreSQL database
+// made from the run's migrated template and dropped when the server closes.
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,11 +8,21 @@ import { pino } from "pino";
 import { inject } from "vitest";
 import { ManualClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
+import { sqliteFile } from "../src/lib/fileModes.ts";
 import type { HostResolver } from "../src/lib/networkGuard.ts";
 import { createLogger, type Logger } from "../src/logger.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { createUser } from "../src/services/users.ts";
 import { SecretLedger } from "./support/secretLedger.ts";
+import {
+  createPostgresDatabase,
+  databaseText,
+  dropPostgresDatabase,
+  type TestDatabaseProvider,
+  testDatabases,
+} from "./support/testDatabases.ts";
+
+export { type ProcessDatabase, processDatabase, testProvider } from "./support/testDatabases.ts";
 
 function parseJson(text: string | undefined): unknown {
   if (!text) return undefined;
@@ -26,7 +38,13 @@ export const ADMIN = { email: "admin@example.com", password: "admin-password-1" 
 export interface TestServer extends RunningServer {
   clock: ManualClock;
   dataDir: string;
-  dbFile: string;
+  /** The database this server uses, and which kind it is. */
+  databaseUrl: string;
+  provider: TestDatabaseProvider;
+  /** The SQLite database file; null on PostgreSQL. */
+  dbFile: string | null;
+  /** Everything the database holds, as text (file bytes, or every row printed), for at-rest checks. */
+  databaseText(): Promise<string>;
   /** JSON request helper: returns status, headers and parsed body. */
   api(
     method: string,
@@ -58,8 +76,14 @@ export async function startTestServer(
   options: { logger?: Logger; resolveHost?: HostResolver } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "fim-test-"));
-  const dbFile = path.join(dataDir, "fim.db");
-  copyFileSync(inject("templateDb"), dbFile);
+  const databases = testDatabases();
+  // A DATABASE_URL (or DATA_DIR) passed in is someone else's database: used, not made or dropped.
+  let ownDatabase: string | undefined;
+  if (databases.provider === "sqlite") {
+    copyFileSync(databases.template, path.join(dataDir, "fim.db"));
+  } else if (!env.DATABASE_URL) {
+    ownDatabase = await createPostgresDatabase();
+  }
   const config = loadConfig({
     DATA_DIR: dataDir,
     PORT: "0",
@@ -68,8 +92,10 @@ export async function startTestServer(
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     LOGIN_MAX_FAILURES_PER_IP: "1000",
+    ...(ownDatabase ? { DATABASE_URL: ownDatabase } : {}),
     ...env,
   });
+  const dbFile = sqliteFile(config.databaseUrl);
   const clock = new ManualClock();
   const running = await startServer({
     config,
@@ -77,6 +103,9 @@ export async function startTestServer(
     migrate: false,
     logger: options.logger ?? suiteLogger(),
     resolveHost: options.resolveHost,
+  }).catch(async (error: unknown) => {
+    if (ownDatabase) await dropPostgresDatabase(ownDatabase);
+    throw error;
   });
 
   const api: TestServer["api"] = async (method, route, options = {}) => {
@@ -106,7 +135,14 @@ export async function startTestServer(
     ...running,
     clock,
     dataDir,
+    databaseUrl: config.databaseUrl,
+    provider: config.databaseProvider,
     dbFile,
+    async databaseText() {
+      // SQLite: everything into the main file first (the server writes through its WAL).
+      if (dbFile) await running.ctx.db.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
+      return databaseText(config.databaseUrl);
+    },
     api,
     login,
     async createUser(email, password = "user-password-1", role = "user") {
@@ -122,6 +158,7 @@ export async function startTestServer(
     },
     async close() {
       await running.stop();
+      if (ownDatabase) await dropPostgresDatabase(ownDatabase);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -9,6 +9,7 @@ import {
   getKnowledgeBase,
   listDocuments,
   removeUnfinishedDocuments,
+  UNFINISHED_UPLOAD_GRACE_MS,
 } from "../src/services/knowledgeBases.ts";
 import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
 
@@ -125,16 +126,36 @@ describe("documents", () => {
     const content = Array.from({ length: 600 }, (_, i) => `Paragraph ${i}. ${"Words to fill it. ".repeat(60)}`).join(
       "\n\n",
     );
-    const upload = addDocument(server.ctx, adminId, kbId, { title: "Arriving", content });
-    // One turn of the event loop: the upload has reserved its row and is writing passages.
-    await new Promise((resolve) => setImmediate(resolve));
+    // The upload's passage writes wait at a gate, so it is held between reserving its row and
+    // publishing it, however fast or slow the database (a synchronous SQLite driver, or a
+    // PostgreSQL server over the network).
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const db = server.ctx.db;
+    const gatedDb = new Proxy(db, {
+      get(target, property) {
+        if (property === "$executeRaw") {
+          return async (...args: Parameters<typeof db.$executeRaw>) => {
+            await gate;
+            return target.$executeRaw(...args);
+          };
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const upload = addDocument({ ...server.ctx, db: gatedDb }, adminId, kbId, { title: "Arriving", content });
+    await expect.poll(() => server.ctx.db.document.count({ where: { knowledgeBaseId: kbId } })).toBe(1);
     const row = await server.ctx.db.document.findFirstOrThrow({ where: { knowledgeBaseId: kbId } });
     expect(row.ready).toBe(false);
-    // Through the services the HTTP routes call (they finish before the upload's next turn).
+    // Through the services the HTTP routes call.
     expect((await listDocuments(server.ctx, adminId, kbId, { limit: 20 })).items).toEqual([]);
     expect(await getKnowledgeBase(server.ctx, adminId, kbId)).toMatchObject({ document_count: 0, chunk_count: 0 });
     await expect(getDocument(server.ctx, adminId, kbId, row.id)).rejects.toMatchObject({ code: "not_found" });
 
+    openGate();
     const added = await upload;
     const after = await server.api("GET", `/api/knowledge-bases/${kbId}/documents`, { token });
     expect(after.body.items.map((d: any) => d.id)).toEqual([added.id]);
@@ -144,19 +165,28 @@ describe("documents", () => {
   test("an upload the process never finished is removed at the next start", async () => {
     const kbId = await createKb("Interrupted");
     const finished = await addDoc(kbId, { title: "Finished", content: "Complete text." });
-    const unfinished = await server.ctx.db.document.create({
-      data: {
-        knowledgeBaseId: kbId,
-        title: "Cut off",
-        content: "Half",
-        contentBytes: 4,
-        contentLength: 4,
-        ready: false,
-      },
-    });
-    expect(await removeUnfinishedDocuments(server.ctx)).toBe(1);
-    expect(await server.ctx.db.document.findUnique({ where: { id: unfinished.id } })).toBeNull();
+    const unfinished = (createdAt: Date) =>
+      server.ctx.db.document.create({
+        data: {
+          knowledgeBaseId: kbId,
+          title: "Cut off",
+          content: "Half",
+          contentBytes: 4,
+          contentLength: 4,
+          ready: false,
+          createdAt,
+        },
+      });
+    const now = server.clock.now().getTime();
+    const old = await unfinished(new Date(now - UNFINISHED_UPLOAD_GRACE_MS - 1000));
+    // Just begun: on PostgreSQL another server sharing the database may be writing it right now.
+    const recent = await unfinished(new Date(now - 1000));
+    const shared = server.provider === "postgresql";
+    expect(await removeUnfinishedDocuments(server.ctx)).toBe(shared ? 1 : 2);
+    expect(await server.ctx.db.document.findUnique({ where: { id: old.id } })).toBeNull();
+    expect((await server.ctx.db.document.findUnique({ where: { id: recent.id } })) !== null).toBe(shared);
     expect(await server.ctx.db.document.findUnique({ where: { id: finished.id } })).not.toBeNull();
+    await server.ctx.db.document.deleteMany({ where: { id: recent.id } });
   });
 
   test("add, list, get, delete; a long document is chunked within the size limit", async () => {

@@ -252,10 +252,10 @@ describe("long runs", () => {
     const stream = await openStream(`${server.url}/api/react`, { body: { q: "What is 9 * 9?", token: chatKey } });
     const start = await stream.until("start");
     const conversationId = start.data.conversation_id;
-    expect(runs.runsFor(conversationId, user.id)).toHaveLength(1);
+    expect(await runs.runIdsFor(conversationId, user.id)).toHaveLength(1);
     stream.abort();
     // The run notices at once (its pause is cut short), not after finishing its work.
-    await eventually(() => runs.runsFor(conversationId, user.id).length === 0, 1000);
+    await eventually(async () => (await runs.runIdsFor(conversationId, user.id)).length === 0, 1000);
     // Had it gone on, the answer would be recorded within ~1 s (three 300 ms steps).
     await new Promise((resolve) => setTimeout(resolve, 1200));
     const conversation = await server.api("GET", `/api/conversations/${conversationId}`, { token: chatKey });

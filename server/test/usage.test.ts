@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { createDb } from "@fim/db";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
+import { ADMIN, type ProcessDatabase, processDatabase, startTestServer, type TestServer } from "./harness.ts";
 
 describe("in-process server", () => {
   let server: TestServer;
@@ -56,13 +56,22 @@ describe("in-process server", () => {
 
 describe("a real server process", () => {
   let dataDir: string;
+  let database: ProcessDatabase;
   let child: ChildProcess | undefined;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), "fim-sigterm-"));
+    database = await processDatabase(dataDir);
   });
-  afterAll(() => {
-    child?.kill("SIGKILL");
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const running = child;
+      await new Promise((resolve) => {
+        running.once("exit", resolve);
+        running.kill("SIGKILL");
+      });
+    }
+    await database.dispose();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -77,6 +86,8 @@ describe("a real server process", () => {
         LOG_LEVEL: "warn",
         ADMIN_EMAIL: ADMIN.email,
         ADMIN_PASSWORD: ADMIN.password,
+        DATABASE_URL: "",
+        ...database.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -142,7 +153,7 @@ describe("a real server process", () => {
     expect(await exited).toBe(0);
     expect(answered).toBeGreaterThanOrEqual(150);
 
-    const db = createDb(`file:${path.join(dataDir, "fim.db")}`);
+    const db = createDb(database.url);
     try {
       const row = await db.apiKey.findUniqueOrThrow({ where: { id } });
       expect(row.totalRequests).toBe(answered);

@@ -232,7 +232,7 @@ async function* startedRun(
     inbox: [],
     cancel: (reason) => controller.abort(reason),
   };
-  runtime.runs.register(handle);
+  await runtime.runs.register(handle);
   const stopWatch = options.token
     ? credentialWatch(ctx, principal, options.token, settings.credentialCheckMs, (error) => controller.abort(error))
     : () => {};
@@ -351,13 +351,15 @@ export async function injectMessage(
   const content = input.content.trim();
   if (content === "") throw validationError("content", "must not be empty");
   await assertConversationOwner(ctx, principal.user.id, input.conversation_id);
-  const runs = agentRuntime(ctx).runs.runsFor(input.conversation_id, principal.user.id);
-  if (runs.length === 0) throw new AppError("not_found", "No run is in progress in this conversation");
+  const registry = agentRuntime(ctx).runs;
+  // Here or on another instance: the message reaches the run wherever it streams.
+  const runIds = await registry.runIdsFor(input.conversation_id, principal.user.id);
+  if (runIds.length === 0) throw new AppError("not_found", "No run is in progress in this conversation");
   const message = await appendMessage(ctx, input.conversation_id, {
     role: "user",
     content,
-    metadata: { injected: true, run_ids: runs.map((run) => run.runId) },
+    metadata: { injected: true, run_ids: runIds },
   });
-  for (const run of runs) run.inbox.push({ id: message.id, content });
-  return { conversation_id: input.conversation_id, message, runs: runs.length };
+  registry.inject(input.conversation_id, runIds, { id: message.id, content });
+  return { conversation_id: input.conversation_id, message, runs: runIds.length };
 }

@@ -2,6 +2,9 @@
 // cancelling runs of a deleted conversation) and the engine's timing settings. It hangs off
 // the AppContext, so every server instance (and every test server) has its own.
 import type { AppContext } from "../context.ts";
+import { AppError } from "../errors.ts";
+import type { SharedState } from "../lib/sharedState.ts";
+import type { Logger } from "../logger.ts";
 
 export interface AgentSettings {
   /** How often a running stream re-checks its credential (a disabled key ends it). */
@@ -40,21 +43,50 @@ export interface RunHandle {
   cancel(reason: unknown): void;
 }
 
+const PRESENCE_TTL_SECONDS = 60;
+const PRESENCE_REFRESH_MS = 20_000;
+
+/**
+ * The runs in progress. Each instance holds its own runs (their inboxes, their cancel
+ * functions); with shared state on, every run is also announced in Redis (which instance streams
+ * it, for whom, refreshed while it lasts), so an inject or a cancellation arriving at any
+ * instance reaches the run wherever it streams, through a published message. Without Redis, or
+ * while it is away, only this instance's runs are reachable.
+ */
 export class RunRegistry {
   private byConversation = new Map<string, Set<RunHandle>>();
   /** Runs started (or starting) per user, for the concurrent-runs quota. */
   private slotsByOwner = new Map<string, number>();
+  private presenceTimer: NodeJS.Timeout | undefined;
 
-  /**
-   * Takes one of the user's run slots, or returns null when `limit` are taken. Synchronous, so
-   * simultaneous starts cannot both take the last slot. The release function frees it (once).
-   * Slots are per server process: the SQLite default runs one process per database.
-   */
-  /** Run slots the user holds right now. */
+  constructor(
+    private readonly shared: SharedState,
+    private readonly logger: Logger,
+  ) {
+    shared.on("run-inject", (payload) => {
+      const runIds = new Set(Array.isArray(payload.runIds) ? payload.runIds : []);
+      const message = payload.message as InjectedMessage | undefined;
+      if (typeof payload.conversationId !== "string" || !message) return;
+      for (const run of this.byConversation.get(payload.conversationId) ?? []) {
+        if (runIds.has(run.runId)) run.inbox.push(message);
+      }
+    });
+    shared.on("run-cancel", (payload) => {
+      if (typeof payload.conversationId !== "string") return;
+      this.cancelHere(payload.conversationId, new AppError("not_found", "The conversation was deleted during the run"));
+    });
+  }
+
+  /** Run slots the user holds right now (on this instance). */
   slotsOf(ownerId: string): number {
     return this.slotsByOwner.get(ownerId) ?? 0;
   }
 
+  /**
+   * Takes one of the user's run slots, or returns null when `limit` are taken. Synchronous, so
+   * simultaneous starts cannot both take the last slot. The release function frees it (once).
+   * Slots are counted per instance: each instance allows a user `limit` runs at once.
+   */
   tryReserve(ownerId: string, limit: number): (() => void) | null {
     const taken = this.slotsByOwner.get(ownerId) ?? 0;
     if (taken >= limit) return null;
@@ -69,13 +101,22 @@ export class RunRegistry {
     };
   }
 
-  register(handle: RunHandle): void {
+  /**
+   * Registers a run. Resolves once other instances can find it (its announcement is in Redis, or
+   * there is no Redis), so a client that saw the run start may inject through any instance.
+   */
+  async register(handle: RunHandle): Promise<void> {
     let runs = this.byConversation.get(handle.conversationId);
     if (!runs) {
       runs = new Set();
       this.byConversation.set(handle.conversationId, runs);
     }
     runs.add(handle);
+    await this.announce([handle]);
+    if (this.shared.enabled && !this.presenceTimer) {
+      this.presenceTimer = setInterval(() => void this.announce(this.all()), PRESENCE_REFRESH_MS);
+      this.presenceTimer.unref();
+    }
   }
 
   unregister(handle: RunHandle): void {
@@ -83,22 +124,84 @@ export class RunRegistry {
     if (!runs) return;
     runs.delete(handle);
     if (runs.size === 0) this.byConversation.delete(handle.conversationId);
+    void this.withRedis((redis) => redis.hDel(this.presenceKey(handle.conversationId), handle.runId));
+    if (this.size === 0 && this.presenceTimer) {
+      clearInterval(this.presenceTimer);
+      this.presenceTimer = undefined;
+    }
   }
 
-  /** The runs going on in a conversation, if the user owns them. */
-  runsFor(conversationId: string, ownerId: string): RunHandle[] {
-    return [...(this.byConversation.get(conversationId) ?? [])].filter((run) => run.ownerId === ownerId);
+  /** The runs going on in a conversation for this user, here and on the other instances. */
+  async runIdsFor(conversationId: string, ownerId: string): Promise<string[]> {
+    const here = [...(this.byConversation.get(conversationId) ?? [])]
+      .filter((run) => run.ownerId === ownerId)
+      .map((run) => run.runId);
+    const redis = this.shared.commands;
+    if (!redis?.isReady) return here;
+    try {
+      const announced = await redis.hGetAll(this.presenceKey(conversationId));
+      const anywhere = Object.entries(announced)
+        .filter(([, holder]) => holder.split(" ")[0] === ownerId)
+        .map(([runId]) => runId);
+      return [...new Set([...here, ...anywhere])];
+    } catch (error) {
+      this.logger.warn({ err: error }, "could not look up runs on other instances");
+      return here;
+    }
   }
 
+  /** Hands a message to the given runs of a conversation, wherever they stream. */
+  inject(conversationId: string, runIds: string[], message: InjectedMessage): void {
+    const wanted = new Set(runIds);
+    for (const run of this.byConversation.get(conversationId) ?? []) {
+      if (wanted.has(run.runId)) run.inbox.push(message);
+    }
+    this.shared.publish("run-inject", { conversationId, runIds, message });
+  }
+
+  /** Ends every run of a conversation (it was deleted), on every instance. */
   cancelConversation(conversationId: string, reason: unknown): void {
-    for (const run of this.byConversation.get(conversationId) ?? []) run.cancel(reason);
+    this.cancelHere(conversationId, reason);
+    this.shared.publish("run-cancel", { conversationId });
   }
 
-  /** How many runs are going on (all users). */
+  /** How many runs are going on here (all users). */
   get size(): number {
     let count = 0;
     for (const runs of this.byConversation.values()) count += runs.size;
     return count;
+  }
+
+  private cancelHere(conversationId: string, reason: unknown): void {
+    for (const run of this.byConversation.get(conversationId) ?? []) run.cancel(reason);
+  }
+
+  private all(): RunHandle[] {
+    return [...this.byConversation.values()].flatMap((runs) => [...runs]);
+  }
+
+  private presenceKey(conversationId: string): string {
+    return this.shared.key(`runs:${conversationId}`);
+  }
+
+  /** Announces runs in Redis: who owns them and which instance streams them; they expire unless refreshed. */
+  private async announce(handles: RunHandle[]): Promise<void> {
+    await Promise.all(
+      handles.map((handle) => {
+        const key = this.presenceKey(handle.conversationId);
+        return this.withRedis(async (redis) => {
+          await redis.hSet(key, handle.runId, `${handle.ownerId} ${this.shared.instanceId}`);
+          await redis.expire(key, PRESENCE_TTL_SECONDS);
+        });
+      }),
+    );
+  }
+
+  /** Runs `work` when Redis is there; a failure is logged, never thrown (the run goes on here). */
+  private async withRedis(work: (redis: NonNullable<SharedState["commands"]>) => Promise<unknown>): Promise<void> {
+    const redis = this.shared.commands;
+    if (!redis?.isReady) return;
+    await work(redis).catch((error: unknown) => this.logger.warn({ err: error }, "run presence not updated in redis"));
   }
 }
 
@@ -112,7 +215,7 @@ const runtimes = new WeakMap<AppContext, AgentRuntime>();
 export function agentRuntime(ctx: AppContext): AgentRuntime {
   let runtime = runtimes.get(ctx);
   if (!runtime) {
-    runtime = { settings: { ...DEFAULT_AGENT_SETTINGS }, runs: new RunRegistry() };
+    runtime = { settings: { ...DEFAULT_AGENT_SETTINGS }, runs: new RunRegistry(ctx.shared, ctx.logger) };
     runtimes.set(ctx, runtime);
   }
   return runtime;

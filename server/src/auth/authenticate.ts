@@ -5,6 +5,7 @@ import { AppError } from "../errors.ts";
 import { API_KEY_PREFIX, apiKeyPrefix, checkApiKeyFormat, hashApiKey } from "./apiKeyFormat.ts";
 import { verifyToken } from "./jwt.ts";
 import type { CachedKey } from "./keyCache.ts";
+import type { RateLimitState } from "./keyRateLimits.ts";
 import { decodeScopes, type Principal } from "./scopes.ts";
 
 /** Extracts the token from an `Authorization: Bearer …` header value. */
@@ -89,6 +90,11 @@ async function authenticateApiKey(ctx: AppContext, key: string, countUsage: bool
   if (!entry.isActive) throw new AppError("unauthorized", "This API key is disabled");
   if (entry.expiresAt && entry.expiresAt <= now) throw new AppError("token_expired", "This API key has expired");
 
+  // A request made with the key (not a running stream's re-check) counts against its rate limit.
+  let rateLimit: RateLimitState | null = null;
+  const limit = ctx.config.defaultKeyRateLimit;
+  if (countUsage && limit) rateLimit = await ctx.keyRateLimits.take(entry.keyId, limit);
+
   // Authenticated: from here on the request counts, whatever happens next.
   if (countUsage) ctx.usage.record(entry.keyId, now);
   const { disabled: _disabled, ...user } = entry.user;
@@ -100,6 +106,7 @@ async function authenticateApiKey(ctx: AppContext, key: string, countUsage: bool
     keyPrefix: apiKeyPrefix(key),
     sessionId: null,
     expiresAt: entry.expiresAt,
+    rateLimit,
   };
 }
 

@@ -1,6 +1,15 @@
-// In-memory cache of verified API keys, by hash. Every write that can change what a key may do
-// (disable, delete, scope or expiry change, roll, user disabled or role changed) goes through
-// the service layer, which invalidates here, so the change holds from the very next request.
+// In-memory cache of verified API keys, by hash, so a key seen before costs no database query.
+//
+// Why it is never wrong for long:
+// - Every write that changes what a key may do (disable, delete, scope or expiry change, roll,
+//   its user disabled or their role changed) goes through the service layer, which calls
+//   `invalidateKey` / `invalidateUser` after the write: on this instance the change holds from
+//   the very next request.
+// - A request that loaded a key from the database while an invalidation happened does not cache
+//   what it read (the generation check in `set`), so a stale row cannot slip back in.
+// - With several instances, the invalidation is announced (Redis publish) and every other
+//   instance forgets the entry when the message arrives, about a millisecond later.
+// - Entries live TTL_MS at most, whatever happens to the messages.
 import type { Scope } from "./scopes.ts";
 
 export interface CachedKey {
@@ -14,12 +23,21 @@ export interface CachedKey {
   cachedAt: number;
 }
 
+/** A change to forget, as announced to (and by) the other instances. */
+export interface CacheChange {
+  kind: "key" | "user";
+  id: string;
+}
+
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
 
 export class KeyCache {
   private byHash = new Map<string, CachedKey>();
   private invalidations = 0;
+
+  /** `announce` tells the other instances of a change made here (no-op for one instance). */
+  constructor(private readonly announce: (change: CacheChange) => void = () => {}) {}
 
   /**
    * Changes with every invalidation. A request reads it before loading a key from the database
@@ -49,17 +67,31 @@ export class KeyCache {
   }
 
   invalidateKey(keyId: string): void {
-    this.invalidations++;
-    for (const [hash, entry] of this.byHash) if (entry.keyId === keyId) this.byHash.delete(hash);
+    this.forget({ kind: "key", id: keyId });
+    this.announce({ kind: "key", id: keyId });
   }
 
   invalidateUser(userId: string): void {
-    this.invalidations++;
-    for (const [hash, entry] of this.byHash) if (entry.user.id === userId) this.byHash.delete(hash);
+    this.forget({ kind: "user", id: userId });
+    this.announce({ kind: "user", id: userId });
+  }
+
+  /** A change announced by another instance: forgotten here, not announced again. */
+  apply(change: unknown): void {
+    const { kind, id } = (change ?? {}) as Partial<CacheChange>;
+    if ((kind === "key" || kind === "user") && typeof id === "string") this.forget({ kind, id });
   }
 
   clear(): void {
     this.invalidations++;
     this.byHash.clear();
+  }
+
+  private forget(change: CacheChange): void {
+    this.invalidations++;
+    for (const [hash, entry] of this.byHash) {
+      const matches = change.kind === "key" ? entry.keyId === change.id : entry.user.id === change.id;
+      if (matches) this.byHash.delete(hash);
+    }
   }
 }

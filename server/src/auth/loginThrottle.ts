@@ -3,9 +3,13 @@
 // so a burst of simultaneous guesses cannot all pass a check made before any of them failed:
 // at most the configured number reach argon2 in a window, the rest get 429 with Retry-After.
 // A successful login gives its points back (the account's counter starts over), so the limits
-// count failures and attempts still in flight, never successes.
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+// count failures and attempts still in flight, never successes. With Redis the counters are
+// shared by every instance and consuming is one atomic script, so the guarantee holds across
+// them: a burst spread over all instances still lets at most the limit through.
+import { type RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
 import { AppError } from "../errors.ts";
+import type { SharedState } from "../lib/sharedState.ts";
+import { windowCounter } from "./limiters.ts";
 
 export interface LoginAttempt {
   /** The password was right: the account's failures are forgotten, the address's point returned. */
@@ -15,19 +19,22 @@ export interface LoginAttempt {
 }
 
 export class LoginThrottle {
-  private readonly perAccount: RateLimiterMemory;
-  private readonly perIp: RateLimiterMemory;
+  private readonly perAccount: RateLimiterAbstract;
+  private readonly perIp: RateLimiterAbstract;
 
-  constructor(options: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number }) {
-    this.perAccount = new RateLimiterMemory({
+  constructor(
+    options: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number },
+    shared: SharedState,
+  ) {
+    this.perAccount = windowCounter(shared, {
       keyPrefix: "login-account",
       points: options.maxFailuresPerAccount,
-      duration: options.windowSeconds,
+      durationSeconds: options.windowSeconds,
     });
-    this.perIp = new RateLimiterMemory({
+    this.perIp = windowCounter(shared, {
       keyPrefix: "login-ip",
       points: options.maxFailuresPerIp,
-      duration: options.windowSeconds,
+      durationSeconds: options.windowSeconds,
     });
   }
 

@@ -23,6 +23,7 @@ export interface PasswordHashingLimits {
 export class PasswordHasher {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  private verified = 0;
   private dummyHash: Promise<string> | undefined;
 
   constructor(private readonly limits: PasswordHashingLimits) {}
@@ -36,8 +37,16 @@ export class PasswordHasher {
     return this.gated(() => hash(password, OPTIONS));
   }
 
+  /** Verifications started so far: what a login costs, whatever its outcome (tests compare it). */
+  get verifications(): number {
+    return this.verified;
+  }
+
   verify(passwordHash: string, password: string): Promise<boolean> {
-    return this.gated(() => verify(passwordHash, password).catch(() => false));
+    return this.gated(() => {
+      this.verified++;
+      return verify(passwordHash, password).catch(() => false);
+    });
   }
 
   /**

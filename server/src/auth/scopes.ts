@@ -1,5 +1,6 @@
 // The scope vocabulary and the access rules every door (REST, SSE, tRPC) applies.
 import { AppError } from "../errors.ts";
+import type { RateLimitState } from "./keyRateLimits.ts";
 
 export const SCOPES = ["chat", "agents", "kb", "connectors", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -27,6 +28,8 @@ export interface Principal {
   keyPrefix: string | null;
   sessionId: string | null;
   expiresAt: Date | null;
+  /** For a key with a rate limit: where it stands after this request (the RateLimit fields). */
+  rateLimit?: RateLimitState | null;
 }
 
 export function hasScope(principal: Principal, scope: Scope): boolean {

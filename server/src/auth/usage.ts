@@ -74,22 +74,29 @@ export class UsageRecorder {
         ),
       );
       const writes = [];
-      for (const [keyId, entry] of batch) {
+      // Rows in one order (key, then day) in every flush of every server sharing the database, so
+      // two flushes at once wait for each other instead of deadlocking (PostgreSQL).
+      for (const [keyId, entry] of [...batch].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         // A key deleted since it was used has nothing left to count against.
         if (!existing.has(keyId)) continue;
+        // `increment` is one UPDATE … SET x = x + n: atomic on both databases.
+        writes.push(db.apiKey.update({ where: { id: keyId }, data: { totalRequests: { increment: entry.count } } }));
+        // Only forward: another server's flush may have written a later use already.
         writes.push(
-          db.apiKey.update({
-            where: { id: keyId },
-            data: { totalRequests: { increment: entry.count }, lastUsedAt: entry.lastUsedAt },
+          db.apiKey.updateMany({
+            where: { id: keyId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: entry.lastUsedAt } }] },
+            data: { lastUsedAt: entry.lastUsedAt },
           }),
         );
-        for (const [day, count] of entry.days) {
+        for (const [day, count] of [...entry.days].sort(([a], [b]) => (a < b ? -1 : 1))) {
+          // One atomic statement, the same on SQLite (≥ 3.24) and PostgreSQL: two flushes (from two
+          // servers) adding to the same key's day never lose a count and never collide on the
+          // insert. Prisma 6.19 compiles the equivalent upsert to this too, but only while its
+          // conditions for a "database upsert" hold (else: a read, then an insert or an update);
+          // written out, it stays atomic whatever the query around it becomes.
           writes.push(
-            db.apiKeyUsageDay.upsert({
-              where: { apiKeyId_day: { apiKeyId: keyId, day } },
-              create: { apiKeyId: keyId, day, count },
-              update: { count: { increment: count } },
-            }),
+            db.$executeRaw`INSERT INTO "ApiKeyUsageDay" ("apiKeyId", "day", "count") VALUES (${keyId}, ${day}, ${count})
+              ON CONFLICT ("apiKeyId", "day") DO UPDATE SET "count" = "ApiKeyUsageDay"."count" + excluded."count"`,
           );
         }
       }

@@ -67,6 +67,7 @@ export function sendError(res: Response, error: AppError): void {
   const challenge = error.wwwAuthenticate();
   if (challenge) res.set("WWW-Authenticate", challenge);
   if (error.retryAfter !== undefined) res.set("Retry-After", String(error.retryAfter));
+  res.set(error.headers);
   res.status(error.status).json(error.toBody());
 }
 

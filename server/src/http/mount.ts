@@ -3,6 +3,7 @@
 import type { NextFunction, Request, Response, Router } from "express";
 import type { z } from "zod";
 import { authenticate, bearerToken } from "../auth/authenticate.ts";
+import { rateLimitHeaders } from "../auth/keyRateLimits.ts";
 import { assertAccess, type Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
@@ -54,6 +55,8 @@ export function mountRoutes(router: Router, ctx: AppContext, routes: AnyRoute[])
       if (route.access !== "public") {
         principal = await authenticate(ctx, credentialOf(req, route));
         res.locals.principal = principal;
+        // Every answer to a rate-limited key says where it stands, errors included.
+        if (principal.rateLimit) res.set(rateLimitHeaders(principal.rateLimit));
         assertAccess(principal, route.access);
       }
       const input = {

@@ -1,6 +1,6 @@
 // API keys: create (the full key is returned here and nowhere else), list, update, delete,
 // roll, and usage over time. Every change that affects authentication invalidates the cache.
-import type { Prisma } from "@fim/db";
+import { type Prisma, serializeWrites } from "@fim/db";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "../auth/apiKeyFormat.ts";
 import { decodeScopes, encodeScopes, parseScopes, type Scope } from "../auth/scopes.ts";
 import { utcDay } from "../auth/usage.ts";
@@ -137,9 +137,10 @@ export async function createApiKey(
   const expiresAt = input.expires_at ? parseExpiry(ctx, input.expires_at) : null;
   const key = generateApiKey();
   const limit = ctx.config.quotas.apiKeys;
-  // Count and insert in one transaction (writers are serialized), so parallel creations
-  // cannot go past the limit together.
+  // Count and insert in one transaction, serialized per owner, so parallel creations cannot go
+  // past the limit together.
   const row = await ctx.db.$transaction(async (tx) => {
+    await serializeWrites(tx, ctx.config.databaseProvider, `quota:${userId}`);
     assertRoomFor(await tx.apiKey.count({ where: { userId } }), limit, "api_keys", "API keys");
     return tx.apiKey.create({
       data: {

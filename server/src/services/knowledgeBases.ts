@@ -3,7 +3,7 @@
 // the search threads (ctx.search), off the event loop, and reused until its set of documents
 // changes. Each user's knowledge bases, documents and stored bytes are capped (ctx.config.quotas).
 import { createHash } from "node:crypto";
-import type { Prisma } from "@fim/db";
+import { type Prisma, serializeWrites } from "@fim/db";
 import type { AppContext } from "../context.ts";
 import { assertRoomFor, notFound, quotaExceeded, validationError } from "../errors.ts";
 import { chunkDocument, type DocumentFormat } from "../lib/chunking.ts";
@@ -176,9 +176,10 @@ export async function createKnowledgeBase(
 ): Promise<KnowledgeBaseView> {
   const name = cleanText("name", input.name);
   const limit = ctx.config.quotas.knowledgeBases;
-  // Count and insert in one transaction (writers are serialized), so parallel creations cannot
-  // go past the limit together.
+  // Count and insert in one transaction, serialized per owner, so parallel creations cannot go
+  // past the limit together.
   const row = await ctx.db.$transaction(async (tx) => {
+    await serializeWrites(tx, ctx.config.databaseProvider, `quota:${ownerId}`);
     const held = await tx.knowledgeBase.count({ where: { userId: ownerId } });
     assertRoomFor(held, limit, "knowledge_bases", "knowledge bases");
     return tx.knowledgeBase.create({
@@ -276,10 +277,11 @@ export async function addDocument(
   const contentBytes = Buffer.byteLength(input.content);
   const quotas = ctx.config.quotas;
   const now = ctx.clock.now();
-  // 1. Reserve: the quotas are measured and the document inserted in one transaction (writers
-  //    are serialized, so parallel uploads cannot go past a limit together). It is not ready yet:
-  //    not listed, not counted as content, not searched.
+  // 1. Reserve: the quotas are measured and the document inserted in one transaction (serialized
+  //    per owner, so parallel uploads cannot go past a limit together). It is not ready yet: not
+  //    listed, not counted as content, not searched.
   const documentId = await ctx.db.$transaction(async (tx) => {
+    await serializeWrites(tx, ctx.config.databaseProvider, `quota:${ownerId}`);
     const usage = await tx.document.aggregate({
       where: { knowledgeBase: { userId: ownerId } },
       _count: { _all: true },
@@ -313,16 +315,18 @@ export async function addDocument(
   });
   try {
     // 2. The passages, a slice per statement, each in a turn of the event loop of its own. The
-    //    database driver is synchronous, so one transaction for a whole 1 MB document would hold
+    //    SQLite driver is synchronous, so one transaction for a whole 1 MB document would hold
     //    every other request for ~50 ms; slices hold it for a few ms each. They go in as JSON that
-    //    SQLite unpacks itself (json_each): through Prisma's query layer each row costs
-    //    main-thread time (~100 ms for the 1,000 chunks of a 1 MB document with createMany).
+    //    the database unpacks itself: through Prisma's query layer each row costs main-thread
+    //    time (~100 ms for the 1,000 chunks of a 1 MB document with createMany).
     for (let start = 0; start < chunks.length; start += CHUNK_INSERT_SLICE) {
       await letOthersIn();
-      const slice = JSON.stringify(chunks.slice(start, start + CHUNK_INSERT_SLICE));
-      await ctx.db.$executeRaw`INSERT INTO "Chunk" ("id", "knowledgeBaseId", "documentId", "position", "content")
-        SELECT lower(hex(randomblob(16))), ${knowledgeBaseId}, ${documentId}, ${start} + CAST("key" AS INTEGER), "value"
-        FROM json_each(${slice})`;
+      await insertChunks(ctx, {
+        knowledgeBaseId,
+        documentId,
+        start,
+        contents: chunks.slice(start, start + CHUNK_INSERT_SLICE),
+      });
     }
     // 3. Publish: the document is ready, and the knowledge base's updated_at says its contents changed.
     await letOthersIn();
@@ -338,18 +342,49 @@ export async function addDocument(
   }
 }
 
+/**
+ * Inserts passages `start`, `start + 1`, … of a document in one statement: the texts go in as one
+ * JSON array that the database unpacks (SQLite: json_each; PostgreSQL: json_array_elements_text
+ * WITH ORDINALITY), and each row's id (32 hex digits) is made there too.
+ */
+async function insertChunks(
+  ctx: AppContext,
+  slice: { knowledgeBaseId: string; documentId: string; start: number; contents: string[] },
+): Promise<void> {
+  const { knowledgeBaseId, documentId, start } = slice;
+  const json = JSON.stringify(slice.contents);
+  if (ctx.config.databaseProvider === "postgresql") {
+    await ctx.db.$executeRaw`INSERT INTO "Chunk" ("id", "knowledgeBaseId", "documentId", "position", "content")
+      SELECT replace(gen_random_uuid()::text, '-', ''), ${knowledgeBaseId}, ${documentId},
+        ${start}::integer + ("ordinality" - 1)::integer, "value"
+      FROM json_array_elements_text(${json}::json) WITH ORDINALITY`;
+    return;
+  }
+  await ctx.db.$executeRaw`INSERT INTO "Chunk" ("id", "knowledgeBaseId", "documentId", "position", "content")
+    SELECT lower(hex(randomblob(16))), ${knowledgeBaseId}, ${documentId}, ${start} + CAST("key" AS INTEGER), "value"
+    FROM json_each(${json})`;
+}
+
 /** Yields to the event loop (a macrotask: awaiting the synchronous driver's promises does not). */
 function letOthersIn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** How old an unfinished upload must be before a starting server on a shared database removes it. */
+export const UNFINISHED_UPLOAD_GRACE_MS = 10 * 60 * 1000;
+
 /**
  * Removes documents whose upload never finished (the process stopped between reserving and
- * publishing). Run at start; with SQLite only one server serves the database, so none is in
- * progress then.
+ * publishing). Run at start. With SQLite only one server serves the database, so none is in
+ * progress then; PostgreSQL may be shared by servers that are uploading right now, so there only
+ * uploads older than UNFINISHED_UPLOAD_GRACE_MS (far longer than any upload takes) go.
  */
 export async function removeUnfinishedDocuments(ctx: AppContext): Promise<number> {
-  const { count } = await ctx.db.document.deleteMany({ where: { ready: false } });
+  const shared = ctx.config.databaseProvider === "postgresql";
+  const cutoff = new Date(ctx.clock.now().getTime() - UNFINISHED_UPLOAD_GRACE_MS);
+  const { count } = await ctx.db.document.deleteMany({
+    where: { ready: false, ...(shared ? { createdAt: { lt: cutoff } } : {}) },
+  });
   if (count > 0) ctx.logger.warn({ documents: count }, "removed documents whose upload was interrupted");
   return count;
 }

@@ -1,6 +1,6 @@
 // User accounts: creation, lookup, password changes, and the first-run admin.
 import { randomBytes } from "node:crypto";
-import type { Prisma } from "@fim/db";
+import { type Prisma, textContains, textContainsIsExact, uniqueViolation } from "@fim/db";
 import { PASSWORD_MIN_LENGTH } from "../auth/passwords.ts";
 import type { AppContext } from "../context.ts";
 import { notFound, validationError } from "../errors.ts";
@@ -54,17 +54,17 @@ export async function createUser(
 ): Promise<PublicUser> {
   assertPasswordStrength(input.password);
   const email = normalizeEmail(input.email);
+  const taken = () => validationError("email", "a user with this email already exists");
   const existing = await ctx.db.user.findUnique({ where: { email }, select: { id: true } });
-  if (existing) throw validationError("email", "a user with this email already exists");
-  const row = await ctx.db.user.create({
-    data: {
-      email,
-      name: input.name ?? "",
-      role: input.role ?? "user",
-      passwordHash: await ctx.passwords.hash(input.password),
-    },
-    select: userSelect,
-  });
+  if (existing) throw taken();
+  // The check above answers most duplicates before hashing; two creations at once both pass it,
+  // and the unique index decides (on either database).
+  const passwordHash = await ctx.passwords.hash(input.password);
+  const row = await ctx.db.user
+    .create({ data: { email, name: input.name ?? "", role: input.role ?? "user", passwordHash }, select: userSelect })
+    .catch((error: unknown) => {
+      throw uniqueViolation(error)?.includes("email") ? taken() : error;
+    });
   return toPublicUser(row);
 }
 
@@ -89,13 +89,31 @@ export async function listUsers(
   query: { search?: string; limit: number; cursor?: string },
 ): Promise<{ items: PublicUser[]; next_cursor: string | null }> {
   const search = query.search?.trim().toLowerCase();
-  const rows = await ctx.db.user.findMany({
-    where: search ? { OR: [{ email: { contains: search } }, { name: { contains: search } }] } : {},
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: query.limit + 1,
-    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
-    select: userSelect,
-  });
+  const provider = ctx.config.databaseProvider;
+  const where: Prisma.UserWhereInput = search
+    ? { OR: [{ email: textContains(provider, search) }, { name: textContains(provider, search) }] }
+    : {};
+  // Where the filter matches more than the text (SQLite, `%` or `_` in it), each row is checked
+  // here, and a page is filled from the rows after it.
+  const holdsSearch = (row: UserRow) =>
+    !search ||
+    textContainsIsExact(provider, search) ||
+    row.email.includes(search) ||
+    row.name.toLowerCase().includes(search);
+  const rows: UserRow[] = [];
+  let cursor = query.cursor;
+  while (rows.length <= query.limit) {
+    const batch = await ctx.db.user.findMany({
+      where,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: query.limit + 1,
+      ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+      select: userSelect,
+    });
+    rows.push(...batch.filter(holdsSearch));
+    cursor = batch.at(-1)?.id;
+    if (batch.length <= query.limit) break;
+  }
   const page = rows.slice(0, query.limit);
   return {
     items: page.map(toPublicUser),
@@ -113,6 +131,8 @@ export async function ensureAdmin(ctx: AppContext): Promise<{ email: string; pas
   if (adminEmail && adminPassword) {
     const email = normalizeEmail(adminEmail);
     const passwordHash = await ctx.passwords.hash(adminPassword);
+    // Servers sharing a database (PostgreSQL) may start together: Prisma runs this upsert as one
+    // INSERT … ON CONFLICT (a unique `where` whose value `create` repeats), so none of them fails.
     await ctx.db.user.upsert({
       where: { email },
       create: { email, name: "Administrator", role: "admin", passwordHash },
@@ -123,8 +143,14 @@ export async function ensureAdmin(ctx: AppContext): Promise<{ email: string; pas
   if ((await ctx.db.user.count()) > 0) return null;
   const email = normalizeEmail(adminEmail ?? "admin@localhost");
   const password = randomBytes(12).toString("base64url");
-  await ctx.db.user.create({
-    data: { email, name: "Administrator", role: "admin", passwordHash: await ctx.passwords.hash(password) },
-  });
+  try {
+    await ctx.db.user.create({
+      data: { email, name: "Administrator", role: "admin", passwordHash: await ctx.passwords.hash(password) },
+    });
+  } catch (error) {
+    // Another server starting on the same empty database created it (and printed its password).
+    if (uniqueViolation(error)?.includes("email")) return null;
+    throw error;
+  }
   return { email, password };
 }

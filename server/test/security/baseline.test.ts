@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { startServer } from "../../src/server.ts";
-import { ADMIN, startTestServer, type TestServer } from "../harness.ts";
+import { ADMIN, processDatabase, startTestServer, type TestServer } from "../harness.ts";
 import { PortalBrowser } from "../support/browser.ts";
 
 let server: TestServer;
@@ -34,14 +34,23 @@ test("a fresh install has no default password: the first administrator's is rand
   const passwords: string[] = [];
   for (let i = 0; i < 2; i++) {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "fim-first-run-"));
+    // Empty: the server migrates it at start, as on a real first run.
+    const database = await processDatabase(dataDir, { empty: true });
     try {
       const running = await startServer({
-        config: loadConfig({ DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent" }),
+        config: loadConfig({
+          DATA_DIR: dataDir,
+          PORT: "0",
+          HOST: "127.0.0.1",
+          LOG_LEVEL: "silent",
+          ...database.env,
+        }),
         logger: createLogger("silent"),
         onFirstAdmin: ({ password }) => passwords.push(password),
       });
       await running.stop();
     } finally {
+      await database.dispose();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }

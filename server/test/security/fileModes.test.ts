@@ -1,14 +1,16 @@
 // The data directory (password hashes, documents, conversations, the audit log, the secrets) is
 // readable by the server's user only: created so on a fresh install, and tightened, with a log
-// line, when an existing install is found readable by others.
+// line, when an existing install is found readable by others. SQLite only (vitest.config.ts):
+// with PostgreSQL the data directory holds no database file.
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { afterEach, expect, inject, test } from "vitest";
+import { afterEach, expect, test } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
+import { testDatabases } from "../support/testDatabases.ts";
 
 const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
 const cleanup: string[] = [];
@@ -53,7 +55,9 @@ test("an existing install readable by others is tightened at start, and the log 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "fim-modes-"));
   cleanup.push(dataDir);
   const dbFile = path.join(dataDir, "fim.db");
-  copyFileSync(inject("templateDb"), dbFile);
+  const databases = testDatabases();
+  if (databases.provider !== "sqlite") throw new Error("SQLite only");
+  copyFileSync(databases.template, dbFile);
   // A companion file left by SQLite beside it, world-writable (its contents do not matter here).
   writeFileSync(path.join(dataDir, "fim.db-shm"), "");
   chmodSync(dataDir, 0o755);

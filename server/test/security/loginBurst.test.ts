@@ -122,7 +122,7 @@ describe("the gate and the throttle together", () => {
     server = await startTestServer({
       PASSWORD_HASH_CONCURRENCY: "1",
       PASSWORD_HASH_QUEUE: "0",
-      LOGIN_MAX_FAILURES_PER_ACCOUNT: "10",
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: "15",
       LOGIN_MAX_FAILURES_PER_IP: "1000",
     });
     await server.createUser("patient@example.com", PASSWORD);
@@ -137,7 +137,13 @@ describe("the gate and the throttle together", () => {
     const responses = await simultaneousBurst(server.port, storm);
     const busy = responses.filter((r) => r.status === 503).length;
     const tried = responses.filter((r) => r.status === 401).length;
-    expect(busy + tried).toBe(20);
+    // Each attempt is counted before its account is looked up. With SQLite the lookup answers
+    // before the next request is read, so each one reaches the hashing gate (and is turned away,
+    // its point given back) before the next is counted; over the network (PostgreSQL) all 20 are
+    // counted first and the 5 past the limit get 429 at once.
+    const throttled = responses.filter((r) => r.status === 429).length;
+    expect(busy + tried + throttled).toBe(20);
+    expect(throttled).toBeLessThanOrEqual(5);
     expect(busy).toBeGreaterThan(10);
     expect(tried).toBeLessThan(10);
     // Had the 503s been counted, the account would now be locked for the window.

@@ -1,5 +1,7 @@
 // The real server as a separate process (`src/main.ts`, as `pnpm start` runs it), for faults
 // that only a process can show: being killed, refusing to start, staying up through trouble.
+// DATABASE_URL is cleared unless given (SQLite in DATA_DIR); on the PostgreSQL leg of the suite,
+// pass the `env` of processDatabase() from ../harness.ts.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 
@@ -61,4 +63,28 @@ export async function refusedStart(
   const code = await exited;
   clearTimeout(timer);
   return { code, output: output() };
+}
+
+/** A JSON request to a server process: status, headers and parsed body. */
+export async function call(url: string, method: string, route: string, token?: string, body?: unknown) {
+  const response = await fetch(`${url}${route}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Kills (SIGKILL) whichever of `servers` still run, and waits for them to be gone. */
+export async function killAll(servers: ServerProcess[]): Promise<void> {
+  for (const server of servers) {
+    if (server.child.exitCode === null && server.child.signalCode === null) {
+      server.child.kill("SIGKILL");
+      await server.exited;
+    }
+  }
 }

@@ -1,0 +1,207 @@
+// Several instances: two real server processes on one PostgreSQL database and one Redis, the
+// way a load balancer would run them, with requests alternating between them. A key revoked
+// through one is refused by the other within a second; a key's rate limit holds across both;
+// usage totals are exact after both stop under load; a run streaming from one takes a message
+// injected through the other. (PostgreSQL leg only: one SQLite database serves one process.)
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { createClient } from "@redis/client";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ADMIN } from "./harness.ts";
+import { type ServerProcess, startServerProcess } from "./support/serverProcess.ts";
+import { eventually, openStream } from "./support/sse.ts";
+import { createPostgresDatabase, dropPostgresDatabase } from "./support/testDatabases.ts";
+
+const prefix = `fim-test-${randomUUID()}:`;
+// Instances share their secrets (each would otherwise generate its own into its data directory).
+const secrets = {
+  JWT_SECRET: randomBytes(48).toString("base64url"),
+  API_KEY_SECRET: randomBytes(48).toString("base64url"),
+};
+let databaseUrl: string;
+let dataDirs: string[] = [];
+let running: ServerProcess[] = [];
+let model: { url: string; release(): void; close(): Promise<void> };
+
+/** A chat-completions server whose first answer waits until the test releases it. */
+async function startHeldModel() {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let calls = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", async () => {
+      calls++;
+      if (calls === 1) await held;
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      const text = calls === 1 ? "First answer." : "Second answer, to the injected message.";
+      res.write(
+        `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`,
+      );
+      res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`);
+      res.end("data: [DONE]\n\n");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    release,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function startInstance(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "fim-instance-"));
+  dataDirs.push(dataDir);
+  const instance = await startServerProcess({
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: "redis://127.0.0.1:6379",
+    REDIS_KEY_PREFIX: prefix,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    DEFAULT_KEY_RATE_LIMIT: "100/60",
+    LLM_BASE_URL: model.url,
+    ...secrets,
+    ...env,
+  });
+  running.push(instance);
+  return instance;
+}
+
+async function call(base: string, method: string, route: string, token?: string, body?: unknown) {
+  const response = await fetch(`${base}${route}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function stopAll() {
+  for (const instance of running) {
+    if (instance.child.exitCode === null && instance.child.signalCode === null) instance.child.kill("SIGTERM");
+  }
+  await Promise.all(running.map((instance) => instance.exited));
+  running = [];
+}
+
+let a: ServerProcess;
+let b: ServerProcess;
+let token: string;
+
+beforeAll(async () => {
+  databaseUrl = await createPostgresDatabase();
+  model = await startHeldModel();
+  // One after the other: the first migrates (the second would wait on the same lock anyway).
+  a = await startInstance();
+  b = await startInstance();
+  token = (await call(a.url, "POST", "/api/auth/login", undefined, ADMIN)).body.access_token;
+});
+
+afterAll(async () => {
+  await stopAll();
+  await model.close();
+  await dropPostgresDatabase(databaseUrl);
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  dataDirs = [];
+  const redis = createClient({ url: "redis://127.0.0.1:6379" });
+  await redis.connect();
+  for (const key of await redis.keys(`${prefix}*`)) await redis.del(key);
+  await redis.close();
+});
+
+describe("two instances on one database and one Redis", () => {
+  test("a key deleted through one is refused by the other within a second", async () => {
+    const created = (await call(a.url, "POST", "/api/me/api-keys", token, { name: "revoked across" })).body;
+    // The other instance has seen the key: it is in its cache.
+    for (let i = 0; i < 3; i++) expect((await call(b.url, "GET", "/api/auth/verify", created.key)).status).toBe(200);
+    const deletedAt = Date.now();
+    expect((await call(a.url, "DELETE", `/api/me/api-keys/${created.id}`, token)).status).toBe(204);
+    await eventually(async () => (await call(b.url, "GET", "/api/auth/verify", created.key)).status === 401, 1000);
+    const refusedAfter = Date.now() - deletedAt;
+    console.log(`key deleted on one instance, refused by the other after ${refusedAfter} ms`);
+    expect(refusedAfter).toBeLessThan(1000);
+  });
+
+  test("a 100-per-minute limit lets at most 100 of 300 alternating requests through", async () => {
+    const created = (await call(a.url, "POST", "/api/me/api-keys", token, { name: "limited across" })).body;
+    const statuses: number[] = [];
+    await Promise.all(
+      Array.from({ length: 6 }, async (_, lane) => {
+        for (let i = 0; i < 50; i++) {
+          const base = (lane + i) % 2 === 0 ? a.url : b.url;
+          statuses.push((await call(base, "GET", "/api/auth/verify", created.key)).status);
+        }
+      }),
+    );
+    expect(statuses).toHaveLength(300);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(200);
+  });
+
+  test("a run streaming from one takes a message injected through the other", async () => {
+    const stream = await openStream(`${a.url}/api/react`, { body: { q: "Wait for my next message.", token } });
+    const start = await stream.until("start");
+    // The model's first answer is held: the run is in progress on instance A.
+    const injected = await call(b.url, "POST", "/api/chat/inject", token, {
+      conversation_id: start.data.conversation_id,
+      content: "Also: say something about the injected message.",
+    });
+    expect(injected.status).toBe(201);
+    expect(injected.body.runs).toBe(1);
+    model.release();
+    const events = await stream.rest();
+    const inject = events.find((event) => event.event === "inject");
+    expect(inject?.data).toMatchObject({ content: "Also: say something about the injected message." });
+    expect(events.find((event) => event.event === "done")?.data.answer).toContain("Second answer");
+  });
+});
+
+describe("usage across instances", () => {
+  test("totals are exact after both instances stop (SIGTERM) under load", async () => {
+    const created = (await call(a.url, "POST", "/api/me/api-keys", token, { name: "counted across" })).body;
+    // No limit for this key's count to matter: the default allows 100 a minute, so use a JWT-made
+    // key on fresh instances without a default limit.
+    await stopAll();
+    a = await startInstance({ DEFAULT_KEY_RATE_LIMIT: "" });
+    b = await startInstance({ DEFAULT_KEY_RATE_LIMIT: "" });
+    let served = 0;
+    let stopping = false;
+    const lanes = Array.from({ length: 6 }, async (_, lane) => {
+      while (!stopping) {
+        try {
+          const answer = await call(lane % 2 === 0 ? a.url : b.url, "GET", "/api/auth/verify", created.key);
+          if (answer.status === 200) served++;
+        } catch {
+          return; // the instance has stopped listening
+        }
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    stopping = true;
+    a.child.kill("SIGTERM");
+    b.child.kill("SIGTERM");
+    await Promise.all(lanes);
+    expect(await a.exited).toBe(0);
+    expect(await b.exited).toBe(0);
+    running = [];
+
+    const again = await startInstance({ DEFAULT_KEY_RATE_LIMIT: "" });
+    const fresh = (await call(again.url, "POST", "/api/auth/login", undefined, ADMIN)).body.access_token;
+    const stored = (await call(again.url, "GET", `/api/me/api-keys/${created.id}`, fresh)).body.total_requests;
+    console.log(`usage across two instances stopped under load: ${served} answered, ${stored} counted`);
+    expect(served).toBeGreaterThan(100);
+    expect(stored).toBe(served);
+  });
+});
