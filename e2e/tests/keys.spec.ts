@@ -165,9 +165,11 @@ test("usage chart and snippets: a picture of the last 30 days, code with the key
   for (let i = 0; i < 4; i++) await callWithKey(request, key, "/api/auth/verify");
   await page.reload();
   const details = await keys.manage(name);
-  const chart = details.getByRole("img", { name: /requests? in the last 30 days/ });
-  await expect(chart).toHaveAttribute("aria-label", /^4 requests in the last 30 days/);
-  await expect(chart.locator("rect.bar")).toHaveCount(30);
+  const chart = details.getByRole("img", { name: /in the last 30 days/ });
+  await expect(chart).toHaveAttribute("aria-label", /^4 requests served in the last 30 days/);
+  // One slot a day; only today has a bar, and all of it is served requests.
+  await expect(chart.locator("g")).toHaveCount(30);
+  await expect(chart.locator("rect.bar")).toHaveCount(1);
   const code = details.locator(".snippet-panel code");
   await expect(code).toContainText(`${key.slice(0, 8)}…`);
   await expect(code).toContainText("curl");
@@ -222,4 +224,40 @@ test("newest first, ten to a page", async ({ browser, baseURL, request }) => {
   await page.getByRole("button", { name: "← Previous" }).click();
   await expect(names.first()).toHaveText("Key 12");
   await context.close();
+});
+
+test("a key's own rate limit: set when created, shown, enforced from outside, counted apart, changed", async ({
+  page,
+  request,
+}) => {
+  const keys = new KeysPage(page);
+  await keys.goto();
+  const name = uniqueName("Limited key");
+  const dialog = await keys.openCreateDialog();
+  await dialog.getByLabel("Name").fill(name);
+  await dialog.getByRole("radio", { name: "A limit of its own" }).check();
+  await dialog.getByLabel("Requests").fill("2");
+  await dialog.getByLabel("Window").selectOption({ label: "per hour" });
+  await dialog.getByRole("button", { name: "Create", exact: true }).click();
+  const key = await keys.copySecretAndClose();
+
+  const statuses = [];
+  for (let i = 0; i < 3; i++) statuses.push((await callWithKey(request, key, "/api/auth/verify")).status);
+  expect(statuses).toEqual([200, 200, 429]);
+
+  await page.reload();
+  const details = await keys.manage(name);
+  await expect(details.getByText("Rate limit: 2 requests per hour")).toBeVisible();
+  // The chart tells served from rate-limited requests.
+  await expect(
+    details.getByRole("img", { name: /2 requests served in the last 30 days \(1 rate-limited\)/ }),
+  ).toBeVisible();
+
+  // Raised in the edit form: the next call goes through.
+  await details.getByLabel("Requests", { exact: true }).fill("100");
+  await details.getByLabel("Window").selectOption({ label: "per minute" });
+  await details.getByRole("button", { name: "Save changes" }).click();
+  await expect(details.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await expect(details.getByText("Rate limit: 100 requests per minute")).toBeVisible();
+  expect((await callWithKey(request, key, "/api/auth/verify")).status).toBe(200);
 });

@@ -1,9 +1,12 @@
 // `pnpm bench`: measures the authentication layer and usage accounting on a real server over a
 // real SQLite file, and prints figures next to the targets we hold ourselves to. It measures; it
 // does not assert (performance is reported, never a timed unit test).
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createClient } from "@redis/client";
+import pg from "pg";
 import { generateApiKey } from "../src/auth/apiKeyFormat.ts";
 import { authenticate } from "../src/auth/authenticate.ts";
 import { loadConfig } from "../src/config.ts";
@@ -67,6 +70,95 @@ async function concurrent(n: number, concurrency: number, op: () => Promise<unkn
   return { n, totalMs: performance.now() - started, samples };
 }
 
+/** GET /api/auth/verify over HTTP with a key and a JWT, one at a time and 50 at once. */
+async function httpVerify(label: string, url: string, key: string, accessToken: string): Promise<void> {
+  console.log(`\nHTTP, GET /api/auth/verify on ${label} (keep-alive; client in the same process)`);
+  const verify = (token: string) => async () => {
+    const response = await fetch(`${url}/api/auth/verify`, { headers: { authorization: `Bearer ${token}` } });
+    await response.arrayBuffer();
+  };
+  // Warm-up. Connections left idle during an earlier phase may be closed by the server just as
+  // they are reused (the client's idle timer could not run while this process was busy).
+  await concurrent(500, 50, () => verify(key)().catch(() => undefined));
+  report("  API key, one at a time", await sequential(2_000, verify(key)), { p95Ms: 3 });
+  report("  API key, 50 concurrent", await concurrent(10_000, 50, verify(key)), { minRps: 1_500 });
+  report("  access JWT, one at a time", await sequential(2_000, verify(accessToken)), { p95Ms: 5 });
+  report("  access JWT, 50 concurrent", await concurrent(5_000, 50, verify(accessToken)), { minRps: 500 });
+}
+
+/**
+ * The same on PostgreSQL + Redis, when both answer (BENCH_POSTGRES_URL, default the local
+ * server's `postgres` database, where a throwaway database is made; BENCH_REDIS_URL). Skipped,
+ * saying so, when they are not there.
+ */
+async function postgresAndRedis(): Promise<void> {
+  const adminUrl = process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+  const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+  const name = `fim_bench_${randomUUID().replaceAll("-", "")}`;
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await admin.connect();
+  } catch {
+    console.log(`\n(PostgreSQL not reachable at ${adminUrl}: the PostgreSQL + Redis figures are skipped)`);
+    return;
+  }
+  const redis = createClient({ url: redisUrl, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+  redis.on("error", () => undefined);
+  try {
+    await redis.connect();
+    await redis.close();
+  } catch {
+    console.log(`\n(Redis not reachable at ${redisUrl}: the PostgreSQL + Redis figures are skipped)`);
+    await admin.end();
+    return;
+  }
+  await admin.query(`CREATE DATABASE ${name}`);
+  const databaseUrl = new URL(adminUrl);
+  databaseUrl.pathname = `/${name}`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "fim-bench-pg-"));
+  const prefix = `fim-bench-${randomUUID()}:`;
+  try {
+    const running = await startServer({
+      config: loadConfig({
+        DATA_DIR: dir,
+        DATABASE_URL: databaseUrl.toString(),
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: prefix,
+        PORT: "0",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "silent",
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+      }),
+      logger: createLogger("silent"),
+    });
+    try {
+      const login = await postTo(running.url, "/api/auth/login", ADMIN);
+      const created = await postTo(running.url, "/api/me/api-keys", { name: "bench" }, login.access_token);
+      await httpVerify("PostgreSQL + Redis", running.url, created.key, login.access_token);
+    } finally {
+      await running.stop();
+    }
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+    const cleanup = createClient({ url: redisUrl });
+    await cleanup.connect();
+    for (const key of await cleanup.keys(`${prefix}*`)) await cleanup.del(key);
+    await cleanup.close();
+  }
+}
+
+async function postTo(url: string, route: string, body: unknown, token?: string): Promise<any> {
+  const response = await fetch(`${url}${route}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return response.json();
+}
+
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "fim-bench-"));
 const config = loadConfig({
   DATA_DIR: dataDir,
@@ -82,14 +174,7 @@ const server = await startServer({ config, logger: createLogger("silent") });
 const { ctx, url } = server;
 
 try {
-  const post = async (route: string, body: unknown, token?: string) => {
-    const response = await fetch(`${url}${route}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    return (await response.json()) as any;
-  };
+  const post = (route: string, body: unknown, token?: string) => postTo(url, route, body, token);
   const { access_token } = await post("/api/auth/login", ADMIN);
   const { key, id: keyId } = await post("/api/me/api-keys", { name: "bench" }, access_token);
   const badChecksum = `${key.slice(0, -1)}${key.endsWith("A") ? "B" : "A"}`;
@@ -120,19 +205,7 @@ try {
     { p95Ms: 5 },
   );
 
-  console.log("\nHTTP, GET /api/auth/verify (keep-alive; client in the same process)");
-  const verify = (token: string) => async () => {
-    const response = await fetch(`${url}/api/auth/verify`, { headers: { authorization: `Bearer ${token}` } });
-    await response.arrayBuffer();
-  };
-  // Warm-up. Connections left idle during the in-process phase may be closed by the server just
-  // as they are reused (the client's idle timer could not run while this process was busy).
-  await concurrent(500, 50, () => verify(key)().catch(() => undefined));
-  report("  API key, one at a time", await sequential(2_000, verify(key)), { p95Ms: 3 });
-  report("  API key, 50 concurrent", await concurrent(10_000, 50, verify(key)), { minRps: 1_500 });
-  report("  access JWT, one at a time", await sequential(2_000, verify(access_token)), { p95Ms: 5 });
-  report("  access JWT, 50 concurrent", await concurrent(5_000, 50, verify(access_token)), { minRps: 500 });
-
+  await httpVerify(`SQLite (${dataDir})`, url, key, access_token);
   console.log("\nUsage accounting");
   await ctx.usage.flush();
   const before = (await ctx.db.apiKey.findUniqueOrThrow({ where: { id: keyId } })).totalRequests;
@@ -157,3 +230,4 @@ try {
   await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
+await postgresAndRedis();

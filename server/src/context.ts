@@ -5,6 +5,7 @@ import { KeyCache } from "./auth/keyCache.ts";
 import { KeyRateLimiter } from "./auth/keyRateLimits.ts";
 import { LoginThrottle } from "./auth/loginThrottle.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
+import { RevocationFeed } from "./auth/revocationFeed.ts";
 import { UsageRecorder } from "./auth/usage.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
@@ -35,6 +36,8 @@ export interface AppContext {
   shared: SharedState;
   /** Per-key rate limits (counted in `shared` when it is on). */
   keyRateLimits: KeyRateLimiter;
+  /** Revocations written for, and read from, the other instances sharing the database. */
+  revocations: RevocationFeed;
 }
 
 export function createContext(options: {
@@ -48,9 +51,20 @@ export function createContext(options: {
 }): AppContext {
   const { config, logger } = options;
   const shared = options.shared ?? SharedState.local(logger);
-  // Revocations made here are announced to the other instances, and theirs forgotten here.
-  const keyCache = new KeyCache((change) => shared.publish("revoke", { ...change }));
+  // Revocations made here are announced to the other instances (Redis: at once; the database
+  // table: within a second, whatever Redis does), and theirs forgotten here. See keyCache.ts.
+  const keyCache = new KeyCache((change) => {
+    shared.publish("revoke", { ...change });
+    revocations.record(change);
+  });
   shared.on("revoke", (change) => keyCache.apply(change));
+  const revocations = new RevocationFeed({
+    db: () => ctx.db,
+    // Several instances can only share a PostgreSQL database; SQLite is served by one process.
+    enabled: config.databaseProvider === "postgresql",
+    keyCache,
+    logger,
+  });
   const ctx: AppContext = {
     config,
     db: options.db,
@@ -70,6 +84,7 @@ export function createContext(options: {
     search: new SearchPool({ logger }),
     shared,
     keyRateLimits: new KeyRateLimiter(shared),
+    revocations,
   };
   return ctx;
 }

@@ -4,9 +4,10 @@ import { DatabaseInUseError, DatabaseUnreachableError, DatabaseUrlError } from "
 import { type Config, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
+import { SecretsMismatchError } from "./services/installation.ts";
 
 /** Problems an operator fixes in the environment: said in plain words, no stack trace. */
-const PLAIN = [DatabaseInUseError, DatabaseUnreachableError, DatabaseUrlError];
+const PLAIN = [DatabaseInUseError, DatabaseUnreachableError, DatabaseUrlError, SecretsMismatchError];
 
 let config: Config;
 try {

@@ -14,6 +14,7 @@ import { sqliteFile, sqliteFiles, tightenModes } from "./lib/fileModes.ts";
 import type { HostResolver } from "./lib/networkGuard.ts";
 import { SharedState } from "./lib/sharedState.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { checkSecrets } from "./services/installation.ts";
 import { removeUnfinishedDocuments } from "./services/knowledgeBases.ts";
 import { ensureAdmin } from "./services/users.ts";
 import { TRPC_PATH } from "./trpc/cookies.ts";
@@ -93,9 +94,22 @@ async function serve(
     shared,
   });
   watch?.start();
-  const firstAdmin = await ensureAdmin(ctx);
-  await removeUnfinishedDocuments(ctx);
-  if (firstAdmin) options.onFirstAdmin?.(firstAdmin);
+  try {
+    // Instances of one deployment must share their secrets: refuse to start with others.
+    await checkSecrets(ctx);
+    await ctx.revocations.start();
+    const firstAdmin = await ensureAdmin(ctx);
+    await removeUnfinishedDocuments(ctx);
+    if (firstAdmin) options.onFirstAdmin?.(firstAdmin);
+  } catch (error) {
+    // Nothing of a start that failed may keep the process alive.
+    watch?.stop();
+    ctx.revocations.stop();
+    await ctx.search.stop();
+    await shared.close();
+    await ctx.db.$disconnect().catch(() => undefined);
+    throw error;
+  }
   ctx.usage.start();
 
   // The portal talks to the same services over tRPC, mounted beside the REST routes.
@@ -125,6 +139,7 @@ async function serve(
       await ctx.search.stop();
       watch?.stop();
       await ctx.db.$disconnect();
+      ctx.revocations.stop();
       await shared.close();
       lock?.release();
     })();

@@ -4,6 +4,7 @@
 // servers at once, unique-violation details, passages written by the database itself, dates to the
 // millisecond; and on PostgreSQL, migrations run by several servers at once and a clear refusal
 // of an unreachable server or an unsupported URL.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -115,6 +116,11 @@ describe("unique emails", () => {
   });
 });
 
+/** The secrets every instance of one deployment shares. */
+function sharedSecrets(): { JWT_SECRET: string; API_KEY_SECRET: string } {
+  return { JWT_SECRET: randomBytes(48).toString("base64url"), API_KEY_SECRET: randomBytes(48).toString("base64url") };
+}
+
 test("API keys created in parallel cannot go past the quota", async () => {
   const user = await server.createUser("key-quota@example.com");
   const answers = await Promise.all(
@@ -159,6 +165,8 @@ test("usage counts flushed by two servers at once: exact, and no flush has to re
         apiKeyId: id,
         day: new Date(start + round * 86_400_000).toISOString().slice(0, 10),
         count: 12,
+        refused: 0,
+        rateLimited: 0,
       })),
     );
   } finally {
@@ -215,7 +223,13 @@ describe.runIf(testProvider() === "postgresql")("PostgreSQL only", () => {
   test("servers starting at once on an empty database: migrated once, one admin, all serving", async () => {
     const database = await processDatabase(dataDir(), { empty: true });
     try {
-      const env = { ...database.env, ADMIN_EMAIL: "first@example.com", ADMIN_PASSWORD: "first-password-1" };
+      // Instances of one deployment share their secrets (a server with others refuses to start).
+      const env = {
+        ...database.env,
+        ...sharedSecrets(),
+        ADMIN_EMAIL: "first@example.com",
+        ADMIN_PASSWORD: "first-password-1",
+      };
       const servers = await Promise.all(
         Array.from({ length: 3 }, () =>
           startServer({
@@ -257,6 +271,7 @@ describe.runIf(testProvider() === "postgresql")("PostgreSQL only", () => {
     const database = await processDatabase(dataDir(), { empty: true });
     try {
       const printed: string[] = [];
+      const secrets = sharedSecrets();
       const servers = await Promise.all(
         Array.from({ length: 3 }, () =>
           startServer({
@@ -266,6 +281,7 @@ describe.runIf(testProvider() === "postgresql")("PostgreSQL only", () => {
               HOST: "127.0.0.1",
               LOG_LEVEL: "silent",
               ...database.env,
+              ...secrets,
             }),
             logger: createLogger("silent"),
             onFirstAdmin: ({ email }) => printed.push(email),

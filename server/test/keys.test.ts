@@ -245,6 +245,6 @@ describe("usage per day", () => {
     const usage = await server.api("GET", `/api/me/api-keys/${id}/usage?days=7`, { token });
     expect(usage.body.days).toHaveLength(7);
     const today = new Date().toISOString().slice(0, 10);
-    expect(usage.body.days.at(-1)).toEqual({ day: today, count: 4 });
+    expect(usage.body.days.at(-1)).toEqual({ day: today, count: 4, refused: 0, rate_limited: 0 });
   });
 });

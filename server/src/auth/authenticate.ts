@@ -50,12 +50,18 @@ async function loadKey(ctx: AppContext, hash: string): Promise<CachedKey | undef
       isActive: true,
       expiresAt: true,
       previousExpiresAt: true,
+      rateLimitRequests: true,
+      rateLimitWindowSeconds: true,
       user: { select: { id: true, email: true, name: true, role: true, disabled: true } },
     },
   });
   if (!row) return undefined;
   return {
     keyId: row.id,
+    rateLimit:
+      row.rateLimitRequests && row.rateLimitWindowSeconds
+        ? { requests: row.rateLimitRequests, windowSeconds: row.rateLimitWindowSeconds }
+        : null,
     scopes: decodeScopes(row.scopes),
     isActive: row.isActive,
     expiresAt: row.expiresAt,
@@ -82,21 +88,34 @@ async function authenticateApiKey(ctx: AppContext, key: string, countUsage: bool
     ctx.keyCache.set(hash, entry, generation);
   }
   const now = ctx.clock.now();
+  const known = entry;
+  // The key is recognised: a refusal from here on is counted in its usage (as refused).
+  const refuse = (error: AppError): never => {
+    if (countUsage) ctx.usage.record(known.keyId, now, "refused");
+    throw error;
+  };
   if (entry.graceUntil && entry.graceUntil <= now) {
     ctx.keyCache.invalidateKey(entry.keyId);
-    throw new AppError("invalid_token", "This API key secret was replaced by a roll and its overlap has ended");
+    refuse(new AppError("invalid_token", "This API key secret was replaced by a roll and its overlap has ended"));
   }
-  if (entry.user.disabled) throw new AppError("unauthorized", "The account that owns this API key is disabled");
-  if (!entry.isActive) throw new AppError("unauthorized", "This API key is disabled");
-  if (entry.expiresAt && entry.expiresAt <= now) throw new AppError("token_expired", "This API key has expired");
+  if (entry.user.disabled) refuse(new AppError("unauthorized", "The account that owns this API key is disabled"));
+  if (!entry.isActive) refuse(new AppError("unauthorized", "This API key is disabled"));
+  if (entry.expiresAt && entry.expiresAt <= now) refuse(new AppError("token_expired", "This API key has expired"));
 
-  // A request made with the key (not a running stream's re-check) counts against its rate limit.
+  // A request made with the key (not a running stream's re-check) counts against its rate limit:
+  // its own, or the server's default for keys without one.
   let rateLimit: RateLimitState | null = null;
-  const limit = ctx.config.defaultKeyRateLimit;
-  if (countUsage && limit) rateLimit = await ctx.keyRateLimits.take(entry.keyId, limit);
-
-  // Authenticated: from here on the request counts, whatever happens next.
-  if (countUsage) ctx.usage.record(entry.keyId, now);
+  const limit = entry.rateLimit ?? ctx.config.defaultKeyRateLimit ?? null;
+  if (countUsage && limit) {
+    try {
+      rateLimit = await ctx.keyRateLimits.take(entry.keyId, limit);
+    } catch (error) {
+      if (error instanceof AppError && error.code === "rate_limited")
+        ctx.usage.record(entry.keyId, now, "rate_limited");
+      throw error;
+    }
+  }
+  // Authenticated. The door records the outcome (served, or forbidden by the route's scope).
   const { disabled: _disabled, ...user } = entry.user;
   return {
     kind: "api_key",

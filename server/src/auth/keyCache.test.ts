@@ -7,6 +7,7 @@ const entry = (disabled: boolean): CachedKey => ({
   isActive: true,
   expiresAt: null,
   graceUntil: null,
+  rateLimit: null,
   user: { id: "u1", email: "u@example.com", name: "", role: "user", disabled },
   cachedAt: Date.now(),
 });

@@ -7,9 +7,13 @@
 //   the very next request.
 // - A request that loaded a key from the database while an invalidation happened does not cache
 //   what it read (the generation check in `set`), so a stale row cannot slip back in.
-// - With several instances, the invalidation is announced (Redis publish) and every other
-//   instance forgets the entry when the message arrives, about a millisecond later.
-// - Entries live TTL_MS at most, whatever happens to the messages.
+// - With several instances (PostgreSQL), the invalidation is announced twice: published over
+//   Redis, so every other instance forgets the entry about a millisecond later, and written to
+//   the Revocation table, which every instance reads once a second (revocationFeed.ts). A
+//   revocation thus reaches every instance within a second even when Redis drops the message
+//   or is away.
+// - Entries live TTL_MS at most, whatever happens.
+import type { KeyRateLimit } from "./keyRateLimits.ts";
 import type { Scope } from "./scopes.ts";
 
 export interface CachedKey {
@@ -19,6 +23,8 @@ export interface CachedKey {
   expiresAt: Date | null;
   /** When the key was matched through its pre-roll secret: when that secret stops working. */
   graceUntil: Date | null;
+  /** The key's own rate limit (null: the server default, if any). */
+  rateLimit: KeyRateLimit | null;
   user: { id: string; email: string; name: string; role: "user" | "admin"; disabled: boolean };
   cachedAt: number;
 }

@@ -57,7 +57,15 @@ export function mountRoutes(router: Router, ctx: AppContext, routes: AnyRoute[])
         res.locals.principal = principal;
         // Every answer to a rate-limited key says where it stands, errors included.
         if (principal.rateLimit) res.set(rateLimitHeaders(principal.rateLimit));
-        assertAccess(principal, route.access);
+        const keyId = principal.keyId;
+        try {
+          assertAccess(principal, route.access);
+        } catch (error) {
+          if (keyId) ctx.usage.record(keyId, ctx.clock.now(), "forbidden");
+          throw error;
+        }
+        // Authenticated and allowed: the request counts as served, whatever happens next.
+        if (keyId) ctx.usage.record(keyId, ctx.clock.now(), "served");
       }
       const input = {
         ctx,

@@ -12,7 +12,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: "forbidden: the key lacks the scope, or the user the role; quota_exceeded: an account limit is reached (`quota` names it, `limit` is its size)",
   404: "not_found: no such resource, or it belongs to someone else",
   413: "validation_error: the body is larger than the server accepts",
-  429: "rate_limited: too many attempts; quota_exceeded (concurrent_runs): too many runs at once; see Retry-After",
+  429: "rate_limited: too many attempts, or the key's rate limit is used up (RateLimit-Policy and RateLimit say how it stands); quota_exceeded (concurrent_runs): too many runs at once; see Retry-After",
   503: "service_unavailable: the database is unavailable or the server is busy; see Retry-After",
 };
 
@@ -44,7 +44,11 @@ export function buildOpenApiDocument(routes: AnyRoute[]) {
       },
     };
     const statuses = new Set(route.errors ?? []);
-    if (route.access !== "public") statuses.add(401);
+    if (route.access !== "public") {
+      statuses.add(401);
+      // A key with a rate limit (its own or the server's default) may be over it.
+      statuses.add(429);
+    }
     if (typeof route.access === "object" || route.access === "key_management") statuses.add(403);
     // Any request can be malformed (a broken body or path encoding), whatever the route takes.
     statuses.add(400);

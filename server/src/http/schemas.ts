@@ -1,6 +1,7 @@
 // Zod schemas shared by several REST routes and by the OpenAPI document.
 
 import { SCOPES } from "../auth/scopes.ts";
+import { RATE_LIMIT_BOUNDS } from "../services/apiKeys.ts";
 import { z } from "./zod.ts";
 
 export const errorBody = z.object({
@@ -24,6 +25,22 @@ export const scopesInput = z
   .union([z.string().max(200), z.array(z.string().max(50)).max(SCOPES.length * 2)])
   .nullable();
 
+/** A key's rate limit, as given and shown. */
+export const rateLimitShape = z.strictObject({
+  requests: z
+    .number()
+    .int()
+    .min(RATE_LIMIT_BOUNDS.requests.min)
+    .max(RATE_LIMIT_BOUNDS.requests.max)
+    .meta({ description: "Requests allowed per window", example: 100 }),
+  window_seconds: z
+    .number()
+    .int()
+    .min(RATE_LIMIT_BOUNDS.windowSeconds.min)
+    .max(RATE_LIMIT_BOUNDS.windowSeconds.max)
+    .meta({ description: "The window, in seconds", example: 60 }),
+});
+
 export const apiKeyView = z.object({
   id: z.string(),
   name: z.string(),
@@ -37,6 +54,28 @@ export const apiKeyView = z.object({
   total_requests: z.number().int(),
   previous_key_expires_at: z.string().nullable(),
   rolled_at: z.string().nullable(),
+  rate_limit: rateLimitShape.nullable().meta({ description: "The key's own rate limit; null: none of its own" }),
+  effective_rate_limit: rateLimitShape
+    .nullable()
+    .meta({ description: "The limit that applies: the key's own, else the server's default (DEFAULT_KEY_RATE_LIMIT)" }),
+});
+
+/** A key's requests per UTC day, split by outcome. */
+export const keyUsageView = z.object({
+  days: z.array(
+    z.object({
+      day: z.string(),
+      count: z.number().int().meta({ description: "Requests served" }),
+      refused: z
+        .number()
+        .int()
+        .meta({ description: "Refused after the key was recognised: 401 (disabled, expired) or 403 (scope)" }),
+      rate_limited: z.number().int().meta({ description: "Refused by the key's rate limit (429)" }),
+    }),
+  ),
+  total: z.number().int().meta({ description: "Requests served over the days" }),
+  refused: z.number().int(),
+  rate_limited: z.number().int(),
 });
 
 export const createdApiKey = apiKeyView.extend({

@@ -22,6 +22,8 @@ const keySelect = {
   totalRequests: true,
   previousExpiresAt: true,
   rolledAt: true,
+  rateLimitRequests: true,
+  rateLimitWindowSeconds: true,
 } satisfies Prisma.ApiKeySelect;
 
 type KeyRow = Prisma.ApiKeyGetPayload<{ select: typeof keySelect }>;
@@ -42,6 +44,21 @@ export interface ApiKeyView {
   /** After a roll: until when the previous secret still works (null when it does not). */
   previous_key_expires_at: string | null;
   rolled_at: string | null;
+  /** The key's own rate limit, or null. */
+  rate_limit: RateLimitView | null;
+  /** What applies: its own limit, else the server's default for keys, else none. */
+  effective_rate_limit: RateLimitView | null;
+}
+
+export interface RateLimitView {
+  requests: number;
+  window_seconds: number;
+}
+
+export const RATE_LIMIT_BOUNDS = { requests: { min: 1, max: 1_000_000 }, windowSeconds: { min: 1, max: 86_400 } };
+
+function toLimitView(limit: { requests: number; windowSeconds: number } | null | undefined): RateLimitView | null {
+  return limit ? { requests: limit.requests, window_seconds: limit.windowSeconds } : null;
 }
 
 function toView(ctx: AppContext, row: KeyRow): ApiKeyView {
@@ -67,7 +84,38 @@ function toView(ctx: AppContext, row: KeyRow): ApiKeyView {
     previous_key_expires_at:
       row.previousExpiresAt && row.previousExpiresAt > now ? row.previousExpiresAt.toISOString() : null,
     rolled_at: row.rolledAt?.toISOString() ?? null,
+    rate_limit: toLimitView(ownLimit(row)),
+    effective_rate_limit: toLimitView(ownLimit(row) ?? ctx.config.defaultKeyRateLimit),
   };
+}
+
+function ownLimit(row: KeyRow): { requests: number; windowSeconds: number } | null {
+  return row.rateLimitRequests && row.rateLimitWindowSeconds
+    ? { requests: row.rateLimitRequests, windowSeconds: row.rateLimitWindowSeconds }
+    : null;
+}
+
+/** A rate limit as given ({requests, window_seconds}, or null for none) into the two columns. */
+function limitColumns(limit: RateLimitView | null): {
+  rateLimitRequests: number | null;
+  rateLimitWindowSeconds: number | null;
+} {
+  if (limit === null) return { rateLimitRequests: null, rateLimitWindowSeconds: null };
+  const { requests, windowSeconds } = RATE_LIMIT_BOUNDS;
+  if (!Number.isInteger(limit.requests) || limit.requests < requests.min || limit.requests > requests.max) {
+    throw validationError("rate_limit.requests", `must be a whole number from ${requests.min} to ${requests.max}`);
+  }
+  if (
+    !Number.isInteger(limit.window_seconds) ||
+    limit.window_seconds < windowSeconds.min ||
+    limit.window_seconds > windowSeconds.max
+  ) {
+    throw validationError(
+      "rate_limit.window_seconds",
+      `must be a whole number of seconds from ${windowSeconds.min} to ${windowSeconds.max}`,
+    );
+  }
+  return { rateLimitRequests: limit.requests, rateLimitWindowSeconds: limit.window_seconds };
 }
 
 const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2})))?$/;
@@ -129,12 +177,18 @@ export interface CreatedKey extends ApiKeyView {
 export async function createApiKey(
   ctx: AppContext,
   userId: string,
-  input: { name: string; scopes?: string | string[] | null; expires_at?: string | null },
+  input: {
+    name: string;
+    scopes?: string | string[] | null;
+    expires_at?: string | null;
+    rate_limit?: RateLimitView | null;
+  },
   meta: RequestMeta,
 ): Promise<CreatedKey> {
   const name = cleanName(input.name);
   const scopes = parseScopes(input.scopes);
   const expiresAt = input.expires_at ? parseExpiry(ctx, input.expires_at) : null;
+  const rateLimit = limitColumns(input.rate_limit ?? null);
   const key = generateApiKey();
   const limit = ctx.config.quotas.apiKeys;
   // Count and insert in one transaction, serialized per owner, so parallel creations cannot go
@@ -150,6 +204,7 @@ export async function createApiKey(
         hash: hashApiKey(key, ctx.config.apiKeySecret),
         scopes: encodeScopes(scopes),
         expiresAt,
+        ...rateLimit,
         createdAt: ctx.clock.now(),
       },
       select: keySelect,
@@ -161,7 +216,7 @@ export async function createApiKey(
     targetType: "api_key",
     targetId: row.id,
     meta,
-    detail: { name, prefix: row.prefix, scopes },
+    detail: { name, prefix: row.prefix, scopes, rate_limit: input.rate_limit ?? null },
   });
   return { ...toView(ctx, row), key };
 }
@@ -206,6 +261,8 @@ export interface KeyUpdate {
   is_active?: boolean;
   expires_at?: string | null;
   scopes?: string | string[] | null;
+  /** null removes the key's own limit (the server default, if any, applies). */
+  rate_limit?: RateLimitView | null;
 }
 
 /** Who acts on a key: its owner, or an administrator acting on anyone's key. */
@@ -236,6 +293,7 @@ export async function updateApiKey(
   if (input.expires_at !== undefined)
     data.expiresAt = input.expires_at === null ? null : parseExpiry(ctx, input.expires_at);
   if (input.scopes !== undefined) data.scopes = encodeScopes(parseScopes(input.scopes));
+  if (input.rate_limit !== undefined) Object.assign(data, limitColumns(input.rate_limit));
   const row = await ctx.db.apiKey.update({ where: { id: keyId }, data, select: keySelect });
   ctx.keyCache.invalidateKey(keyId);
 
@@ -312,25 +370,44 @@ export async function rollApiKey(
   return { ...toView(ctx, row), key };
 }
 
-/** Requests per UTC day for the last `days` days, oldest first, zero-filled. */
+export interface UsageDayView {
+  day: string;
+  /** Requests served. */
+  count: number;
+  /** Refused after the key was recognised (401: disabled, expired; 403: scope). */
+  refused: number;
+  /** Refused by the key's rate limit (429). */
+  rate_limited: number;
+}
+
+/**
+ * Requests per UTC day for the last `days` days, oldest first, zero-filled, split by outcome;
+ * counts not flushed yet are included, so the figures are exact when read.
+ */
 export async function apiKeyUsage(
   ctx: AppContext,
   userId: string,
   keyId: string,
   days: number,
-): Promise<{ days: { day: string; count: number }[]; total: number }> {
+): Promise<{ days: UsageDayView[]; total: number; refused: number; rate_limited: number }> {
   await ownedKey(ctx, userId, keyId);
   const today = ctx.clock.now();
   const wanted: string[] = [];
   for (let i = days - 1; i >= 0; i--) wanted.push(utcDay(new Date(today.getTime() - i * 86_400_000)));
   const rows = await ctx.db.apiKeyUsageDay.findMany({ where: { apiKeyId: keyId, day: { in: wanted } } });
-  const counts = new Map(rows.map((row) => [row.day, row.count]));
-  const pendingToday = ctx.usage.pendingFor(keyId).count;
-  const series = wanted.map((day) => ({
-    day,
-    count: (counts.get(day) ?? 0) + (day === utcDay(today) ? pendingToday : 0),
-  }));
-  return { days: series, total: series.reduce((sum, entry) => sum + entry.count, 0) };
+  const stored = new Map(rows.map((row) => [row.day, row]));
+  const series = wanted.map((day): UsageDayView => {
+    const row = stored.get(day);
+    const pending = ctx.usage.pendingFor(keyId, day).day;
+    return {
+      day,
+      count: (row?.count ?? 0) + pending.served,
+      refused: (row?.refused ?? 0) + pending.refused,
+      rate_limited: (row?.rateLimited ?? 0) + pending.rateLimited,
+    };
+  });
+  const sum = (field: "count" | "refused" | "rate_limited") => series.reduce((total, day) => total + day[field], 0);
+  return { days: series, total: sum("count"), refused: sum("refused"), rate_limited: sum("rate_limited") };
 }
 
 /** Admin view: every key with its owner. */

@@ -8,8 +8,10 @@ export {
   apiKeyView as apiKey,
   auditEntryView as auditEntry,
   createdApiKey,
+  keyUsageView as keyUsage,
   ownedApiKeyView as ownedApiKey,
   page,
+  rateLimitShape as rateLimit,
   scopeName as scope,
   userView as user,
 } from "../http/schemas.ts";

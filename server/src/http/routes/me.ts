@@ -13,7 +13,18 @@ import {
 import { changePassword, listActiveSessions, revokeSession } from "../../services/sessions.ts";
 import { getUser } from "../../services/users.ts";
 import { defineRoute } from "../route.ts";
-import { apiKeyView, createdApiKey, idParams, page, pageQuery, scopeName, scopesInput, userView } from "../schemas.ts";
+import {
+  apiKeyView,
+  createdApiKey,
+  idParams,
+  keyUsageView,
+  page,
+  pageQuery,
+  rateLimitShape,
+  scopeName,
+  scopesInput,
+  userView,
+} from "../schemas.ts";
 import { z } from "../zod.ts";
 
 const expiresAtInput = z.string().max(64).nullable().meta({
@@ -71,6 +82,10 @@ export const meRoutes = [
       name: z.string().max(200),
       scopes: scopesInput.optional(),
       expires_at: expiresAtInput.optional(),
+      rate_limit: rateLimitShape
+        .nullable()
+        .optional()
+        .meta({ description: "Requests per window for this key; null or absent: the server default, if any" }),
     }),
     success: { status: 201, description: "The new key, including the full `key` (shown once)", schema: createdApiKey },
     errors: [400, 403],
@@ -101,7 +116,7 @@ export const meRoutes = [
     method: "patch",
     path: "/api/me/api-keys/:id",
     tag: "api-keys",
-    summary: "Rename, enable/disable, change the expiry or the scopes of a key",
+    summary: "Rename, enable/disable, change the expiry, the scopes or the rate limit of a key",
     access: "key_management",
     params: idParams,
     body: z.strictObject({
@@ -109,6 +124,7 @@ export const meRoutes = [
       is_active: z.boolean().optional(),
       expires_at: expiresAtInput.optional(),
       scopes: scopesInput.optional(),
+      rate_limit: rateLimitShape.nullable().optional().meta({ description: "null removes the key's own limit" }),
     }),
     success: { status: 200, description: "The updated key", schema: apiKeyView },
     errors: [400, 404],
@@ -148,17 +164,14 @@ export const meRoutes = [
     method: "get",
     path: "/api/me/api-keys/:id/usage",
     tag: "api-keys",
-    summary: "Requests per UTC day for one key",
+    summary: "Requests per UTC day for one key: served, refused and rate-limited",
     access: "key_management",
     params: idParams,
     query: z.object({ days: z.coerce.number().int().min(1).max(90).default(30) }),
     success: {
       status: 200,
       description: "Daily counts, oldest first",
-      schema: z.object({
-        days: z.array(z.object({ day: z.string(), count: z.number().int() })),
-        total: z.number().int(),
-      }),
+      schema: keyUsageView,
     },
     errors: [404],
     handler: ({ ctx, principal, params, query }) => apiKeyUsage(ctx, principal.user.id, params.id, query.days),

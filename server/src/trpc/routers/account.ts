@@ -15,9 +15,11 @@ import {
   createdApiKey,
   expiresAtInput,
   id,
+  keyUsage,
   ok,
   page,
   pageInput,
+  rateLimit,
   rollOverlap,
   scope,
   secondsUntil,
@@ -34,6 +36,12 @@ export const meProcedure = protectedProcedure
   }));
 
 export const keysRouter = router({
+  /** What applies to keys on this server that the portal shows before a key exists. */
+  policy: protectedProcedure.output(z.object({ default_rate_limit: rateLimit.nullable() })).query(({ ctx }) => {
+    const limit = ctx.app.config.defaultKeyRateLimit;
+    return { default_rate_limit: limit ? { requests: limit.requests, window_seconds: limit.windowSeconds } : null };
+  }),
+
   list: protectedProcedure
     .input(pageInput)
     .output(page(apiKey))
@@ -48,6 +56,7 @@ export const keysRouter = router({
         // null (or nothing) asks for full access; an empty list is refused by the service.
         scopes: z.array(scope).max(10).nullable().default(null),
         expires_at: expiresAtInput.default(null),
+        rate_limit: rateLimit.nullable().default(null),
       }),
     )
     .output(createdApiKey)
@@ -61,6 +70,7 @@ export const keysRouter = router({
         is_active: z.boolean().optional(),
         expires_at: expiresAtInput.optional(),
         scopes: z.array(scope).max(10).nullable().optional(),
+        rate_limit: rateLimit.nullable().optional(),
       }),
     )
     .output(apiKey)
@@ -84,9 +94,7 @@ export const keysRouter = router({
 
   usage: protectedProcedure
     .input(z.object({ id, days: z.number().int().min(1).max(90).default(30) }))
-    .output(
-      z.object({ days: z.array(z.object({ day: z.string(), count: z.number().int() })), total: z.number().int() }),
-    )
+    .output(keyUsage)
     .query(({ ctx, input }) => apiKeyUsage(ctx.app, ctx.userId, input.id, input.days)),
 });
 

@@ -14,8 +14,14 @@ import {
   ConfirmDialog,
   type CreatedKey,
   CreateKeyDialog,
+  describeRateLimit,
+  draftOf,
   ExpiryFields,
   expiryFromDate,
+  limitFromDraft,
+  type RateLimit,
+  type RateLimitDraft,
+  RateLimitFields,
   RollKeyDialog,
   SecretDialog,
 } from "./keyForms.tsx";
@@ -53,7 +59,10 @@ function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
   const [date, setDate] = useState(localDateOf(apiKey.expires_at));
   const [nameError, setNameError] = useState<string | null>(null);
   const [dateError, setDateError] = useState<string | null>(null);
+  const [limitDraft, setLimitDraft] = useState<RateLimitDraft>(draftOf(apiKey.rate_limit));
+  const [limitError, setLimitError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
+  const policy = trpc.keys.policy.useQuery();
   const update = trpc.keys.update.useMutation({ onSuccess: () => utils.keys.list.invalidate() });
 
   async function submit(event: FormEvent) {
@@ -61,7 +70,7 @@ function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
     setSaved(false);
     const trimmed = name.trim();
     setNameError(trimmed ? null : "Name is required.");
-    const changes: { name?: string; expires_at?: string | null } = {};
+    const changes: { name?: string; expires_at?: string | null; rate_limit?: RateLimit | null } = {};
     if (trimmed !== apiKey.name) changes.name = trimmed;
     let problem: string | null = null;
     if (mode === "never") {
@@ -72,7 +81,10 @@ function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
       else changes.expires_at = parsed.iso;
     }
     setDateError(problem);
-    if (!trimmed || problem) return;
+    const limit = limitFromDraft(limitDraft);
+    setLimitError("error" in limit ? limit.error : null);
+    if (!trimmed || problem || "error" in limit) return;
+    if (JSON.stringify(limit.limit) !== JSON.stringify(apiKey.rate_limit)) changes.rate_limit = limit.limit;
     if (Object.keys(changes).length === 0) {
       setSaved(true);
       return;
@@ -116,6 +128,15 @@ function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
         }}
         error={dateError}
       />
+      <RateLimitFields
+        draft={limitDraft}
+        onChange={(draft) => {
+          setLimitDraft(draft);
+          setLimitError(null);
+        }}
+        error={limitError}
+        serverDefault={policy.data?.default_rate_limit ?? null}
+      />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={update.isPending}>
           {update.isPending ? "Saving…" : "Save changes"}
@@ -140,7 +161,12 @@ function KeyUsage({ apiKey }: { apiKey: ApiKey }) {
       ) : usage.error ? (
         <ErrorNotice error={usage.error} onRetry={() => usage.refetch()} />
       ) : (
-        <UsageChart days={usage.data.days} total={usage.data.total} />
+        <UsageChart
+          days={usage.data.days}
+          total={usage.data.total}
+          refused={usage.data.refused}
+          rateLimited={usage.data.rate_limited}
+        />
       )}
     </section>
   );
@@ -153,6 +179,12 @@ function KeyDetails({ apiKey, onRoll, onDelete }: { apiKey: ApiKey; onRoll: () =
         <KeyUsage apiKey={apiKey} />
         <section aria-label="How to use this key">
           <h3>Use it</h3>
+          <p className="hint">
+            Rate limit:{" "}
+            {apiKey.effective_rate_limit
+              ? `${describeRateLimit(apiKey.effective_rate_limit)}${apiKey.rate_limit ? "" : " (the server's default)"}`
+              : "none"}
+          </p>
           <KeySnippets prefix={apiKey.key_prefix} scopes={apiKey.scopes} />
         </section>
       </div>
@@ -232,6 +264,7 @@ export function ApiKeysPage() {
   const pager = useCursorPager();
   const utils = trpc.useUtils();
   const keys = trpc.keys.list.useQuery({ limit: PAGE_SIZE, cursor: pager.cursor });
+  const policy = trpc.keys.policy.useQuery();
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<{
     key: string;
@@ -405,6 +438,7 @@ export function ApiKeysPage() {
           pager.reset();
           showSecret(created, false);
         }}
+        serverDefault={policy.data?.default_rate_limit ?? null}
       />
       <SecretDialog secret={secret} onClose={() => setSecret(null)} returnFocus={returnFocus} />
       <RollKeyDialog

@@ -92,16 +92,136 @@ export function ExpiryFields({
   );
 }
 
+export type RateLimit = NonNullable<ApiKey["rate_limit"]>;
+
+const WINDOWS = [
+  { seconds: 1, label: "per second" },
+  { seconds: 60, label: "per minute" },
+  { seconds: 3600, label: "per hour" },
+  { seconds: 86_400, label: "per day" },
+];
+
+/** "100 requests per minute", for a limit whose window is one of the form's, else in seconds. */
+export function describeRateLimit(limit: RateLimit): string {
+  const window = WINDOWS.find((w) => w.seconds === limit.window_seconds);
+  const requests = `${limit.requests.toLocaleString()} request${limit.requests === 1 ? "" : "s"}`;
+  return window ? `${requests} ${window.label}` : `${requests} every ${limit.window_seconds} s`;
+}
+
+/** The rate-limit part of the create and edit forms: what the person typed, and its check. */
+export interface RateLimitDraft {
+  mode: "none" | "custom";
+  requests: string;
+  windowSeconds: number;
+}
+
+export function draftOf(limit: RateLimit | null): RateLimitDraft {
+  if (!limit) return { mode: "none", requests: "", windowSeconds: 60 };
+  return { mode: "custom", requests: String(limit.requests), windowSeconds: limit.window_seconds };
+}
+
+export function limitFromDraft(draft: RateLimitDraft): { limit: RateLimit | null } | { error: string } {
+  if (draft.mode === "none") return { limit: null };
+  const requests = Number(draft.requests);
+  if (!/^\d+$/.test(draft.requests.trim()) || requests < 1 || requests > 1_000_000) {
+    return { error: "Enter a whole number of requests, from 1 to 1,000,000." };
+  }
+  return { limit: { requests, window_seconds: draft.windowSeconds } };
+}
+
+export function RateLimitFields({
+  draft,
+  onChange,
+  error,
+  serverDefault,
+}: {
+  draft: RateLimitDraft;
+  onChange: (draft: RateLimitDraft) => void;
+  error: string | null;
+  /** The server's default for keys without a limit of their own, if there is one. */
+  serverDefault: RateLimit | null;
+}) {
+  const id = useId();
+  // A window set through the API that the form does not offer stays selectable as it is.
+  const windows = WINDOWS.some((w) => w.seconds === draft.windowSeconds)
+    ? WINDOWS
+    : [...WINDOWS, { seconds: draft.windowSeconds, label: `every ${draft.windowSeconds} s` }];
+  return (
+    <fieldset className="fieldset">
+      <legend>Rate limit</legend>
+      <label className="radio">
+        <input
+          type="radio"
+          name={`${id}-limit`}
+          checked={draft.mode === "none"}
+          onChange={() => onChange({ ...draft, mode: "none" })}
+        />
+        {serverDefault ? `The server's default (${describeRateLimit(serverDefault)})` : "No limit"}
+      </label>
+      <label className="radio">
+        <input
+          type="radio"
+          name={`${id}-limit`}
+          checked={draft.mode === "custom"}
+          onChange={() => onChange({ ...draft, mode: "custom", requests: draft.requests || "100" })}
+        />
+        A limit of its own
+      </label>
+      {draft.mode === "custom" && (
+        <div className="field-row">
+          <label className="field field-inline">
+            <span className="label">Requests</span>
+            <input
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={1_000_000}
+              value={draft.requests}
+              onChange={(event) => onChange({ ...draft, requests: event.target.value })}
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error ? `${id}-error` : `${id}-hint`}
+            />
+          </label>
+          <label className="field field-inline">
+            <span className="label">Window</span>
+            <select
+              value={draft.windowSeconds}
+              onChange={(event) => onChange({ ...draft, windowSeconds: Number(event.target.value) })}
+            >
+              {windows.map((w) => (
+                <option key={w.seconds} value={w.seconds}>
+                  {w.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      )}
+      <p className="hint" id={`${id}-hint`}>
+        Past the limit, requests with this key get 429 with Retry-After until the window ends.
+      </p>
+      {error && (
+        <p className="field-error" id={`${id}-error`} role="alert">
+          {error}
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
 export function CreateKeyDialog({
   open,
   isAdmin,
   onClose,
   onCreated,
+  serverDefault,
 }: {
   open: boolean;
   isAdmin: boolean;
   onClose: () => void;
   onCreated: (key: CreatedKey) => void;
+  /** The server's default limit for keys without their own, if any. */
+  serverDefault: RateLimit | null;
 }) {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Scope[]>([]);
@@ -109,6 +229,8 @@ export function CreateKeyDialog({
   const [date, setDate] = useState("");
   const [nameError, setNameError] = useState<string | null>(null);
   const [dateError, setDateError] = useState<string | null>(null);
+  const [limitDraft, setLimitDraft] = useState<RateLimitDraft>(draftOf(null));
+  const [limitError, setLimitError] = useState<string | null>(null);
   // gcTime 0: the mutation (and the full key in its result) leaves the cache as soon as it is reset.
   const create = trpc.keys.create.useMutation({ gcTime: 0 });
   const formId = useId();
@@ -120,6 +242,8 @@ export function CreateKeyDialog({
     setDate("");
     setNameError(null);
     setDateError(null);
+    setLimitDraft(draftOf(null));
+    setLimitError(null);
     create.reset();
   }
 
@@ -140,13 +264,16 @@ export function CreateKeyDialog({
       else expiresAt = parsed.iso;
     }
     setDateError(dateProblem);
-    if (!trimmed || dateProblem) return;
+    const limit = limitFromDraft(limitDraft);
+    setLimitError("error" in limit ? limit.error : null);
+    if (!trimmed || dateProblem || "error" in limit) return;
     try {
       // No box ticked is an explicit choice of full access (the form says so in bold): null.
       const created = await create.mutateAsync({
         name: trimmed,
         scopes: scopes.length > 0 ? scopes : null,
         expires_at: expiresAt,
+        rate_limit: limit.limit,
       });
       reset();
       onCreated(created);
@@ -238,6 +365,15 @@ export function CreateKeyDialog({
             setDateError(null);
           }}
           error={dateError}
+        />
+        <RateLimitFields
+          draft={limitDraft}
+          onChange={(draft) => {
+            setLimitDraft(draft);
+            setLimitError(null);
+          }}
+          error={limitError}
+          serverDefault={serverDefault}
         />
       </form>
     </Dialog>

@@ -1,0 +1,80 @@
+// Revocations reach every instance within a second, whatever happens to Redis. Each one (a key
+// or a user whose cached credentials must be forgotten) is written to the Revocation table, and
+// every instance reads the new rows once a second and forgets what they name. Redis pub/sub is
+// the fast path (about a millisecond); this is the guarantee, for the message Redis drops or
+// the instance that was away from Redis for a while.
+//
+// Only where several instances can share a database (PostgreSQL): a SQLite database is served
+// by one process (it holds a lock), which forgets its own revocations at once.
+import type { Db } from "@fim/db";
+import type { Logger } from "../logger.ts";
+import type { CacheChange, KeyCache } from "./keyCache.ts";
+
+const POLL_MS = 1000;
+/** Sequence numbers are handed out before commit: a row may appear a little after a later one. */
+const LOOKBACK = 100;
+const PRUNE_EVERY_MS = 3_600_000;
+const KEEP_MS = 86_400_000;
+
+export class RevocationFeed {
+  private timer: NodeJS.Timeout | undefined;
+  private highest = 0;
+  private readonly seen = new Set<number>();
+  private lastPrune = Date.now();
+  private polling = false;
+
+  constructor(private readonly options: { db: () => Db; enabled: boolean; keyCache: KeyCache; logger: Logger }) {}
+
+  /** Writes a revocation for the other instances (fire and forget; a failure is logged). */
+  record(change: CacheChange): void {
+    if (!this.options.enabled) return;
+    this.options
+      .db()
+      .revocation.create({ data: { kind: change.kind, targetId: change.id } })
+      .catch((error: unknown) =>
+        this.options.logger.error({ err: error }, "revocation not written for the other instances"),
+      );
+  }
+
+  async start(): Promise<void> {
+    if (!this.options.enabled) return;
+    const newest = await this.options.db().revocation.aggregate({ _max: { seq: true } });
+    this.highest = newest._max.seq ?? 0;
+    this.timer = setInterval(() => void this.poll(), POLL_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Reads the rows since the last poll (and a little before) and forgets what they name. */
+  async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const db = this.options.db();
+      const rows = await db.revocation.findMany({
+        where: { seq: { gt: this.highest - LOOKBACK } },
+        orderBy: { seq: "asc" },
+        select: { seq: true, kind: true, targetId: true },
+        take: 1000,
+      });
+      for (const row of rows) {
+        if (this.seen.has(row.seq)) continue;
+        this.seen.add(row.seq);
+        this.highest = Math.max(this.highest, row.seq);
+        this.options.keyCache.apply({ kind: row.kind, id: row.targetId });
+      }
+      for (const seq of this.seen) if (seq <= this.highest - 2 * LOOKBACK) this.seen.delete(seq);
+      if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+        this.lastPrune = Date.now();
+        await db.revocation.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - KEEP_MS) } } });
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: error }, "could not read revocations from the other instances");
+    } finally {
+      this.polling = false;
+    }
+  }
+}
