@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { applyMigrations, type DatabaseLock, lockDatabase, openDb } from "@fim/db";
+import { agentRuntime } from "./agent/runtime.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { type AppContext, createContext } from "./context.ts";
@@ -94,6 +95,10 @@ async function serve(
     shared,
   });
   watch?.start();
+  // Listening before serving: a message another instance publishes about our runs or our cache
+  // from the first request on must not be missed.
+  agentRuntime(ctx);
+  await shared.settled();
   try {
     // Instances of one deployment must share their secrets: refuse to start with others.
     await checkSecrets(ctx);

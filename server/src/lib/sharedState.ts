@@ -20,6 +20,7 @@ export class SharedState {
   /** Tells this process's own messages from the others'. */
   readonly instanceId = randomUUID();
   private readonly handlers = new Map<string, SharedHandler[]>();
+  private readonly subscribing: Promise<unknown>[] = [];
   private lastError = 0;
 
   private constructor(
@@ -98,9 +99,16 @@ export class SharedState {
     this.handlers.set(topic, [handler]);
     if (!this.subscriber) return;
     // Subscriptions are remembered by the client and renewed after a reconnect.
-    this.subscriber
-      .subscribe(this.key(topic), (raw) => this.deliver(topic, raw))
-      .catch((error: Error) => this.reportError("subscribe", error));
+    this.subscribing.push(
+      this.subscriber
+        .subscribe(this.key(topic), (raw) => this.deliver(topic, raw))
+        .catch((error: Error) => this.reportError("subscribe", error)),
+    );
+  }
+
+  /** Resolves once every subscription asked for so far is in place (or has failed and been logged). */
+  async settled(): Promise<void> {
+    await Promise.all(this.subscribing);
   }
 
   async close(): Promise<void> {
