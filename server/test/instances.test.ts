@@ -13,7 +13,7 @@ import { createClient } from "@redis/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ADMIN } from "./harness.ts";
 import { jsonRequest, simultaneousBurst } from "./support/rawHttp.ts";
-import { type ServerProcess, startServerProcess } from "./support/serverProcess.ts";
+import { call, type ServerProcess, startServerProcess } from "./support/serverProcess.ts";
 import { eventually, openStream } from "./support/sse.ts";
 import { createPostgresDatabase, dropPostgresDatabase } from "./support/testDatabases.ts";
 
@@ -85,19 +85,6 @@ async function startInstance(env: Record<string, string> = {}): Promise<ServerPr
   });
   running.push(instance);
   return instance;
-}
-
-async function call(base: string, method: string, route: string, token?: string, body?: unknown) {
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
 async function stopAll() {
