@@ -27,7 +27,7 @@ const sqliteOnly = [
 
 // Tests of several servers sharing one database, left out of the SQLite leg: one SQLite database
 // serves one server process (the second refuses to start).
-const postgresqlOnly = ["test/instances.test.ts"];
+const postgresqlOnly = ["test/postgresql/**/*.test.ts"];
 
 const projects: TestProjectInlineConfiguration[] = legs.map((leg, index) => ({
   extends: true,

@@ -11,11 +11,11 @@ import os from "node:os";
 import path from "node:path";
 import { createClient } from "@redis/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ADMIN } from "./harness.ts";
-import { jsonRequest, simultaneousBurst } from "./support/rawHttp.ts";
-import { call, type ServerProcess, startServerProcess } from "./support/serverProcess.ts";
-import { eventually, openStream } from "./support/sse.ts";
-import { createPostgresDatabase, dropPostgresDatabase } from "./support/testDatabases.ts";
+import { ADMIN } from "../harness.ts";
+import { jsonRequest, simultaneousBurst } from "../support/rawHttp.ts";
+import { call, type ServerProcess, startServerProcess } from "../support/serverProcess.ts";
+import { eventually, openStream } from "../support/sse.ts";
+import { createPostgresDatabase, dropPostgresDatabase } from "../support/testDatabases.ts";
 
 const prefix = `fim-test-${randomUUID()}:`;
 // Instances share their secrets (each would otherwise generate its own into its data directory).
