@@ -173,7 +173,7 @@ export async function* runAgent(
   const ownerId = principal.user.id;
   const runtime = agentRuntime(ctx);
   const limit = ctx.config.quotas.concurrentRuns;
-  const releaseSlot = runtime.runs.tryReserve(ownerId, limit);
+  const releaseSlot = await runtime.runs.tryReserve(ownerId, limit);
   if (!releaseSlot) {
     throw quotaExceeded(
       "concurrent_runs",

@@ -1,6 +1,7 @@
 // Per-server agent state: the registry of runs in progress (for /api/chat/inject and for
 // cancelling runs of a deleted conversation) and the engine's timing settings. It hangs off
 // the AppContext, so every server instance (and every test server) has its own.
+import { randomUUID } from "node:crypto";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import type { SharedState } from "../lib/sharedState.ts";
@@ -45,6 +46,21 @@ export interface RunHandle {
 
 const PRESENCE_TTL_SECONDS = 60;
 const PRESENCE_REFRESH_MS = 20_000;
+const SLOT_TTL_MS = 60_000;
+
+/**
+ * Takes a run slot in a user's sorted set (KEYS[1]) when fewer than the limit are held: drops
+ * slots that lapsed (score < now), counts the rest, adds ARGV[4] lapsing at now + ttl. Atomic
+ * in Redis, so instances taking the last slot at once cannot both get it. Returns 1 or 0.
+ */
+const TAKE_SLOT = `
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[4])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+`;
 
 /**
  * The runs in progress. Each instance holds its own runs (their inboxes, their cancel
@@ -57,6 +73,8 @@ export class RunRegistry {
   private byConversation = new Map<string, Set<RunHandle>>();
   /** Runs started (or starting) per user, for the concurrent-runs quota. */
   private slotsByOwner = new Map<string, number>();
+  /** Slots this instance holds in Redis: slot id → owner. */
+  private heldSlots = new Map<string, string>();
   private presenceTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -83,22 +101,49 @@ export class RunRegistry {
   }
 
   /**
-   * Takes one of the user's run slots, or returns null when `limit` are taken. Synchronous, so
-   * simultaneous starts cannot both take the last slot. The release function frees it (once).
-   * Slots are counted per instance: each instance allows a user `limit` runs at once.
+   * Takes one of the user's run slots, or returns null when `limit` are taken; the release
+   * function frees it (once). This instance's count is taken synchronously, so simultaneous
+   * starts here cannot both take the last slot. With shared state on, the slot is also taken in
+   * Redis by one atomic script over a sorted set per user (member: this instance's slot, score:
+   * when it lapses), so the limit holds across instances; a slot held by an instance that died
+   * lapses after SLOT_TTL_MS, and the presence timer keeps live ones fresh. While Redis is away,
+   * each instance counts alone (a user may then hold `limit` runs per instance).
    */
-  tryReserve(ownerId: string, limit: number): (() => void) | null {
+  async tryReserve(ownerId: string, limit: number): Promise<(() => void) | null> {
     const taken = this.slotsByOwner.get(ownerId) ?? 0;
     if (taken >= limit) return null;
     this.slotsByOwner.set(ownerId, taken + 1);
+    const slotId = `${this.shared.instanceId}:${randomUUID()}`;
     let released = false;
-    return () => {
+    const release = () => {
       if (released) return;
       released = true;
       const left = (this.slotsByOwner.get(ownerId) ?? 1) - 1;
       if (left > 0) this.slotsByOwner.set(ownerId, left);
       else this.slotsByOwner.delete(ownerId);
+      if (this.heldSlots.delete(slotId)) {
+        void this.withRedis((redis) => redis.zRem(this.slotsKey(ownerId), slotId));
+        this.stopTimerWhenIdle();
+      }
     };
+    const redis = this.shared.commands;
+    if (redis?.isReady) {
+      try {
+        const granted = await redis.eval(TAKE_SLOT, {
+          keys: [this.slotsKey(ownerId)],
+          arguments: [String(Date.now()), String(SLOT_TTL_MS), String(limit), slotId],
+        });
+        if (granted !== 1) {
+          release();
+          return null;
+        }
+        this.heldSlots.set(slotId, ownerId);
+        this.ensurePresenceTimer();
+      } catch (error) {
+        this.logger.warn({ err: error }, "run slot not taken in redis; counting on this instance alone");
+      }
+    }
+    return release;
   }
 
   /**
@@ -113,10 +158,7 @@ export class RunRegistry {
     }
     runs.add(handle);
     await this.announce([handle]);
-    if (this.shared.enabled && !this.presenceTimer) {
-      this.presenceTimer = setInterval(() => void this.announce(this.all()), PRESENCE_REFRESH_MS);
-      this.presenceTimer.unref();
-    }
+    this.ensurePresenceTimer();
   }
 
   unregister(handle: RunHandle): void {
@@ -125,10 +167,7 @@ export class RunRegistry {
     runs.delete(handle);
     if (runs.size === 0) this.byConversation.delete(handle.conversationId);
     void this.withRedis((redis) => redis.hDel(this.presenceKey(handle.conversationId), handle.runId));
-    if (this.size === 0 && this.presenceTimer) {
-      clearInterval(this.presenceTimer);
-      this.presenceTimer = undefined;
-    }
+    this.stopTimerWhenIdle();
   }
 
   /** The runs going on in a conversation for this user, here and on the other instances. */
@@ -178,6 +217,36 @@ export class RunRegistry {
 
   private all(): RunHandle[] {
     return [...this.byConversation.values()].flatMap((runs) => [...runs]);
+  }
+
+  private ensurePresenceTimer(): void {
+    if (!this.shared.enabled || this.presenceTimer) return;
+    this.presenceTimer = setInterval(() => void this.refresh(), PRESENCE_REFRESH_MS);
+    this.presenceTimer.unref();
+  }
+
+  private stopTimerWhenIdle(): void {
+    if (this.size > 0 || this.heldSlots.size > 0 || !this.presenceTimer) return;
+    clearInterval(this.presenceTimer);
+    this.presenceTimer = undefined;
+  }
+
+  /** Keeps this instance's runs announced and its run slots from lapsing. */
+  private async refresh(): Promise<void> {
+    await this.announce(this.all());
+    const lapse = Date.now() + SLOT_TTL_MS;
+    await Promise.all(
+      [...this.heldSlots].map(([slotId, ownerId]) =>
+        this.withRedis(async (redis) => {
+          await redis.zAdd(this.slotsKey(ownerId), { score: lapse, value: slotId }, { XX: true });
+          await redis.pExpire(this.slotsKey(ownerId), SLOT_TTL_MS);
+        }),
+      ),
+    );
+  }
+
+  private slotsKey(ownerId: string): string {
+    return this.shared.key(`run-slots:${ownerId}`);
   }
 
   private presenceKey(conversationId: string): string {

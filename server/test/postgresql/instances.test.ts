@@ -2,7 +2,7 @@
 // way a load balancer would run them, with requests alternating between them. A key revoked
 // through one is refused by the other within a second; a key's rate limit holds across both;
 // usage totals are exact after both stop under load; a run streaming from one takes a message
-// injected through the other. (PostgreSQL leg only: one SQLite database serves one process.)
+// injected through the other; a user's concurrent runs are counted over both. (PostgreSQL leg only: one SQLite database serves one process.)
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -26,7 +26,7 @@ const secrets = {
 let databaseUrl: string;
 let dataDirs: string[] = [];
 let running: ServerProcess[] = [];
-let model: { url: string; release(): void; close(): Promise<void> };
+let model: { url: string; held(): number; release(): void; close(): Promise<void> };
 
 /**
  * A chat-completions server. A question containing "HOLD" is answered only when the test
@@ -59,6 +59,8 @@ async function startHeldModel() {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    /** How many held questions are waiting. */
+    held: () => waiting.length,
     /** Answers every held question waiting now. */
     release: () => {
       for (const resolve of waiting) resolve();
@@ -202,6 +204,32 @@ describe("limits and cancellation across instances", () => {
     // LOGIN_MAX_FAILURES_PER_ACCOUNT is 5 by default: one count for both instances.
     expect(evaluated.length).toBeLessThanOrEqual(5);
     expect(evaluated.every((answer) => answer.status === 401)).toBe(true);
+  });
+
+  test("the concurrent-runs quota counts a user's runs on both instances", async () => {
+    // QUOTA_CONCURRENT_RUNS is 4 by default: two held runs on each instance use it up.
+    const streams = await Promise.all(
+      [a, b, a, b].map(async (instance) => {
+        const stream = await openStream(`${instance.url}/api/react`, { body: { q: "HOLD a slot.", token } });
+        await stream.until("start");
+        return stream;
+      }),
+    );
+    for (const instance of [a, b]) {
+      const refused = await call(instance.url, "POST", "/api/react", token, { q: "a fifth run", token });
+      expect(refused.status).toBe(429);
+      expect(refused.body).toMatchObject({ error: "quota_exceeded", quota: "concurrent_runs", limit: 4 });
+    }
+    // Each run has reached the model before the model answers them all.
+    await eventually(() => model.held() === 4);
+    model.release();
+    for (const stream of streams) await stream.rest();
+    // Ended runs give their slots back on every instance.
+    const again = await openStream(`${b.url}/api/react`, { body: { q: "HOLD after the others ended.", token } });
+    expect((await again.until("start")).data.run_id).toBeTruthy();
+    await eventually(() => model.held() === 1);
+    model.release();
+    await again.rest();
   });
 
   test("deleting a conversation through one instance ends its run streaming from the other", async () => {
