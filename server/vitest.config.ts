@@ -23,6 +23,8 @@ const sqliteOnly = [
   "test/security/fileModes.test.ts",
   // The database file removed or made read-only while serving, and the one-server lock on it.
   "test/security/databaseFile.test.ts",
+  // The OpenAPI document and the client generated from it: the same on either database.
+  "test/contract/openapi.test.ts",
 ];
 
 // Tests of several servers sharing one database, left out of the SQLite leg: one SQLite database

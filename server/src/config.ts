@@ -66,6 +66,7 @@ const envSchema = z.object({
   LLM_MODEL: optionalString,
   COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
   CONNECTOR_PRIVATE_NETWORKS: z.enum(["block", "allow"]).default("block"),
+  CHECK_RESPONSES: z.enum(["true", "false"]).default("false"),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -108,6 +109,11 @@ export interface Config {
   cookieSecure: "auto" | "true" | "false";
   /** Whether connector calls may reach loopback, private and link-local addresses. */
   connectorPrivateNetworks: "block" | "allow";
+  /**
+   * Development and tests: every REST answer is checked against the contract (its status is
+   * documented, its body matches); a mismatch is logged as a contract violation and answered 500.
+   */
+  checkResponses: boolean;
 }
 
 export type TrustProxy = boolean | number | string[];
@@ -223,6 +229,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ? { baseUrl: env.LLM_BASE_URL, apiKey: env.LLM_API_KEY, model: env.LLM_MODEL ?? "gpt-4o-mini" }
       : undefined,
     cookieSecure: env.COOKIE_SECURE,
+    checkResponses: env.CHECK_RESPONSES === "true",
     connectorPrivateNetworks: env.CONNECTOR_PRIVATE_NETWORKS,
   };
 }

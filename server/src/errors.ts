@@ -159,3 +159,29 @@ export function validationError(field: string, message: string): AppError {
     extra: { details: [{ field, message }] },
   });
 }
+
+/** A schema validation issue, as zod (and any Standard Schema library) reports it. */
+export interface SchemaIssue {
+  code?: string;
+  path?: readonly (PropertyKey | { key: PropertyKey })[];
+  message: string;
+  /** zod's unrecognized_keys: the unknown fields. */
+  keys?: readonly string[];
+}
+
+/**
+ * Failed input validation, for either door: a validation_error naming each offending field
+ * (dotted path; `where` when the whole input is wrong). An unknown field is reported under its
+ * own name, so the caller sees which one to drop.
+ */
+export function invalidInput(issues: readonly SchemaIssue[], where: string): AppError {
+  const fieldName = (path: readonly (PropertyKey | { key: PropertyKey })[]) =>
+    path.length > 0 ? path.map((part) => String(typeof part === "object" ? part.key : part)).join(".") : where;
+  const details = issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys" && issue.keys
+      ? issue.keys.map((key) => ({ field: fieldName([...(issue.path ?? []), key]), message: "unknown field" }))
+      : [{ field: fieldName(issue.path ?? []), message: issue.message }],
+  );
+  const summary = details.map((d) => `${d.field}: ${d.message}`).join("; ");
+  return new AppError("validation_error", `Invalid ${where}: ${summary}`, { extra: { details } });
+}

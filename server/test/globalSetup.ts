@@ -81,6 +81,14 @@ export default async function setup(project: TestProject) {
     rmSync(logDir, { recursive: true, force: true });
     for (const cleanup of cleanups) await cleanup();
     const leg = `[${provider}] `;
+    if (report.contractViolations.length > 0) {
+      console.error(
+        `\n${leg}Response contract: ${report.contractViolations.length} answer(s) did not match their declaration:\n  ${[
+          ...new Set(report.contractViolations),
+        ].join("\n  ")}\n`,
+      );
+      process.exitCode = 1;
+    }
     if (report.leaks.length > 0) {
       console.error(
         `\n${leg}Secret scan: ${report.leaks.length} leak(s) in the servers' logs:\n  ${report.leaks.join("\n  ")}\n`,

@@ -92,6 +92,8 @@ export async function startTestServer(
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     LOGIN_MAX_FAILURES_PER_IP: "1000",
+    // Every REST answer is checked against the contract; a mismatch fails its test and the run.
+    CHECK_RESPONSES: "true",
     ...(ownDatabase ? { DATABASE_URL: ownDatabase } : {}),
     ...env,
   });

@@ -27,8 +27,13 @@ test("the OpenAPI document describes every mounted route, with its credential an
   for (const route of routes) {
     const operation = response.body.paths[openApiPath(route.path)]?.[route.method];
     expect(operation, `${route.method} ${route.path}`).toBeDefined();
-    if (route.access === "public") continue;
+    if (route.access === "public") {
+      expect(operation.security).toEqual([]);
+      continue;
+    }
     expect(operation.security).toEqual([{ bearer: [] }]);
-    expect(operation.responses["401"].content["application/json"].schema).toBeDefined();
+    expect(operation.responses["401"]).toEqual({ $ref: "#/components/responses/Unauthorized" });
   }
+  const unauthorized = response.body.components.responses.Unauthorized;
+  expect(unauthorized.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Error" });
 });

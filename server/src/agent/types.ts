@@ -1,5 +1,18 @@
 // The vocabulary shared by the agent engines: chat messages, tool calls, the model interface
 // (implemented by the offline engine and the OpenAI-compatible provider) and the run's events.
+import type { z } from "../contracts/common.ts";
+import type {
+  answerData,
+  doneData,
+  errorData,
+  injectData,
+  phaseData,
+  planStep,
+  RunEvent,
+  startData,
+  stepData,
+  stepProgressData,
+} from "../contracts/runs.ts";
 
 export interface ToolCall {
   id: string;
@@ -60,84 +73,17 @@ export function addUsage(total: Usage | null, more: Usage | null): Usage | null 
 }
 
 // ---- Run events: what /api/react, /api/dag and the portal's subscription stream ----
+// Inferred from the contract's event schemas (contracts/runs.ts), so the engine can only emit
+// the events the OpenAPI document describes.
 
-export type RunMode = "react" | "dag";
-
-export interface StartEvent {
-  run_id: string;
-  conversation_id: string;
-  mode: RunMode;
-  model: string;
-  agent_id: string | null;
-}
-
-export type StepEvent =
-  | { type: "thought"; iteration: number; content: string }
-  | { type: "tool_call"; iteration: number; call_id: string; tool: string; arguments: unknown }
-  | {
-      type: "tool_result";
-      iteration: number;
-      call_id: string;
-      tool: string;
-      ok: boolean;
-      result: unknown;
-      error?: string;
-    };
-
-export interface PlanStep {
-  id: string;
-  description: string;
-  /** The tool the step runs, or null for a step the model itself works out. */
-  tool: string | null;
-  arguments: Record<string, unknown>;
-  depends_on: string[];
-}
-
-export type PhaseEvent = { phase: "planning" } | { phase: "executing"; steps: PlanStep[] } | { phase: "analyzing" };
-
-export interface StepProgressEvent {
-  step_id: string;
-  status: "running" | "completed" | "failed";
-  description: string;
-  tool: string | null;
-  result?: unknown;
-  error?: string;
-  elapsed?: number;
-}
-
-/** `reset: true` (no delta): discard the answer text so far; it was the model thinking aloud. */
-export type AnswerEvent = { delta: string } | { reset: true };
-
-export interface InjectEvent {
-  message_id: string;
-  content: string;
-}
-
-export interface DoneEvent {
-  answer: string;
-  iterations: number;
-  /** Seconds from the start of the run. */
-  elapsed: number;
-  usage: Usage | null;
-  model: string;
-  conversation_id: string;
-  message_id: string;
-}
-
-export interface ErrorEvent {
-  error: string;
-  message: string;
-}
-
-export type RunEvent =
-  | { event: "start"; data: StartEvent }
-  | { event: "step"; data: StepEvent }
-  | { event: "phase"; data: PhaseEvent }
-  | { event: "step_progress"; data: StepProgressEvent }
-  | { event: "answer"; data: AnswerEvent }
-  | { event: "inject"; data: InjectEvent }
-  | { event: "done"; data: DoneEvent }
-  | { event: "error"; data: ErrorEvent }
-  | { event: "end"; data: Record<string, never> };
-
+export type { RunEvent, RunMode } from "../contracts/runs.ts";
+export type StartEvent = z.infer<typeof startData>;
+export type StepEvent = z.infer<typeof stepData>;
+export type PlanStep = z.infer<typeof planStep>;
+export type PhaseEvent = z.infer<typeof phaseData>;
+export type StepProgressEvent = z.infer<typeof stepProgressData>;
+export type AnswerEvent = z.infer<typeof answerData>;
+export type InjectEvent = z.infer<typeof injectData>;
+export type DoneEvent = z.infer<typeof doneData>;
+export type ErrorEvent = z.infer<typeof errorData>;
 export type RunEventName = RunEvent["event"];

@@ -56,7 +56,9 @@ export function assertAccess(principal: Principal, access: Access): void {
     return;
   }
   if (!hasScope(principal, access.scope)) {
-    throw new AppError("forbidden", `This API key lacks the "${access.scope}" scope`);
+    throw new AppError("forbidden", `This API key lacks the "${access.scope}" scope`, {
+      extra: { required_scope: access.scope },
+    });
   }
   if (access.scope === "admin" && principal.user.role !== "admin") {
     throw new AppError("forbidden", "This action needs an administrator account");

@@ -11,6 +11,7 @@ import { errorHandler } from "./errorHandler.ts";
 import { assertJsonDepth } from "./jsonDepth.ts";
 import { mountRoutes } from "./mount.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
+import { checkResponses } from "./responseCheck.ts";
 import type { AnyRoute } from "./route.ts";
 import { routes as allRoutes } from "./routes/index.ts";
 
@@ -57,6 +58,7 @@ export function createApp(ctx: AppContext, extras: AppExtras = {}): Express {
     }),
   );
   app.use(requestLogger(ctx));
+  if (ctx.config.checkResponses) app.use(checkResponses(ctx.logger));
   // While the database file is missing or read-only, refuse before reading a body. The health
   // check reports the state itself; the portal's door refuses in its own envelope.
   app.use("/api", (req, _res, next) => {

@@ -1,12 +1,12 @@
 // Turns route declarations into Express handlers: credential → access rule → input validation
 // → handler → JSON answer. Streaming routes take over the response in their handler.
 import type { NextFunction, Request, Response, Router } from "express";
-import type { z } from "zod";
 import { authenticate, bearerToken } from "../auth/authenticate.ts";
 import { rateLimitHeaders } from "../auth/keyRateLimits.ts";
 import { assertAccess, type Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
-import { AppError } from "../errors.ts";
+import type { z } from "../contracts/common.ts";
+import { AppError, invalidInput } from "../errors.ts";
 import { assertWellFormedText } from "../lib/wellFormedText.ts";
 import type { RequestMeta } from "../services/audit.ts";
 import type { AnyRoute } from "./route.ts";
@@ -15,24 +15,11 @@ export function requestMeta(req: Request): RequestMeta {
   return { ip: req.ip ?? null, userAgent: req.get("user-agent") ?? null };
 }
 
-/** Zod failures become the contract's validation_error, naming each offending field. */
-export function zodToAppError(error: z.ZodError, where: "body" | "query" | "params"): AppError {
-  const fieldName = (path: PropertyKey[]) => (path.length > 0 ? path.map(String).join(".") : where);
-  const details = error.issues.flatMap((issue) =>
-    // An unknown field is reported under its own name, so the caller sees which one to drop.
-    issue.code === "unrecognized_keys"
-      ? issue.keys.map((key) => ({ field: fieldName([...issue.path, key]), message: "unknown field" }))
-      : [{ field: fieldName(issue.path), message: issue.message }],
-  );
-  const summary = details.map((d) => `${d.field}: ${d.message}`).join("; ");
-  return new AppError("validation_error", `Invalid ${where}: ${summary}`, { extra: { details } });
-}
-
 function parseInput<T>(schema: z.ZodType<T> | undefined, value: unknown, where: "body" | "query" | "params"): T {
   if (!schema) return undefined as T;
   assertWellFormedText(value, where);
   const result = schema.safeParse(value);
-  if (!result.success) throw zodToAppError(result.error, where);
+  if (!result.success) throw invalidInput(result.error.issues, where);
   return result.data;
 }
 
@@ -51,6 +38,8 @@ function credentialOf(req: Request, route: AnyRoute): string | undefined {
 export function mountRoutes(router: Router, ctx: AppContext, routes: AnyRoute[]): void {
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response, _next: NextFunction) => {
+      // Which declaration answers, for the response check (CHECK_RESPONSES) and its errors.
+      res.locals.route = route;
       let principal: Principal | null = null;
       if (route.access !== "public") {
         principal = await authenticate(ctx, credentialOf(req, route));
@@ -79,7 +68,7 @@ export function mountRoutes(router: Router, ctx: AppContext, routes: AnyRoute[])
         res,
       };
       const result = await route.handler(input);
-      if (route.success.stream || res.headersSent) return;
+      if (route.success.events || res.headersSent) return;
       if (result === undefined) {
         res.status(route.success.status).end();
         return;

@@ -3,9 +3,9 @@
 // The same list mounts the Express routes, generates the OpenAPI document and drives the scope
 // matrix test, so a route cannot exist without an access rule or go undocumented.
 import type { Request, Response } from "express";
-import type { z } from "zod";
 import type { Access, Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
+import type { z } from "../contracts/common.ts";
 import type { RequestMeta } from "../services/audit.ts";
 
 export type Method = "get" | "post" | "patch" | "put" | "delete";
@@ -30,6 +30,8 @@ export interface RouteDef<
   method: Method;
   /** Express-style path, e.g. /api/me/api-keys/:id */
   path: string;
+  /** Stable name of the operation in the OpenAPI document (and in generated clients). */
+  operationId: string;
   summary: string;
   tag: string;
   access: A;
@@ -38,8 +40,11 @@ export interface RouteDef<
   params?: P;
   /** Streaming endpoints also accept the credential as the JSON body's `token` field. */
   tokenInBody?: boolean;
-  /** The success answer; `stream` routes write Server-Sent Events themselves. */
-  success: { status: number; description: string; schema?: z.ZodType; stream?: boolean };
+  /**
+   * The success answer: a JSON `schema`, nothing (204), or `events`: the route streams
+   * Server-Sent Events itself, each frame one of these {event, data} shapes.
+   */
+  success: { status: number; description: string; schema?: z.ZodType; events?: z.ZodType };
   /** Error codes worth listing in the docs beyond the ones every authenticated route has. */
   errors?: number[];
   handler(input: HandlerInput<z.infer<B>, z.infer<Q>, z.infer<P>, A>): Promise<unknown> | unknown;

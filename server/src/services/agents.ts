@@ -3,41 +3,23 @@
 // to must be that user's own.
 import type { Prisma } from "@fim/db";
 import type { AppContext } from "../context.ts";
+import {
+  AGENT_TOOLS,
+  type Agent,
+  type AgentInput,
+  type AgentTool,
+  type ModelSettings,
+  modelSettings,
+} from "../contracts/agents.ts";
+import { z } from "../contracts/common.ts";
 import { notFound, validationError } from "../errors.ts";
+import { readJsonColumn } from "./jsonColumn.ts";
+import { ownedBy } from "./ownership.ts";
+import { type PageRequest, pageArgs, toPage } from "./paging.ts";
 
-export const AGENT_TOOLS = ["kb_retrieve", "connector_call", "calculator"] as const;
-export type AgentTool = (typeof AGENT_TOOLS)[number];
-
-export interface ModelSettings {
-  model?: string;
-  temperature?: number;
-  max_iterations?: number;
-}
-
-export interface AgentInput {
-  name: string;
-  description?: string;
-  instructions?: string;
-  model_settings?: ModelSettings;
-  tools?: AgentTool[];
-  knowledge_base_ids?: string[];
-  connector_ids?: string[];
-}
-
+export { AGENT_TOOLS, type AgentTool } from "../contracts/agents.ts";
+export type AgentView = Agent;
 export type AgentUpdate = Partial<AgentInput>;
-
-export interface AgentView {
-  id: string;
-  name: string;
-  description: string;
-  instructions: string;
-  model_settings: ModelSettings;
-  tools: AgentTool[];
-  knowledge_base_ids: string[];
-  connector_ids: string[];
-  created_at: string;
-  updated_at: string;
-}
 
 const agentSelect = {
   id: true,
@@ -54,28 +36,14 @@ const agentSelect = {
 
 type AgentRow = Prisma.AgentGetPayload<{ select: typeof agentSelect }>;
 
-function readJson(stored: string, fallback: unknown): unknown {
-  try {
-    return JSON.parse(stored);
-  } catch {
-    return fallback;
-  }
-}
+const stringList = z.array(z.string());
 
 function readStringList(stored: string): string[] {
-  const value = readJson(stored, []);
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+  return readJsonColumn(stored, stringList, []);
 }
 
 function readModelSettings(stored: string): ModelSettings {
-  const value = readJson(stored, {});
-  if (!value || typeof value !== "object" || Array.isArray(value)) return {};
-  const raw = value as Record<string, unknown>;
-  const settings: ModelSettings = {};
-  if (typeof raw.model === "string") settings.model = raw.model;
-  if (typeof raw.temperature === "number") settings.temperature = raw.temperature;
-  if (typeof raw.max_iterations === "number") settings.max_iterations = raw.max_iterations;
-  return settings;
+  return readJsonColumn(stored, modelSettings, {});
 }
 
 export function toPublicAgent(row: AgentRow): AgentView {
@@ -134,28 +102,22 @@ async function assertOwnedIds(
 }
 
 async function ownedAgent(ctx: AppContext, ownerId: string, agentId: string): Promise<AgentRow> {
-  const row = await ctx.db.agent.findFirst({ where: { id: agentId, userId: ownerId }, select: agentSelect });
-  if (!row) throw notFound("Agent");
-  return row;
+  const row = await ctx.db.agent.findUnique({ where: { id: agentId }, select: { ...agentSelect, userId: true } });
+  return ownedBy(row, ownerId, "Agent");
 }
 
 export async function listAgents(
   ctx: AppContext,
   ownerId: string,
-  query: { limit: number; cursor?: string },
+  query: PageRequest,
 ): Promise<{ items: AgentView[]; next_cursor: string | null }> {
   const rows = await ctx.db.agent.findMany({
     where: { userId: ownerId },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: query.limit + 1,
-    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    ...pageArgs(query),
     select: agentSelect,
   });
-  const page = rows.slice(0, query.limit);
-  return {
-    items: page.map(toPublicAgent),
-    next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-  };
+  return toPage(rows, query, toPublicAgent);
 }
 
 export async function getAgent(ctx: AppContext, ownerId: string, agentId: string): Promise<AgentView> {

@@ -2,12 +2,26 @@
 // roll, and usage over time. Every change that affects authentication invalidates the cache.
 import { type Prisma, serializeWrites } from "@fim/db";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "../auth/apiKeyFormat.ts";
-import { decodeScopes, encodeScopes, parseScopes, type Scope } from "../auth/scopes.ts";
+import { decodeScopes, encodeScopes, parseScopes } from "../auth/scopes.ts";
 import { utcDay } from "../auth/usage.ts";
 import type { AppContext } from "../context.ts";
-import { assertRoomFor, notFound, validationError } from "../errors.ts";
+import {
+  type ApiKey,
+  type CreatedApiKey,
+  type CreateKeyInput,
+  type KeyUsage,
+  MAX_KEY_NAME_CHARS,
+  RATE_LIMIT_BOUNDS,
+  type RateLimit,
+  ROLL_OVERLAPS,
+  type RollOverlap,
+  type UpdateKeyInput,
+} from "../contracts/apiKeys.ts";
+import { assertRoomFor, validationError } from "../errors.ts";
 import { type AdminActor, assertMayActOn } from "./admin.ts";
 import { type AuditAction, type RequestMeta, recordAudit } from "./audit.ts";
+import { ownedBy } from "./ownership.ts";
+import { type PageRequest, pageArgs, toPage } from "./paging.ts";
 
 const keySelect = {
   id: true,
@@ -28,34 +42,10 @@ const keySelect = {
 
 type KeyRow = Prisma.ApiKeyGetPayload<{ select: typeof keySelect }>;
 
-export type KeyStatus = "active" | "disabled" | "expired";
-
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  key_prefix: string;
-  scopes: Scope[];
-  is_active: boolean;
-  status: KeyStatus;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  total_requests: number;
-  /** After a roll: until when the previous secret still works (null when it does not). */
-  previous_key_expires_at: string | null;
-  rolled_at: string | null;
-  /** The key's own rate limit, or null. */
-  rate_limit: RateLimitView | null;
-  /** What applies: its own limit, else the server's default for keys, else none. */
-  effective_rate_limit: RateLimitView | null;
-}
-
-export interface RateLimitView {
-  requests: number;
-  window_seconds: number;
-}
-
-export const RATE_LIMIT_BOUNDS = { requests: { min: 1, max: 1_000_000 }, windowSeconds: { min: 1, max: 86_400 } };
+export type KeyStatus = ApiKey["status"];
+export type ApiKeyView = ApiKey;
+export type RateLimitView = RateLimit;
+export { RATE_LIMIT_BOUNDS, ROLL_OVERLAPS, type RollOverlap };
 
 function toLimitView(limit: { requests: number; windowSeconds: number } | null | undefined): RateLimitView | null {
   return limit ? { requests: limit.requests, window_seconds: limit.windowSeconds } : null;
@@ -165,24 +155,18 @@ export function parseExpiry(ctx: AppContext, value: string): Date {
 function cleanName(name: string): string {
   const trimmed = name.trim();
   if (trimmed === "") throw validationError("name", "must not be empty");
-  if (trimmed.length > 100) throw validationError("name", "must be at most 100 characters");
+  if (trimmed.length > MAX_KEY_NAME_CHARS) {
+    throw validationError("name", `must be at most ${MAX_KEY_NAME_CHARS} characters`);
+  }
   return trimmed;
 }
 
-export interface CreatedKey extends ApiKeyView {
-  /** The full key. Returned once, here, and never stored or shown again. */
-  key: string;
-}
+export type CreatedKey = CreatedApiKey;
 
 export async function createApiKey(
   ctx: AppContext,
   userId: string,
-  input: {
-    name: string;
-    scopes?: string | string[] | null;
-    expires_at?: string | null;
-    rate_limit?: RateLimitView | null;
-  },
+  input: CreateKeyInput,
   meta: RequestMeta,
 ): Promise<CreatedKey> {
   const name = cleanName(input.name);
@@ -196,7 +180,7 @@ export async function createApiKey(
   const row = await ctx.db.$transaction(async (tx) => {
     await serializeWrites(tx, ctx.config.databaseProvider, `quota:${userId}`);
     assertRoomFor(await tx.apiKey.count({ where: { userId } }), limit, "api_keys", "API keys");
-    return tx.apiKey.create({
+    const created = await tx.apiKey.create({
       data: {
         userId,
         name,
@@ -209,61 +193,47 @@ export async function createApiKey(
       },
       select: keySelect,
     });
-  });
-  await recordAudit(ctx, {
-    actorId: userId,
-    action: "api_key.create",
-    targetType: "api_key",
-    targetId: row.id,
-    meta,
-    detail: { name, prefix: row.prefix, scopes, rate_limit: input.rate_limit ?? null },
+    await recordAudit(
+      ctx,
+      {
+        actorId: userId,
+        action: "api_key.create",
+        targetType: "api_key",
+        targetId: created.id,
+        meta,
+        detail: { name, prefix: created.prefix, scopes, rate_limit: input.rate_limit ?? null },
+      },
+      tx,
+    );
+    return created;
   });
   return { ...toView(ctx, row), key };
-}
-
-export interface KeyListQuery {
-  limit: number;
-  cursor?: string;
 }
 
 export async function listApiKeys(
   ctx: AppContext,
   userId: string,
-  query: KeyListQuery = { limit: 100 },
+  query: PageRequest = { limit: 100 },
 ): Promise<{ items: ApiKeyView[]; next_cursor: string | null }> {
   const rows = await ctx.db.apiKey.findMany({
     where: { userId },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: query.limit + 1,
-    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    ...pageArgs(query),
     select: keySelect,
   });
-  const page = rows.slice(0, query.limit);
-  return {
-    items: page.map((row) => toView(ctx, row)),
-    next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-  };
+  return toPage(rows, query, (row) => toView(ctx, row));
 }
 
 async function ownedKey(ctx: AppContext, userId: string | null, keyId: string): Promise<KeyRow> {
   const row = await ctx.db.apiKey.findUnique({ where: { id: keyId }, select: keySelect });
-  // Someone else's key is indistinguishable from a missing one.
-  if (!row || (userId !== null && row.userId !== userId)) throw notFound("API key");
-  return row;
+  return ownedBy(row, userId, "API key");
 }
 
 export async function getApiKey(ctx: AppContext, userId: string, keyId: string): Promise<ApiKeyView> {
   return toView(ctx, await ownedKey(ctx, userId, keyId));
 }
 
-export interface KeyUpdate {
-  name?: string;
-  is_active?: boolean;
-  expires_at?: string | null;
-  scopes?: string | string[] | null;
-  /** null removes the key's own limit (the server default, if any, applies). */
-  rate_limit?: RateLimitView | null;
-}
+export type KeyUpdate = UpdateKeyInput;
 
 /** Who acts on a key: its owner, or an administrator acting on anyone's key. */
 export type KeyActor = { id: string; asAdmin?: false } | (AdminActor & { asAdmin: true });
@@ -294,42 +264,51 @@ export async function updateApiKey(
     data.expiresAt = input.expires_at === null ? null : parseExpiry(ctx, input.expires_at);
   if (input.scopes !== undefined) data.scopes = encodeScopes(parseScopes(input.scopes));
   if (input.rate_limit !== undefined) Object.assign(data, limitColumns(input.rate_limit));
-  const row = await ctx.db.apiKey.update({ where: { id: keyId }, data, select: keySelect });
-  ctx.keyCache.invalidateKey(keyId);
-
   let action: AuditAction = "api_key.update";
   if (input.is_active !== undefined && input.is_active !== existing.isActive) {
     if (actor.asAdmin) action = input.is_active ? "admin.api_key_enable" : "admin.api_key_disable";
     else action = input.is_active ? "api_key.enable" : "api_key.disable";
   }
-  await recordAudit(ctx, {
-    actorId: actor.id,
-    action,
-    targetType: "api_key",
-    targetId: keyId,
-    meta,
-    detail: { changed: Object.keys(input), prefix: row.prefix },
+  const row = await ctx.db.$transaction(async (tx) => {
+    const updated = await tx.apiKey.update({ where: { id: keyId }, data, select: keySelect });
+    await recordAudit(
+      ctx,
+      {
+        actorId: actor.id,
+        action,
+        targetType: "api_key",
+        targetId: keyId,
+        meta,
+        detail: { changed: Object.keys(input), prefix: updated.prefix },
+      },
+      tx,
+    );
+    return updated;
   });
+  ctx.keyCache.invalidateKey(keyId);
   return toView(ctx, row);
 }
 
 export async function deleteApiKey(ctx: AppContext, actor: KeyActor, keyId: string, meta: RequestMeta): Promise<void> {
   const existing = await keyForActor(ctx, actor, keyId);
   // Usage not yet flushed for a deleted key has nothing to be written to.
-  await ctx.db.apiKey.delete({ where: { id: keyId } });
-  ctx.keyCache.invalidateKey(keyId);
-  await recordAudit(ctx, {
-    actorId: actor.id,
-    action: actor.asAdmin ? "admin.api_key_delete" : "api_key.delete",
-    targetType: "api_key",
-    targetId: keyId,
-    meta,
-    detail: { name: existing.name, prefix: existing.prefix },
+  await ctx.db.$transaction(async (tx) => {
+    await tx.apiKey.delete({ where: { id: keyId } });
+    await recordAudit(
+      ctx,
+      {
+        actorId: actor.id,
+        action: actor.asAdmin ? "admin.api_key_delete" : "api_key.delete",
+        targetType: "api_key",
+        targetId: keyId,
+        meta,
+        detail: { name: existing.name, prefix: existing.prefix },
+      },
+      tx,
+    );
   });
+  ctx.keyCache.invalidateKey(keyId);
 }
-
-export const ROLL_OVERLAPS = { none: 0, "1h": 3600, "24h": 86_400, "7d": 604_800 } as const;
-export type RollOverlap = keyof typeof ROLL_OVERLAPS;
 
 /**
  * Issues a new secret for the same key record (same name, scopes and usage history). The old
@@ -347,38 +326,37 @@ export async function rollApiKey(
   const now = ctx.clock.now();
   const seconds = ROLL_OVERLAPS[overlap];
   const key = generateApiKey();
-  const row = await ctx.db.apiKey.update({
-    where: { id: keyId },
-    data: {
-      hash: hashApiKey(key, ctx.config.apiKeySecret),
-      prefix: apiKeyPrefix(key),
-      previousHash: seconds > 0 ? current.hash : null,
-      previousExpiresAt: seconds > 0 ? new Date(now.getTime() + seconds * 1000) : null,
-      rolledAt: now,
-    },
-    select: keySelect,
+  const row = await ctx.db.$transaction(async (tx) => {
+    const rolled = await tx.apiKey.update({
+      where: { id: keyId },
+      data: {
+        hash: hashApiKey(key, ctx.config.apiKeySecret),
+        prefix: apiKeyPrefix(key),
+        previousHash: seconds > 0 ? current.hash : null,
+        previousExpiresAt: seconds > 0 ? new Date(now.getTime() + seconds * 1000) : null,
+        rolledAt: now,
+      },
+      select: keySelect,
+    });
+    await recordAudit(
+      ctx,
+      {
+        actorId: userId,
+        action: "api_key.roll",
+        targetType: "api_key",
+        targetId: keyId,
+        meta,
+        detail: { overlap, prefix: rolled.prefix },
+      },
+      tx,
+    );
+    return rolled;
   });
   ctx.keyCache.invalidateKey(keyId);
-  await recordAudit(ctx, {
-    actorId: userId,
-    action: "api_key.roll",
-    targetType: "api_key",
-    targetId: keyId,
-    meta,
-    detail: { overlap, prefix: row.prefix },
-  });
   return { ...toView(ctx, row), key };
 }
 
-export interface UsageDayView {
-  day: string;
-  /** Requests served. */
-  count: number;
-  /** Refused after the key was recognised (401: disabled, expired; 403: scope). */
-  refused: number;
-  /** Refused by the key's rate limit (429). */
-  rate_limited: number;
-}
+export type UsageDayView = KeyUsage["days"][number];
 
 /**
  * Requests per UTC day for the last `days` days, oldest first, zero-filled, split by outcome;
@@ -413,18 +391,13 @@ export async function apiKeyUsage(
 /** Admin view: every key with its owner. */
 export async function listAllApiKeys(
   ctx: AppContext,
-  query: { limit: number; cursor?: string; userId?: string },
+  query: PageRequest & { userId?: string },
 ): Promise<{ items: (ApiKeyView & { owner: { id: string; email: string } })[]; next_cursor: string | null }> {
   const rows = await ctx.db.apiKey.findMany({
     where: query.userId ? { userId: query.userId } : {},
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: query.limit + 1,
-    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    ...pageArgs(query),
     select: { ...keySelect, user: { select: { id: true, email: true } } },
   });
-  const page = rows.slice(0, query.limit);
-  return {
-    items: page.map((row) => ({ ...toView(ctx, row), owner: row.user })),
-    next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-  };
+  return toPage(rows, query, (row) => ({ ...toView(ctx, row), owner: row.user }));
 }

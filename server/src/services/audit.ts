@@ -1,5 +1,15 @@
 // The audit log: append-only records of who did what, from where.
+
+import type { Prisma } from "@fim/db";
 import type { AppContext } from "../context.ts";
+import type { AuditEntry, AuditQueryInput } from "../contracts/admin.ts";
+import { type Page, z } from "../contracts/common.ts";
+import { validationError } from "../errors.ts";
+import { readJsonColumn } from "./jsonColumn.ts";
+
+import { pageArgs, toPage } from "./paging.ts";
+
+const jsonObject = z.record(z.string(), z.unknown()).nullable();
 
 /** Where a request came from, recorded alongside security-relevant actions. */
 export interface RequestMeta {
@@ -31,6 +41,10 @@ export type AuditAction =
   | "admin.api_key_enable"
   | "admin.api_key_delete";
 
+/**
+ * Writes an audit entry. Pass the transaction that makes the change it records, so the change
+ * and its entry are kept together or not at all.
+ */
 export async function recordAudit(
   ctx: AppContext,
   entry: {
@@ -41,8 +55,9 @@ export async function recordAudit(
     meta?: RequestMeta;
     detail?: Record<string, unknown>;
   },
+  db: Prisma.TransactionClient = ctx.db,
 ): Promise<void> {
-  await ctx.db.auditLog.create({
+  await db.auditLog.create({
     data: {
       actorId: entry.actorId,
       action: entry.action,
@@ -56,16 +71,20 @@ export async function recordAudit(
   });
 }
 
-export interface AuditQuery {
-  userId?: string;
-  action?: string;
-  from?: Date;
-  to?: Date;
-  limit: number;
-  cursor?: string;
+/** A bare date means the start of that day (UTC) as `since` and its end as `until`. */
+function boundary(value: string | undefined, edge: "start" | "end"): Date | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    return new Date(`${value}T${edge === "start" ? "00:00:00.000" : "23:59:59.999"}Z`);
+  }
+  return new Date(value);
 }
 
-export async function listAudit(ctx: AppContext, query: AuditQuery) {
+export async function listAudit(ctx: AppContext, input: AuditQueryInput): Promise<Page<AuditEntry>> {
+  const from = boundary(input.since, "start");
+  const to = boundary(input.until, "end");
+  if (from && to && from > to) throw validationError("since", "must not be after until");
+  const query = { ...input, from, to, userId: input.user_id };
   const rows = await ctx.db.auditLog.findMany({
     where: {
       ...(query.userId ? { OR: [{ actorId: query.userId }, { targetId: query.userId }] } : {}),
@@ -75,22 +94,17 @@ export async function listAudit(ctx: AppContext, query: AuditQuery) {
         : {}),
     },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: query.limit + 1,
-    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    ...pageArgs(query),
   });
-  const page = rows.slice(0, query.limit);
-  return {
-    items: page.map((row) => ({
-      id: row.id,
-      actor_id: row.actorId,
-      action: row.action,
-      target_type: row.targetType,
-      target_id: row.targetId,
-      ip: row.ip,
-      user_agent: row.userAgent,
-      detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null,
-      created_at: row.createdAt.toISOString(),
-    })),
-    next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-  };
+  return toPage(rows, query, (row) => ({
+    id: row.id,
+    actor_id: row.actorId,
+    action: row.action,
+    target_type: row.targetType,
+    target_id: row.targetId,
+    ip: row.ip,
+    user_agent: row.userAgent,
+    detail: readJsonColumn(row.detail, jsonObject, null),
+    created_at: row.createdAt.toISOString(),
+  }));
 }

@@ -5,48 +5,30 @@
 import type { Prisma } from "@fim/db";
 import { Agent, fetch, type Response } from "undici";
 import type { AppContext } from "../context.ts";
+import { z } from "../contracts/common.ts";
+import {
+  type Connector,
+  type ConnectorInput,
+  type connectorAction,
+  DEFAULT_AUTH_HEADER_NAME,
+  HTTP_METHODS,
+  type HttpMethod,
+} from "../contracts/connectors.ts";
 import { AppError, notFound, validationError } from "../errors.ts";
 import { pinnedLookup, resolveDestination } from "../lib/networkGuard.ts";
 import { openSecret, sealSecret } from "../lib/secretBox.ts";
 import { detachFromAgents } from "./agents.ts";
-
-export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
-export type HttpMethod = (typeof HTTP_METHODS)[number];
+import { readJsonColumn } from "./jsonColumn.ts";
+import { ownedBy } from "./ownership.ts";
+import { type PageRequest, pageArgs, toPage } from "./paging.ts";
 
 export const CONNECTOR_TIMEOUT_MS = 10_000;
 /** Response bodies beyond this are cut off (and marked truncated). */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
-export const DEFAULT_AUTH_HEADER_NAME = "Authorization";
 
-export interface ConnectorAction {
-  name: string;
-  method: HttpMethod;
-  path: string;
-  description: string;
-}
-
-export interface ConnectorInput {
-  name: string;
-  description?: string;
-  base_url: string;
-  auth_header?: string | null;
-  auth_header_name?: string;
-  actions?: { name: string; method: HttpMethod; path: string; description?: string }[];
-}
-
+export type ConnectorAction = z.infer<typeof connectorAction>;
 export type ConnectorUpdate = Partial<ConnectorInput>;
-
-export interface ConnectorView {
-  id: string;
-  name: string;
-  description: string;
-  base_url: string;
-  auth_header_name: string;
-  has_secret: boolean;
-  actions: ConnectorAction[];
-  created_at: string;
-  updated_at: string;
-}
+export type ConnectorView = Connector;
 
 // The sealed secret is selected only where a call needs it, never for views.
 const connectorSelect = {
@@ -64,14 +46,7 @@ const connectorSelect = {
 type ConnectorRow = Prisma.ConnectorGetPayload<{ select: typeof connectorSelect }>;
 
 function readActions(stored: string): ConnectorAction[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(stored);
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(value)) return [];
-  return value.flatMap((item): ConnectorAction[] => {
+  return readJsonColumn(stored, z.array(z.unknown()), []).flatMap((item): ConnectorAction[] => {
     if (!item || typeof item !== "object") return [];
     const { name, method, path, description } = item as Record<string, unknown>;
     if (typeof name !== "string" || typeof path !== "string") return [];
@@ -212,9 +187,8 @@ function secretContext(ownerId: string): string {
 // ---- CRUD -------------------------------------------------------------------------------------
 
 async function ownedConnector(ctx: AppContext, ownerId: string, id: string): Promise<ConnectorRow> {
-  const row = await ctx.db.connector.findFirst({ where: { id, userId: ownerId }, select: connectorSelect });
-  if (!row) throw notFound("Connector");
-  return row;
+  const row = await ctx.db.connector.findUnique({ where: { id }, select: { ...connectorSelect, userId: true } });
+  return ownedBy(row, ownerId, "Connector");
 }
 
 export async function createConnector(ctx: AppContext, ownerId: string, input: ConnectorInput): Promise<ConnectorView> {
@@ -240,20 +214,15 @@ export async function createConnector(ctx: AppContext, ownerId: string, input: C
 export async function listConnectors(
   ctx: AppContext,
   ownerId: string,
-  query: { limit: number; cursor?: string },
+  query: PageRequest,
 ): Promise<{ items: ConnectorView[]; next_cursor: string | null }> {
   const rows = await ctx.db.connector.findMany({
     where: { userId: ownerId },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: query.limit + 1,
-    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    ...pageArgs(query),
     select: connectorSelect,
   });
-  const page = rows.slice(0, query.limit);
-  return {
-    items: page.map(toPublicConnector),
-    next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-  };
+  return toPage(rows, query, toPublicConnector);
 }
 
 export async function getConnector(ctx: AppContext, ownerId: string, id: string): Promise<ConnectorView> {

@@ -3,7 +3,17 @@
 import type { Prisma } from "@fim/db";
 import { agentRuntime } from "../agent/runtime.ts";
 import type { AppContext } from "../context.ts";
-import { AppError, notFound, validationError } from "../errors.ts";
+import {
+  type Conversation,
+  type ConversationWithMessages,
+  MAX_CONVERSATION_TITLE_CHARS,
+  type Message,
+  message,
+} from "../contracts/conversations.ts";
+import { AppError, validationError } from "../errors.ts";
+import { readJsonColumn } from "./jsonColumn.ts";
+import { ownedBy } from "./ownership.ts";
+import { type PageRequest, pageArgs, toPage } from "./paging.ts";
 
 const conversationSelect = {
   id: true,
@@ -28,26 +38,9 @@ type MessageRow = Prisma.MessageGetPayload<{ select: typeof messageSelect }>;
 
 export type MessageRole = "user" | "assistant";
 
-export interface ConversationView {
-  id: string;
-  title: string;
-  agent_id: string | null;
-  message_count: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface MessageView {
-  id: string;
-  role: MessageRole;
-  content: string;
-  metadata: Record<string, unknown>;
-  created_at: string;
-}
-
-export interface ConversationWithMessages extends ConversationView {
-  messages: MessageView[];
-}
+export type ConversationView = Conversation;
+export type MessageView = Message;
+export type { ConversationWithMessages };
 
 function toView(row: ConversationRow): ConversationView {
   return {
@@ -61,12 +54,7 @@ function toView(row: ConversationRow): ConversationView {
 }
 
 function parseMetadata(stored: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(stored);
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+  return readJsonColumn(stored, message.shape.metadata, {});
 }
 
 export function toMessageView(row: MessageRow): MessageView {
@@ -79,12 +67,11 @@ export function toMessageView(row: MessageRow): MessageView {
   };
 }
 
-const MAX_TITLE = 200;
-
 function cleanTitle(title: string): string {
   const trimmed = title.replace(/\s+/g, " ").trim();
   if (trimmed === "") throw validationError("title", "must not be empty");
-  if (trimmed.length > MAX_TITLE) throw validationError("title", `must be at most ${MAX_TITLE} characters`);
+  if (trimmed.length > MAX_CONVERSATION_TITLE_CHARS)
+    throw validationError("title", `must be at most ${MAX_CONVERSATION_TITLE_CHARS} characters`);
   return trimmed;
 }
 
@@ -96,9 +83,7 @@ export function titleFromQuestion(question: string): string {
 
 async function ownedConversation(ctx: AppContext, userId: string, id: string): Promise<ConversationRow> {
   const row = await ctx.db.conversation.findUnique({ where: { id }, select: conversationSelect });
-  // Someone else's conversation is indistinguishable from a missing one.
-  if (!row || row.userId !== userId) throw notFound("Conversation");
-  return row;
+  return ownedBy(row, userId, "Conversation");
 }
 
 /** Throws not_found unless the conversation exists and belongs to the user. */
@@ -109,7 +94,7 @@ export async function assertConversationOwner(ctx: AppContext, userId: string, i
 export async function listConversations(
   ctx: AppContext,
   userId: string,
-  query: { limit: number; cursor?: string },
+  query: PageRequest,
 ): Promise<{ items: ConversationView[]; next_cursor: string | null }> {
   if (query.cursor) {
     // A cursor from someone else's list (or a deleted conversation) is simply not a cursor here.
@@ -119,15 +104,10 @@ export async function listConversations(
   const rows = await ctx.db.conversation.findMany({
     where: { userId },
     orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
-    take: query.limit + 1,
-    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    ...pageArgs(query),
     select: conversationSelect,
   });
-  const page = rows.slice(0, query.limit);
-  return {
-    items: page.map(toView),
-    next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-  };
+  return toPage(rows, query, toView);
 }
 
 export async function getConversation(ctx: AppContext, userId: string, id: string): Promise<ConversationWithMessages> {

@@ -5,56 +5,35 @@
 import { createHash } from "node:crypto";
 import { type Prisma, serializeWrites } from "@fim/db";
 import type { AppContext } from "../context.ts";
+import type { z } from "../contracts/common.ts";
+import {
+  DEFAULT_TOP_K,
+  type Document,
+  document,
+  type documentWithContent,
+  type KnowledgeBase,
+  MAX_DOCUMENT_CHARS,
+  MAX_DOCUMENT_TITLE_CHARS,
+  MAX_METADATA_BYTES,
+  MAX_METADATA_DEPTH,
+  type retrievalResult,
+} from "../contracts/knowledgeBases.ts";
 import { assertRoomFor, notFound, quotaExceeded, validationError } from "../errors.ts";
 import { chunkDocument, type DocumentFormat } from "../lib/chunking.ts";
 import type { Passage } from "../lib/textSearch.ts";
 import { detachFromAgents } from "./agents.ts";
+import { readJsonColumn } from "./jsonColumn.ts";
+import { ownedBy } from "./ownership.ts";
+import { type PageRequest, pageArgs, toPage } from "./paging.ts";
 
 export const MAX_CHUNKS_PER_DOCUMENT = 2000;
-/** Characters of one document's content and title, the same through both doors. */
-export const MAX_DOCUMENT_CHARS = 1_000_000;
-export const MAX_TITLE_CHARS = 500;
-export const MAX_METADATA_BYTES = 16_384;
-/** Levels of objects and arrays in a document's metadata, the metadata object itself being the first. */
-export const MAX_METADATA_DEPTH = 10;
-export const DEFAULT_TOP_K = 5;
 /** Chunks written per statement when a document is added. */
 const CHUNK_INSERT_SLICE = 200;
 
-export interface KnowledgeBaseView {
-  id: string;
-  name: string;
-  description: string;
-  document_count: number;
-  chunk_count: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface DocumentView {
-  id: string;
-  knowledge_base_id: string;
-  title: string;
-  format: DocumentFormat;
-  metadata: Record<string, unknown>;
-  content_length: number;
-  chunk_count: number;
-  created_at: string;
-}
-
-export interface DocumentWithContent extends DocumentView {
-  content: string;
-}
-
-export interface RetrievalResult {
-  content: string;
-  score: number;
-  document_id: string;
-  metadata: Record<string, unknown>;
-  /** Which document and where in it, for showing a source. */
-  document_title: string;
-  chunk_index: number;
-}
+export type KnowledgeBaseView = KnowledgeBase;
+export type DocumentView = Document;
+export type DocumentWithContent = z.infer<typeof documentWithContent>;
+export type RetrievalResult = z.infer<typeof retrievalResult>;
 
 const kbSelect = {
   id: true,
@@ -127,13 +106,8 @@ function storedMetadata(metadata: Record<string, unknown>): string {
 
 /** Stored metadata back as an object; anything unreadable (or too deep to send back) reads as {}. */
 function readMetadata(stored: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(stored);
-    if (!value || typeof value !== "object" || Array.isArray(value)) return {};
-    return nestedDeeperThan(value, MAX_METADATA_DEPTH) ? {} : (value as Record<string, unknown>);
-  } catch {
-    return {};
-  }
+  const value = readJsonColumn(stored, document.shape.metadata, {});
+  return nestedDeeperThan(value, MAX_METADATA_DEPTH) ? {} : value;
 }
 
 function toPublicDocument(row: DocumentRow): DocumentView {
@@ -156,15 +130,17 @@ function cleanText(field: string, value: string): string {
 }
 
 async function ownedKnowledgeBase(ctx: AppContext, ownerId: string, id: string): Promise<KbRow> {
-  const row = await ctx.db.knowledgeBase.findFirst({ where: { id, userId: ownerId }, select: kbSelect });
-  if (!row) throw notFound("Knowledge base");
-  return row;
+  const row = await ctx.db.knowledgeBase.findUnique({ where: { id }, select: { ...kbSelect, userId: true } });
+  return ownedBy(row, ownerId, "Knowledge base");
 }
 
 /** Throws not_found unless the knowledge base exists and belongs to the owner. */
 async function assertOwned(ctx: AppContext, ownerId: string, id: string): Promise<void> {
-  const row = await ctx.db.knowledgeBase.findFirst({ where: { id, userId: ownerId }, select: { id: true } });
-  if (!row) throw notFound("Knowledge base");
+  ownedBy(
+    await ctx.db.knowledgeBase.findUnique({ where: { id }, select: { userId: true } }),
+    ownerId,
+    "Knowledge base",
+  );
 }
 
 // ---- knowledge bases ------------------------------------------------------------------------
@@ -199,20 +175,15 @@ export async function createKnowledgeBase(
 export async function listKnowledgeBases(
   ctx: AppContext,
   ownerId: string,
-  query: { limit: number; cursor?: string },
+  query: PageRequest,
 ): Promise<{ items: KnowledgeBaseView[]; next_cursor: string | null }> {
   const rows = await ctx.db.knowledgeBase.findMany({
     where: { userId: ownerId },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: query.limit + 1,
-    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    ...pageArgs(query),
     select: kbSelect,
   });
-  const page = rows.slice(0, query.limit);
-  return {
-    items: page.map(toPublicKnowledgeBase),
-    next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-  };
+  return toPage(rows, query, toPublicKnowledgeBase);
 }
 
 export async function getKnowledgeBase(ctx: AppContext, ownerId: string, id: string): Promise<KnowledgeBaseView> {
@@ -263,7 +234,8 @@ export async function addDocument(
 ): Promise<DocumentView> {
   await assertOwned(ctx, ownerId, knowledgeBaseId);
   const title = cleanText("title", input.title);
-  if (title.length > MAX_TITLE_CHARS) throw validationError("title", `must be at most ${MAX_TITLE_CHARS} characters`);
+  if (title.length > MAX_DOCUMENT_TITLE_CHARS)
+    throw validationError("title", `must be at most ${MAX_DOCUMENT_TITLE_CHARS} characters`);
   if (input.content.length > MAX_DOCUMENT_CHARS) {
     throw validationError("content", `must be at most ${MAX_DOCUMENT_CHARS} characters; split the document`);
   }
@@ -393,21 +365,16 @@ export async function listDocuments(
   ctx: AppContext,
   ownerId: string,
   knowledgeBaseId: string,
-  query: { limit: number; cursor?: string },
+  query: PageRequest,
 ): Promise<{ items: DocumentView[]; next_cursor: string | null }> {
   await assertOwned(ctx, ownerId, knowledgeBaseId);
   const rows = await ctx.db.document.findMany({
     where: { knowledgeBaseId, ready: true },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: query.limit + 1,
-    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    ...pageArgs(query),
     select: documentSelect,
   });
-  const page = rows.slice(0, query.limit);
-  return {
-    items: page.map(toPublicDocument),
-    next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-  };
+  return toPage(rows, query, toPublicDocument);
 }
 
 export async function getDocument(

@@ -3,19 +3,13 @@
 import { randomUUID } from "node:crypto";
 import { signToken, verifyToken } from "../auth/jwt.ts";
 import type { AppContext } from "../context.ts";
+import type { Session } from "../contracts/account.ts";
+import type { TokenPair } from "../contracts/auth.ts";
 import { AppError, notFound, validationError } from "../errors.ts";
 import { type RequestMeta, recordAudit } from "./audit.ts";
 import { normalizeEmail, type PublicUser, setPassword, toPublicUser, type UserRow, userSelect } from "./users.ts";
 
-export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
-  token_type: "bearer";
-  expires_in: number;
-  /** When the refresh token stops working (the portal sets its cookie lifetime from it). */
-  refresh_expires_at: string;
-  user: PublicUser;
-}
+export type { TokenPair };
 
 function issuePair(
   ctx: AppContext,
@@ -145,11 +139,13 @@ export async function rotateRefreshToken(ctx: AppContext, refreshToken: string, 
 }
 
 export async function logout(ctx: AppContext, sessionId: string, actorId: string, meta: RequestMeta): Promise<void> {
-  await ctx.db.session.updateMany({
-    where: { id: sessionId, revokedAt: null },
-    data: { revokedAt: ctx.clock.now(), revokedReason: "logout" },
+  await ctx.db.$transaction(async (tx) => {
+    await tx.session.updateMany({
+      where: { id: sessionId, revokedAt: null },
+      data: { revokedAt: ctx.clock.now(), revokedReason: "logout" },
+    });
+    await recordAudit(ctx, { actorId, action: "logout", targetType: "session", targetId: sessionId, meta }, tx);
   });
-  await recordAudit(ctx, { actorId, action: "logout", targetType: "session", targetId: sessionId, meta });
 }
 
 /** Ends every session of a user (optionally keeping one), e.g. "log out everywhere". */
@@ -169,15 +165,7 @@ export async function revokeAllSessions(
   return result.count;
 }
 
-export interface SessionView {
-  id: string;
-  user_agent: string | null;
-  ip: string | null;
-  created_at: string;
-  last_used_at: string;
-  expires_at: string;
-  current: boolean;
-}
+export type SessionView = Session;
 
 export async function listActiveSessions(
   ctx: AppContext,
@@ -205,17 +193,17 @@ export async function revokeSession(
   sessionId: string,
   meta: RequestMeta,
 ): Promise<void> {
-  const result = await ctx.db.session.updateMany({
-    where: { id: sessionId, userId, revokedAt: null },
-    data: { revokedAt: ctx.clock.now(), revokedReason: "revoked_by_user" },
-  });
-  if (result.count === 0) throw notFound("Session");
-  await recordAudit(ctx, {
-    actorId: userId,
-    action: "session.revoke",
-    targetType: "session",
-    targetId: sessionId,
-    meta,
+  await ctx.db.$transaction(async (tx) => {
+    const result = await tx.session.updateMany({
+      where: { id: sessionId, userId, revokedAt: null },
+      data: { revokedAt: ctx.clock.now(), revokedReason: "revoked_by_user" },
+    });
+    if (result.count === 0) throw notFound("Session");
+    await recordAudit(
+      ctx,
+      { actorId: userId, action: "session.revoke", targetType: "session", targetId: sessionId, meta },
+      tx,
+    );
   });
 }
 

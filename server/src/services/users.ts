@@ -3,9 +3,11 @@ import { randomBytes } from "node:crypto";
 import { type Prisma, textContains, textContainsIsExact, uniqueViolation } from "@fim/db";
 import { PASSWORD_MIN_LENGTH } from "../auth/passwords.ts";
 import type { AppContext } from "../context.ts";
+import type { Role, User } from "../contracts/users.ts";
 import { notFound, validationError } from "../errors.ts";
+import { type PageRequest, pageArgs, toPage } from "./paging.ts";
 
-export type Role = "user" | "admin";
+export type { Role };
 
 export const userSelect = {
   id: true,
@@ -18,14 +20,7 @@ export const userSelect = {
 
 export type UserRow = Prisma.UserGetPayload<{ select: typeof userSelect }>;
 
-export interface PublicUser {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  disabled: boolean;
-  created_at: string;
-}
+export type PublicUser = User;
 
 export function toPublicUser(row: UserRow): PublicUser {
   return {
@@ -86,7 +81,7 @@ export async function setPassword(ctx: AppContext, userId: string, password: str
 
 export async function listUsers(
   ctx: AppContext,
-  query: { search?: string; limit: number; cursor?: string },
+  query: PageRequest & { search?: string },
 ): Promise<{ items: PublicUser[]; next_cursor: string | null }> {
   const search = query.search?.trim().toLowerCase();
   const provider = ctx.config.databaseProvider;
@@ -106,19 +101,14 @@ export async function listUsers(
     const batch = await ctx.db.user.findMany({
       where,
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: query.limit + 1,
-      ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+      ...pageArgs({ limit: query.limit, cursor }),
       select: userSelect,
     });
     rows.push(...batch.filter(holdsSearch));
     cursor = batch.at(-1)?.id;
     if (batch.length <= query.limit) break;
   }
-  const page = rows.slice(0, query.limit);
-  return {
-    items: page.map(toPublicUser),
-    next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-  };
+  return toPage(rows, query, toPublicUser);
 }
 
 /**

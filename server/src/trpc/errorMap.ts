@@ -2,7 +2,7 @@
 // answered (same code, status and body), whatever threw it (a service, zod, tRPC itself).
 import type { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
-import { AppError, databaseUnavailable, type ErrorCode } from "../errors.ts";
+import { AppError, databaseUnavailable, type ErrorCode, invalidInput, type SchemaIssue } from "../errors.ts";
 
 export const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   unauthorized: "UNAUTHORIZED",
@@ -23,30 +23,15 @@ export function trpcCodeOf(error: AppError): TRPC_ERROR_CODE_KEY {
   return error.status === 429 ? "TOO_MANY_REQUESTS" : TRPC_CODE[error.code];
 }
 
-interface Issue {
-  path?: readonly (PropertyKey | { key: PropertyKey })[];
-  message: string;
-}
-
 /** Every error a procedure can end with, as the AppError the REST door would have answered. */
 export function toAppError(error: TRPCError): AppError {
   const cause = error.cause;
   if (cause instanceof AppError) return cause;
   const unavailable = databaseUnavailable(cause);
   if (unavailable) return unavailable;
-  const issues = (cause as { issues?: Issue[] } | undefined)?.issues;
-  if (Array.isArray(issues)) {
-    const details = issues.map((issue) => ({
-      field:
-        issue.path && issue.path.length > 0
-          ? issue.path.map((part) => String(typeof part === "object" ? part.key : part)).join(".")
-          : "input",
-      message: issue.message,
-    }));
-    return new AppError("validation_error", details.map((d) => `${d.field}: ${d.message}`).join("; "), {
-      extra: { details },
-    });
-  }
+  // Input that failed its schema (an output that fails its schema is our bug: internal_error).
+  const issues = (cause as { issues?: SchemaIssue[] } | undefined)?.issues;
+  if (error.code === "BAD_REQUEST" && Array.isArray(issues)) return invalidInput(issues, "input");
   switch (error.code) {
     case "BAD_REQUEST":
     case "PARSE_ERROR":

@@ -3,7 +3,7 @@
 import { initTRPC } from "@trpc/server";
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { Request } from "express";
-import { assertAccess, type Principal } from "../auth/scopes.ts";
+import { type Access, assertAccess, type Principal } from "../auth/scopes.ts";
 import { AppError, type ErrorBody } from "../errors.ts";
 import { refusalFor } from "../lib/databaseWatch.ts";
 import { assertWellFormedText } from "../lib/wellFormedText.ts";
@@ -94,7 +94,15 @@ export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
  * Administrators only. `authenticate` re-reads the user (role, disabled flag) from the database
  * on every request, so a demoted admin loses access on the next call.
  */
-export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
-  assertAccess(ctx.principal, { scope: "admin" });
-  return next();
-});
+export const adminProcedure = needs({ scope: "admin" });
+
+/**
+ * A procedure behind a REST access rule. Login sessions hold every scope, so only `admin` (the
+ * role) can refuse one; the rule is applied all the same so both doors read alike.
+ */
+export function needs(access: Access) {
+  return protectedProcedure.use(({ ctx, next }) => {
+    assertAccess(ctx.principal, access);
+    return next();
+  });
+}

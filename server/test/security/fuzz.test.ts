@@ -635,7 +635,7 @@ async function checkValid(plan: Plan, c: FuzzCase): Promise<void> {
   if (!listed.has(reply.status))
     problems.push(`status ${reply.status} is not in the OpenAPI document (${[...listed].join(", ")})`);
   if (reply.status >= 400) problems.push(...errorBodyProblems(reply));
-  else if (route.success.stream && reply.status === 200) {
+  else if (route.success.events && reply.status === 200) {
     if (!reply.contentType.startsWith("text/event-stream"))
       problems.push(`a stream answered as "${reply.contentType}"`);
     let frames: SseFrame[] = [];

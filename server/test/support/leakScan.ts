@@ -3,6 +3,7 @@
 // key or a whole JWT may appear in a log at all, whoever it belonged to.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { CONTRACT_VIOLATION } from "../../src/http/responseCheck.ts";
 import type { SecretKind } from "./secretLedger.ts";
 
 export interface LeakReport {
@@ -10,6 +11,8 @@ export interface LeakReport {
   logLines: number;
   secrets: number;
   leaks: string[];
+  /** Answers that broke the contract (CHECK_RESPONSES), as the servers logged them. */
+  contractViolations: string[];
 }
 
 const FULL_KEY = /fim_[A-Za-z0-9]{44}/g;
@@ -44,5 +47,18 @@ export function scanForLeaks(dir: string): LeakReport {
     }
     if (text.includes(secret)) leaks.push(`a ${kind}: ${show(secret)}`);
   }
-  return { logFiles: logFiles.length, logLines: text.split("\n").length - 1, secrets: secrets.size, leaks };
+  const contractViolations = text
+    .split("\n")
+    .filter((line) => line.includes(`"msg":"${CONTRACT_VIOLATION}"`))
+    .map((line) => {
+      const { route, status, event, problem } = JSON.parse(line) as Record<string, unknown>;
+      return `${route} ${status ?? `event ${event}`}: ${problem}`;
+    });
+  return {
+    logFiles: logFiles.length,
+    logLines: text.split("\n").length - 1,
+    secrets: secrets.size,
+    leaks,
+    contractViolations,
+  };
 }

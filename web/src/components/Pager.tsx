@@ -3,7 +3,7 @@ import { useState } from "react";
 
 export function useCursorPager() {
   const [stack, setStack] = useState<(string | null)[]>([null]);
-  const cursor = stack[stack.length - 1] ?? null;
+  const cursor = stack[stack.length - 1] ?? undefined;
   return {
     cursor,
     page: stack.length,

@@ -1,30 +1,20 @@
 // /api/auth: login, refresh, verify, logout.
-
 import { authenticate, bearerToken } from "../../auth/authenticate.ts";
 import { verifyToken } from "../../auth/jwt.ts";
+import { loginBody, logoutBody, refreshBody, tokenPair, verification } from "../../contracts/auth.ts";
 import { AppError } from "../../errors.ts";
 import { login, logout, rotateRefreshToken } from "../../services/sessions.ts";
 import { defineRoute } from "../route.ts";
-import { scopeName, userView } from "../schemas.ts";
-import { z } from "../zod.ts";
-
-const tokenPair = z.object({
-  access_token: z.string(),
-  refresh_token: z.string(),
-  token_type: z.literal("bearer"),
-  expires_in: z.number().int().meta({ example: 7200 }),
-  refresh_expires_at: z.string(),
-  user: userView,
-});
 
 export const authRoutes = [
   defineRoute({
     method: "post",
     path: "/api/auth/login",
+    operationId: "login",
     tag: "auth",
     summary: "Log in with email and password; returns an access and a refresh token",
     access: "public",
-    body: z.strictObject({ email: z.string().max(254), password: z.string().max(1024) }),
+    body: loginBody,
     success: { status: 200, description: "Tokens for a new login session", schema: tokenPair },
     errors: [400, 401, 429],
     handler: ({ ctx, body, meta }) => login(ctx, body, meta),
@@ -32,10 +22,11 @@ export const authRoutes = [
   defineRoute({
     method: "post",
     path: "/api/auth/refresh",
+    operationId: "refreshTokens",
     tag: "auth",
     summary: "Exchange a refresh token for a new pair (the old refresh token stops working)",
     access: "public",
-    body: z.strictObject({ refresh_token: z.string().max(4096) }),
+    body: refreshBody,
     success: { status: 200, description: "A new token pair", schema: tokenPair },
     errors: [400, 401],
     handler: ({ ctx, body, meta }) => rotateRefreshToken(ctx, body.refresh_token, meta),
@@ -43,20 +34,14 @@ export const authRoutes = [
   defineRoute({
     method: "get",
     path: "/api/auth/verify",
+    operationId: "verifyCredential",
     tag: "auth",
     summary: "Tell what the presented credential is and until when it is valid",
     access: "authenticated",
     success: {
       status: 200,
       description: "The credential is valid",
-      schema: z.object({
-        valid: z.literal(true),
-        type: z.enum(["jwt", "api_key"]),
-        user: userView.pick({ id: true, email: true, name: true, role: true }),
-        expires_at: z.string().nullable(),
-        scopes: z.array(scopeName),
-        key_prefix: z.string().nullable(),
-      }),
+      schema: verification,
     },
     handler: ({ principal }) => ({
       valid: true,
@@ -70,10 +55,11 @@ export const authRoutes = [
   defineRoute({
     method: "post",
     path: "/api/auth/logout",
+    operationId: "logout",
     tag: "auth",
     summary: "End a login session: by its refresh token in the body, or the access token in the header",
     access: "public",
-    body: z.strictObject({ refresh_token: z.string().max(4096).optional() }),
+    body: logoutBody,
     success: { status: 204, description: "The session is revoked" },
     errors: [400, 401],
     handler: async ({ ctx, body, meta, req }) => {

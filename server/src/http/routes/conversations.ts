@@ -1,4 +1,6 @@
 // /api/conversations: the caller's conversations with the agents (scope `chat`).
+import { idParams, page, pageQuery } from "../../contracts/common.ts";
+import { conversation, conversationWithMessages, renameConversationBody } from "../../contracts/conversations.ts";
 import {
   deleteConversation,
   getConversation,
@@ -6,28 +8,6 @@ import {
   renameConversation,
 } from "../../services/conversations.ts";
 import { defineRoute } from "../route.ts";
-import { idParams, page, pageQuery } from "../schemas.ts";
-import { z } from "../zod.ts";
-
-const conversationView = z.object({
-  id: z.string(),
-  title: z.string(),
-  agent_id: z.string().nullable(),
-  message_count: z.number().int(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
-
-export const messageView = z.object({
-  id: z.string(),
-  role: z.enum(["user", "assistant"]),
-  content: z.string(),
-  metadata: z.record(z.string(), z.unknown()).meta({
-    description:
-      "Run details: for assistant messages run_id, mode, model, iterations, elapsed (s), usage; `injected: true` on messages added with /api/chat/inject",
-  }),
-  created_at: z.string(),
-});
 
 const chat = { scope: "chat" } as const;
 
@@ -35,16 +15,18 @@ export const conversationRoutes = [
   defineRoute({
     method: "get",
     path: "/api/conversations",
+    operationId: "listConversations",
     tag: "conversations",
     summary: "The caller's conversations, most recently active first",
     access: chat,
     query: pageQuery,
-    success: { status: 200, description: "A page of conversations", schema: page(conversationView) },
+    success: { status: 200, description: "A page of conversations", schema: page(conversation) },
     handler: ({ ctx, principal, query }) => listConversations(ctx, principal.user.id, query),
   }),
   defineRoute({
     method: "get",
     path: "/api/conversations/:id",
+    operationId: "getConversation",
     tag: "conversations",
     summary: "One conversation with its messages, oldest first",
     access: chat,
@@ -52,7 +34,7 @@ export const conversationRoutes = [
     success: {
       status: 200,
       description: "The conversation",
-      schema: conversationView.extend({ messages: z.array(messageView) }),
+      schema: conversationWithMessages,
     },
     errors: [404],
     handler: ({ ctx, principal, params }) => getConversation(ctx, principal.user.id, params.id),
@@ -60,18 +42,20 @@ export const conversationRoutes = [
   defineRoute({
     method: "patch",
     path: "/api/conversations/:id",
+    operationId: "renameConversation",
     tag: "conversations",
     summary: "Rename a conversation",
     access: chat,
     params: idParams,
-    body: z.strictObject({ title: z.string().max(1000) }),
-    success: { status: 200, description: "The renamed conversation", schema: conversationView },
+    body: renameConversationBody,
+    success: { status: 200, description: "The renamed conversation", schema: conversation },
     errors: [404],
     handler: ({ ctx, principal, params, body }) => renameConversation(ctx, principal.user.id, params.id, body.title),
   }),
   defineRoute({
     method: "delete",
     path: "/api/conversations/:id",
+    operationId: "deleteConversation",
     tag: "conversations",
     summary: "Delete a conversation and its messages; a run still going on in it ends",
     access: chat,

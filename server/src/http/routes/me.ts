@@ -1,66 +1,41 @@
 // /api/me: the caller, their API keys, sessions and password.
-
+import { changePasswordBody, me, sessionList } from "../../contracts/account.ts";
+import {
+  apiKey,
+  createdApiKey,
+  createKeyBody,
+  keyUsage,
+  listKeysQuery,
+  rollKeyBody,
+  updateKeyBody,
+  usageQuery,
+} from "../../contracts/apiKeys.ts";
+import { idParams, page } from "../../contracts/common.ts";
 import {
   apiKeyUsage,
   createApiKey,
   deleteApiKey,
   getApiKey,
   listApiKeys,
-  ROLL_OVERLAPS,
   rollApiKey,
   updateApiKey,
 } from "../../services/apiKeys.ts";
 import { changePassword, listActiveSessions, revokeSession } from "../../services/sessions.ts";
 import { getUser } from "../../services/users.ts";
 import { defineRoute } from "../route.ts";
-import {
-  apiKeyView,
-  createdApiKey,
-  idParams,
-  keyUsageView,
-  page,
-  pageQuery,
-  rateLimitShape,
-  scopeName,
-  scopesInput,
-  userView,
-} from "../schemas.ts";
-import { z } from "../zod.ts";
-
-const expiresAtInput = z.string().max(64).nullable().meta({
-  description: "ISO 8601 date-time, or a bare date meaning the end of that day (UTC). Must be in the future.",
-  example: "2027-06-30",
-});
-
-const sessionView = z.object({
-  id: z.string(),
-  user_agent: z.string().nullable(),
-  ip: z.string().nullable(),
-  created_at: z.string(),
-  last_used_at: z.string(),
-  expires_at: z.string(),
-  current: z.boolean(),
-});
 
 export const meRoutes = [
   defineRoute({
     method: "get",
     path: "/api/me",
+    operationId: "getMe",
     tag: "me",
     summary: "The authenticated caller and the credential it used",
     access: "authenticated",
     success: {
       status: 200,
       description: "The caller",
-      schema: z.object({
-        user: userView,
-        credential: z.object({
-          type: z.enum(["jwt", "api_key"]),
-          scopes: z.array(scopeName),
-          key_prefix: z.string().nullable(),
-          expires_at: z.string().nullable(),
-        }),
-      }),
+      schema: me,
     },
     handler: async ({ ctx, principal }) => ({
       user: await getUser(ctx, principal.user.id),
@@ -75,18 +50,11 @@ export const meRoutes = [
   defineRoute({
     method: "post",
     path: "/api/me/api-keys",
+    operationId: "createApiKey",
     tag: "api-keys",
     summary: "Create an API key; the full key is in this response only",
     access: "key_management",
-    body: z.strictObject({
-      name: z.string().max(200),
-      scopes: scopesInput.optional(),
-      expires_at: expiresAtInput.optional(),
-      rate_limit: rateLimitShape
-        .nullable()
-        .optional()
-        .meta({ description: "Requests per window for this key; null or absent: the server default, if any" }),
-    }),
+    body: createKeyBody,
     success: { status: 201, description: "The new key, including the full `key` (shown once)", schema: createdApiKey },
     errors: [400, 403],
     handler: ({ ctx, principal, body, meta }) => createApiKey(ctx, principal.user.id, body, meta),
@@ -94,39 +62,36 @@ export const meRoutes = [
   defineRoute({
     method: "get",
     path: "/api/me/api-keys",
+    operationId: "listApiKeys",
     tag: "api-keys",
     summary: "The caller's API keys, newest first",
     access: "key_management",
-    query: pageQuery.extend({ limit: pageQuery.shape.limit.unwrap().max(100).default(100) }),
-    success: { status: 200, description: "A page of keys", schema: page(apiKeyView) },
+    query: listKeysQuery,
+    success: { status: 200, description: "A page of keys", schema: page(apiKey) },
     handler: ({ ctx, principal, query }) => listApiKeys(ctx, principal.user.id, query),
   }),
   defineRoute({
     method: "get",
     path: "/api/me/api-keys/:id",
+    operationId: "getApiKey",
     tag: "api-keys",
     summary: "One of the caller's API keys",
     access: "key_management",
     params: idParams,
-    success: { status: 200, description: "The key", schema: apiKeyView },
+    success: { status: 200, description: "The key", schema: apiKey },
     errors: [404],
     handler: ({ ctx, principal, params }) => getApiKey(ctx, principal.user.id, params.id),
   }),
   defineRoute({
     method: "patch",
     path: "/api/me/api-keys/:id",
+    operationId: "updateApiKey",
     tag: "api-keys",
     summary: "Rename, enable/disable, change the expiry, the scopes or the rate limit of a key",
     access: "key_management",
     params: idParams,
-    body: z.strictObject({
-      name: z.string().max(200).optional(),
-      is_active: z.boolean().optional(),
-      expires_at: expiresAtInput.optional(),
-      scopes: scopesInput.optional(),
-      rate_limit: rateLimitShape.nullable().optional().meta({ description: "null removes the key's own limit" }),
-    }),
-    success: { status: 200, description: "The updated key", schema: apiKeyView },
+    body: updateKeyBody,
+    success: { status: 200, description: "The updated key", schema: apiKey },
     errors: [400, 404],
     handler: ({ ctx, principal, params, body, meta }) =>
       updateApiKey(ctx, { id: principal.user.id }, params.id, body, meta),
@@ -134,6 +99,7 @@ export const meRoutes = [
   defineRoute({
     method: "delete",
     path: "/api/me/api-keys/:id",
+    operationId: "deleteApiKey",
     tag: "api-keys",
     summary: "Delete a key permanently; it stops working on the next request",
     access: "key_management",
@@ -148,13 +114,12 @@ export const meRoutes = [
   defineRoute({
     method: "post",
     path: "/api/me/api-keys/:id/roll",
+    operationId: "rollApiKey",
     tag: "api-keys",
     summary: "Issue a new secret for the key; the old one keeps working for the chosen overlap",
     access: "key_management",
     params: idParams,
-    body: z.strictObject({
-      overlap: z.enum(Object.keys(ROLL_OVERLAPS) as [keyof typeof ROLL_OVERLAPS]).default("none"),
-    }),
+    body: rollKeyBody,
     success: { status: 200, description: "The key with its new full `key` (shown once)", schema: createdApiKey },
     errors: [400, 404],
     handler: ({ ctx, principal, params, body, meta }) =>
@@ -163,15 +128,16 @@ export const meRoutes = [
   defineRoute({
     method: "get",
     path: "/api/me/api-keys/:id/usage",
+    operationId: "getApiKeyUsage",
     tag: "api-keys",
     summary: "Requests per UTC day for one key: served, refused and rate-limited",
     access: "key_management",
     params: idParams,
-    query: z.object({ days: z.coerce.number().int().min(1).max(90).default(30) }),
+    query: usageQuery,
     success: {
       status: 200,
       description: "Daily counts, oldest first",
-      schema: keyUsageView,
+      schema: keyUsage,
     },
     errors: [404],
     handler: ({ ctx, principal, params, query }) => apiKeyUsage(ctx, principal.user.id, params.id, query.days),
@@ -179,10 +145,11 @@ export const meRoutes = [
   defineRoute({
     method: "get",
     path: "/api/me/sessions",
+    operationId: "listSessions",
     tag: "sessions",
     summary: "The caller's active login sessions",
     access: "key_management",
-    success: { status: 200, description: "Active sessions", schema: z.object({ items: z.array(sessionView) }) },
+    success: { status: 200, description: "Active sessions", schema: sessionList },
     handler: async ({ ctx, principal }) => ({
       items: await listActiveSessions(ctx, principal.user.id, principal.sessionId),
     }),
@@ -190,6 +157,7 @@ export const meRoutes = [
   defineRoute({
     method: "delete",
     path: "/api/me/sessions/:id",
+    operationId: "revokeSession",
     tag: "sessions",
     summary: "Revoke one of the caller's sessions",
     access: "key_management",
@@ -204,10 +172,11 @@ export const meRoutes = [
   defineRoute({
     method: "post",
     path: "/api/me/password",
+    operationId: "changePassword",
     tag: "me",
     summary: "Change the password; every other session ends",
     access: "key_management",
-    body: z.strictObject({ current_password: z.string().max(1024), new_password: z.string().max(1024) }),
+    body: changePasswordBody,
     success: { status: 204, description: "Changed" },
     errors: [400],
     handler: async ({ ctx, principal, body, meta }) => {

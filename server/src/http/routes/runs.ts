@@ -10,26 +10,10 @@ import type { RunEvent, RunMode } from "../../agent/types.ts";
 import { bearerToken } from "../../auth/authenticate.ts";
 import type { Principal } from "../../auth/scopes.ts";
 import type { AppContext } from "../../context.ts";
+import type { z } from "../../contracts/common.ts";
+import { dagRunEvent, injectBody, injected, reactRunEvent, runBody } from "../../contracts/runs.ts";
+import { CONTRACT_VIOLATION } from "../responseCheck.ts";
 import { defineRoute } from "../route.ts";
-import { z } from "../zod.ts";
-import { messageView } from "./conversations.ts";
-
-const runBody = z.strictObject({
-  q: z.string().max(20_000).meta({ description: "The question", example: "What are the top 3 Python frameworks?" }),
-  conversation_id: z
-    .string()
-    .max(100)
-    .nullish()
-    .meta({ description: "Continue this conversation; without it the run starts a new one" }),
-  agent_id: z
-    .string()
-    .max(100)
-    .nullish()
-    .meta({ description: "Answer as this agent; default: the built-in assistant" }),
-  token: z.string().max(4096).optional().meta({
-    description: "The credential (API key or access token) for clients that cannot send an Authorization header",
-  }),
-});
 
 type RunBody = z.infer<typeof runBody>;
 
@@ -63,6 +47,19 @@ class SseWriter {
   comment(text: string): Promise<void> {
     return this.write(`: ${text}\n\n`);
   }
+}
+
+/**
+ * With CHECK_RESPONSES on, each event must match its mode's documented events; one that does not
+ * is logged as a contract violation and sent as an internal_error event instead.
+ */
+function checked(ctx: AppContext, mode: RunMode, event: RunEvent): RunEvent {
+  if (!ctx.config.checkResponses) return event;
+  const result = (mode === "react" ? reactRunEvent : dagRunEvent).safeParse(event);
+  if (result.success) return event;
+  const problem = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+  ctx.logger.error({ route: `POST /api/${mode}`, event: event.event, problem }, CONTRACT_VIOLATION);
+  return { event: "error", data: { error: "internal_error", message: `${CONTRACT_VIOLATION}: ${problem}` } };
 }
 
 async function streamRun(
@@ -106,7 +103,7 @@ async function streamRun(
   try {
     let next = first;
     while (!next.done) {
-      await writer.event(next.value);
+      await writer.event(checked(ctx, mode, next.value));
       next = await events.next();
     }
   } catch (error) {
@@ -128,12 +125,13 @@ async function streamRun(
 const chat = { scope: "chat" } as const;
 
 const streamDescription = (events: string) =>
-  `Server-Sent Events: ${events}. See the README for each event's data. Errors before the stream starts are JSON.`;
+  `Server-Sent Events, one per frame: its \`event:\` line names it and its \`data:\` line is its JSON data (${events}); the schema describes a frame as {event, data}. A \`: keepalive\` comment comes every 15 s. Refusals before the stream starts are JSON errors.`;
 
 export const runRoutes = [
   defineRoute({
     method: "post",
     path: "/api/react",
+    operationId: "runReact",
     tag: "runs",
     summary: "Ask an agent; it reasons and calls tools step by step (ReAct), streamed as SSE",
     access: chat,
@@ -141,8 +139,8 @@ export const runRoutes = [
     body: runBody,
     success: {
       status: 200,
-      description: streamDescription("start, step, answer, inject, done, error, end; `: keepalive` every 15 s"),
-      stream: true,
+      description: streamDescription("start, step, answer, inject, done, error, end"),
+      events: reactRunEvent,
     },
     errors: [404, 429],
     handler: ({ ctx, principal, body, req, res }) => streamRun(ctx, principal, "react", body, req, res),
@@ -150,6 +148,7 @@ export const runRoutes = [
   defineRoute({
     method: "post",
     path: "/api/dag",
+    operationId: "runDag",
     tag: "runs",
     summary: "Ask an agent; it plans steps with dependencies, runs them in parallel and analyzes, streamed as SSE",
     access: chat,
@@ -157,10 +156,8 @@ export const runRoutes = [
     body: runBody,
     success: {
       status: 200,
-      description: streamDescription(
-        "start, phase, step_progress, answer, inject, done, error, end; `: keepalive` every 15 s",
-      ),
-      stream: true,
+      description: streamDescription("start, phase, step_progress, answer, inject, done, error, end"),
+      events: dagRunEvent,
     },
     errors: [404, 429],
     handler: ({ ctx, principal, body, req, res }) => streamRun(ctx, principal, "dag", body, req, res),
@@ -168,14 +165,15 @@ export const runRoutes = [
   defineRoute({
     method: "post",
     path: "/api/chat/inject",
+    operationId: "injectMessage",
     tag: "runs",
     summary: "Add a user message to a conversation whose run is in progress; the run sees it at its next step",
     access: chat,
-    body: z.strictObject({ conversation_id: z.string().max(100), content: z.string().max(20_000) }),
+    body: injectBody,
     success: {
       status: 201,
       description: "The message, added to the conversation and handed to the running run(s)",
-      schema: z.object({ conversation_id: z.string(), message: messageView, runs: z.number().int() }),
+      schema: injected,
     },
     errors: [404],
     handler: ({ ctx, principal, body }) => injectMessage(ctx, principal, body),

@@ -1,19 +1,20 @@
 // Health check.
 
+import { health } from "../../contracts/system.ts";
 import { defineRoute } from "../route.ts";
-import { z } from "../zod.ts";
 
 export const systemRoutes = [
   defineRoute({
     method: "get",
     path: "/api/health",
+    operationId: "getHealth",
     tag: "system",
     summary: "Liveness and database reachability; needs no credential",
     access: "public",
     success: {
       status: 200,
       description: "The server and its database answer",
-      schema: z.object({ status: z.literal("ok") }),
+      schema: health,
     },
     errors: [503],
     handler: async ({ ctx, res }) => {

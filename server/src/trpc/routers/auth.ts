@@ -1,17 +1,15 @@
 // auth.*: log in and out with cookies. The tokens never reach the page's JavaScript; the page
 // learns only when its access token expires, so it can refresh in time.
-import { z } from "zod";
+import { loggedOutEverywhere, portalLoginInput, portalSession, secondsUntil, signedIn } from "../../contracts/auth.ts";
+import { ok } from "../../contracts/common.ts";
 import { AppError } from "../../errors.ts";
 import { recordAudit } from "../../services/audit.ts";
 import { login, logout, revokeAllSessions, rotateRefreshToken } from "../../services/sessions.ts";
-import { ok, secondsUntil, sessionTimes, user } from "../schemas.ts";
 import { protectedProcedure, publicProcedure, router } from "../trpc.ts";
-
-const signedIn = z.object({ user, session: sessionTimes });
 
 export const authRouter = router({
   login: publicProcedure
-    .input(z.object({ email: z.string().trim().min(1).max(254), password: z.string().min(1).max(1024) }))
+    .input(portalLoginInput)
     .output(signedIn)
     .mutation(async ({ ctx, input }) => {
       const pair = await login(ctx.app, input, ctx.meta);
@@ -31,22 +29,15 @@ export const authRouter = router({
   }),
 
   /** Whether the access cookie is valid right now, and until when. Never fails for a stranger. */
-  session: publicProcedure
-    .output(
-      z.object({
-        user: user.pick({ id: true, email: true, name: true, role: true }).nullable(),
-        access_expires_in: z.number().int().nullable(),
-      }),
-    )
-    .query(async ({ ctx }) => {
-      try {
-        const principal = await ctx.principal();
-        return { user: principal.user, access_expires_in: secondsUntil(principal.expiresAt, ctx.app.clock.now()) };
-      } catch (error) {
-        if (error instanceof AppError) return { user: null, access_expires_in: null };
-        throw error;
-      }
-    }),
+  session: publicProcedure.output(portalSession).query(async ({ ctx }) => {
+    try {
+      const principal = await ctx.principal();
+      return { user: principal.user, access_expires_in: secondsUntil(principal.expiresAt, ctx.app.clock.now()) };
+    } catch (error) {
+      if (error instanceof AppError) return { user: null, access_expires_in: null };
+      throw error;
+    }
+  }),
 
   logout: publicProcedure.output(ok).mutation(async ({ ctx }) => {
     try {
@@ -60,7 +51,7 @@ export const authRouter = router({
     return { ok: true as const };
   }),
 
-  logoutEverywhere: protectedProcedure.output(z.object({ ended: z.number().int() })).mutation(async ({ ctx }) => {
+  logoutEverywhere: protectedProcedure.output(loggedOutEverywhere).mutation(async ({ ctx }) => {
     const ended = await revokeAllSessions(ctx.app, ctx.userId, { reason: "logout_all" });
     await recordAudit(ctx.app, {
       actorId: ctx.userId,

@@ -1,9 +1,10 @@
 // Conversations and streaming runs for the portal's Chat page. A run is the HTTP-independent
 // engine `runAgent` (the same one behind /api/react and /api/dag), iterated as a tRPC
 // subscription over Server-Sent Events.
-import { z } from "zod";
 import { runAgent } from "../../agent/run.ts";
-import { assertAccess } from "../../auth/scopes.ts";
+import { idParams, ok, page, pageQuery } from "../../contracts/common.ts";
+import { conversation, conversationWithMessages, renameConversationBody } from "../../contracts/conversations.ts";
+import { portalRunInput } from "../../contracts/runs.ts";
 import { AppError } from "../../errors.ts";
 import {
   deleteConversation,
@@ -11,52 +12,28 @@ import {
   listConversations,
   renameConversation,
 } from "../../services/conversations.ts";
-import { id, ok, page, pageInput } from "../schemas.ts";
-import { protectedProcedure, router } from "../trpc.ts";
+import { needs, router } from "../trpc.ts";
 
-const chatAccess = protectedProcedure.use(({ ctx, next }) => {
-  // Login sessions have every scope; the check is here so the rule reads the same as on REST.
-  assertAccess(ctx.principal, { scope: "chat" });
-  return next();
-});
-
-const conversation = z.object({
-  id: z.string(),
-  title: z.string(),
-  agent_id: z.string().nullable(),
-  message_count: z.number().int(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
-
-const message = z.object({
-  id: z.string(),
-  role: z.enum(["user", "assistant"]),
-  content: z.string(),
-  metadata: z.record(z.string(), z.unknown()),
-  created_at: z.string(),
-});
+const chatAccess = needs({ scope: "chat" });
 
 export const conversationsRouter = router({
   list: chatAccess
-    .input(pageInput)
+    .input(pageQuery)
     .output(page(conversation))
-    .query(({ ctx, input }) =>
-      listConversations(ctx.app, ctx.userId, { limit: input.limit, cursor: input.cursor ?? undefined }),
-    ),
+    .query(({ ctx, input }) => listConversations(ctx.app, ctx.userId, input)),
 
   get: chatAccess
-    .input(z.object({ id }))
-    .output(conversation.extend({ messages: z.array(message) }))
+    .input(idParams)
+    .output(conversationWithMessages)
     .query(({ ctx, input }) => getConversation(ctx.app, ctx.userId, input.id)),
 
   rename: chatAccess
-    .input(z.object({ id, title: z.string().max(300) }))
+    .input(renameConversationBody.extend(idParams.shape))
     .output(conversation)
     .mutation(({ ctx, input }) => renameConversation(ctx.app, ctx.userId, input.id, input.title)),
 
   delete: chatAccess
-    .input(z.object({ id }))
+    .input(idParams)
     .output(ok)
     .mutation(async ({ ctx, input }) => {
       await deleteConversation(ctx.app, ctx.userId, input.id);
@@ -81,19 +58,9 @@ function claimRunKey(key: string): void {
 
 export const chatRouter = router({
   /** Streams one run: `start`, then steps / plan / answer deltas, then `done` (or `error`), then `end`. */
-  run: chatAccess
-    .input(
-      z.object({
-        run_key: z.uuid(),
-        mode: z.enum(["react", "dag"]),
-        q: z.string().min(1).max(20_000),
-        conversation_id: z.string().max(100).nullish(),
-        agent_id: z.string().max(100).nullish(),
-      }),
-    )
-    .subscription(async function* ({ ctx, input, signal }) {
-      claimRunKey(input.run_key);
-      const { run_key: _key, ...runInput } = input;
-      yield* runAgent(ctx.app, ctx.principal, runInput, { signal, token: ctx.accessToken });
-    }),
+  run: chatAccess.input(portalRunInput).subscription(async function* ({ ctx, input, signal }) {
+    claimRunKey(input.run_key);
+    const { run_key: _key, ...runInput } = input;
+    yield* runAgent(ctx.app, ctx.principal, runInput, { signal, token: ctx.accessToken });
+  }),
 });

@@ -33,8 +33,8 @@ const ACTIONS = [
 interface Filters {
   user_id?: string;
   action?: string;
-  from?: string;
-  to?: string;
+  since?: string;
+  until?: string;
 }
 
 /** A datetime-local value ("2026-01-31T14:00") as an ISO instant in the person's time zone. */
@@ -58,8 +58,8 @@ export function AdminAuditPage() {
     setFilters({
       user_id: draft.user || undefined,
       action: draft.action || undefined,
-      from: isoOf(draft.from),
-      to: isoOf(draft.to),
+      since: isoOf(draft.from),
+      until: isoOf(draft.to),
     });
   }
 

@@ -1,0 +1,146 @@
+// API keys: what a caller may ask for, and a key as every answer shows it (never its secret,
+// except the full `key` in the one answer that issues it).
+import { SCOPES } from "../auth/scopes.ts";
+import { instant, pageQueryOf, z } from "./common.ts";
+
+export const MAX_KEY_NAME_CHARS = 100;
+export const RATE_LIMIT_BOUNDS = { requests: { min: 1, max: 1_000_000 }, windowSeconds: { min: 1, max: 86_400 } };
+/** How long the old secret keeps working after a roll, in seconds. */
+export const ROLL_OVERLAPS = { none: 0, "1h": 3600, "24h": 86_400, "7d": 604_800 } as const;
+export type RollOverlap = keyof typeof ROLL_OVERLAPS;
+export const MAX_USAGE_DAYS = 90;
+
+export const scope = z.enum(SCOPES).meta({ id: "Scope" });
+
+/** Scopes as the reference writes them ("chat,kb") or as an array; unknown names are refused. */
+export const scopesInput = z
+  .union([
+    z.string().max(200).meta({ description: "Comma-separated, as the reference writes them", example: "chat,kb" }),
+    z.array(z.string().max(50)).max(SCOPES.length * 2),
+  ])
+  .nullable()
+  .meta({ description: `Any of ${SCOPES.join(", ")}; null, absent or empty: full access` });
+
+export const rateLimit = z
+  .strictObject({
+    requests: z
+      .number()
+      .int()
+      .min(RATE_LIMIT_BOUNDS.requests.min)
+      .max(RATE_LIMIT_BOUNDS.requests.max)
+      .meta({ description: "Requests allowed per window", example: 100 }),
+    window_seconds: z
+      .number()
+      .int()
+      .min(RATE_LIMIT_BOUNDS.windowSeconds.min)
+      .max(RATE_LIMIT_BOUNDS.windowSeconds.max)
+      .meta({ description: "The window, in seconds", example: 60 }),
+  })
+  .meta({ id: "RateLimit" });
+export type RateLimit = z.infer<typeof rateLimit>;
+
+const keyName = z.string().max(MAX_KEY_NAME_CHARS).meta({ example: "Zapier" });
+
+const expiresAtInput = z.string().max(64).nullable().meta({
+  description: "ISO 8601 date-time, or a bare date meaning the end of that day (UTC). Must be in the future.",
+  example: "2027-06-30",
+});
+
+export const createKeyBody = z.strictObject({
+  name: keyName,
+  scopes: scopesInput.optional(),
+  expires_at: expiresAtInput.optional().meta({ description: "Absent or null: the key never expires" }),
+  rate_limit: rateLimit
+    .nullable()
+    .optional()
+    .meta({ description: "Requests per window for this key; null or absent: the server default, if any" }),
+});
+export type CreateKeyInput = z.infer<typeof createKeyBody>;
+
+export const updateKeyBody = z.strictObject({
+  name: keyName.optional(),
+  is_active: z.boolean().optional(),
+  expires_at: expiresAtInput.optional().meta({ description: "null: never expires" }),
+  scopes: scopesInput.optional(),
+  rate_limit: rateLimit.nullable().optional().meta({ description: "null removes the key's own limit" }),
+});
+export type UpdateKeyInput = z.infer<typeof updateKeyBody>;
+
+export const rollKeyBody = z.strictObject({
+  overlap: z
+    .enum(Object.keys(ROLL_OVERLAPS) as [RollOverlap, ...RollOverlap[]])
+    .default("none")
+    .meta({ description: "How long the old secret keeps working" }),
+});
+
+export const listKeysQuery = pageQueryOf(100);
+
+export const usageQuery = z.strictObject({
+  days: z.coerce.number().int().min(1).max(MAX_USAGE_DAYS).default(30),
+});
+
+export const apiKey = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    key_prefix: z.string().meta({ description: "The key's first 8 characters", example: "fim_Ab3x" }),
+    scopes: z.array(scope).meta({ description: "Empty: full access" }),
+    is_active: z.boolean(),
+    status: z.enum(["active", "disabled", "expired"]),
+    created_at: instant,
+    expires_at: instant.nullable(),
+    last_used_at: instant.nullable(),
+    total_requests: z.number().int().min(0),
+    previous_key_expires_at: instant
+      .nullable()
+      .meta({ description: "While a roll's overlap lasts: when the previous secret stops working" }),
+    rolled_at: instant.nullable(),
+    rate_limit: rateLimit.nullable().meta({ description: "The key's own rate limit; null: none of its own" }),
+    effective_rate_limit: rateLimit.nullable().meta({
+      description: "The limit that applies: the key's own, else the server's default (DEFAULT_KEY_RATE_LIMIT)",
+    }),
+  })
+  .meta({ id: "ApiKey" });
+export type ApiKey = z.infer<typeof apiKey>;
+
+export const createdApiKey = apiKey
+  .extend({ key: z.string().meta({ description: "The full key. Shown once, here only.", example: "fim_…" }) })
+  .meta({ id: "CreatedApiKey" });
+export type CreatedApiKey = z.infer<typeof createdApiKey>;
+
+/** A key as administrators see it: with its owner. */
+export const ownedApiKey = apiKey
+  .extend({ owner: z.object({ id: z.string(), email: z.string() }) })
+  .meta({ id: "OwnedApiKey" });
+export type OwnedApiKey = z.infer<typeof ownedApiKey>;
+
+export const listAllKeysQuery = pageQueryOf(20).extend({
+  user_id: z.string().max(100).optional().meta({ description: "Only this user's keys" }),
+});
+
+export const adminKeyBody = z.strictObject({ is_active: z.boolean() });
+
+/** A key's requests per UTC day, split by outcome. */
+export const keyUsage = z
+  .object({
+    days: z.array(
+      z.object({
+        day: z.iso.date(),
+        count: z.number().int().min(0).meta({ description: "Requests served" }),
+        refused: z
+          .number()
+          .int()
+          .min(0)
+          .meta({ description: "Refused after the key was recognised: 401 (disabled, expired) or 403 (scope)" }),
+        rate_limited: z.number().int().min(0).meta({ description: "Refused by the key's rate limit (429)" }),
+      }),
+    ),
+    total: z.number().int().min(0).meta({ description: "Requests served over the days" }),
+    refused: z.number().int().min(0),
+    rate_limited: z.number().int().min(0),
+  })
+  .meta({ id: "KeyUsage" });
+export type KeyUsage = z.infer<typeof keyUsage>;
+
+/** What applies to keys on this server, shown before a key exists (portal). */
+export const keyPolicy = z.object({ default_rate_limit: rateLimit.nullable() });
