@@ -1,6 +1,9 @@
 // Everything a service needs, built once at start and passed explicitly (no module singletons),
-// so tests can build as many isolated instances as they like.
+// so tests can build as many isolated instances as they like. Every piece of per-server state is
+// a field here, made by createContext and stopped by closeContext; each field's comment says how
+// it stays right when several instances serve one database.
 import type { Db } from "@fim/db";
+import { type AgentSettings, DEFAULT_AGENT_SETTINGS, RunRegistry } from "./agent/runtime.ts";
 import { KeyCache } from "./auth/keyCache.ts";
 import { KeyRateLimiter } from "./auth/keyRateLimits.ts";
 import { LoginThrottle } from "./auth/loginThrottle.ts";
@@ -30,7 +33,11 @@ export interface AppContext {
   passwords: PasswordHasher;
   /** Host name → addresses, for connector calls (tests swap it to play DNS tricks). */
   resolveHost: HostResolver;
-  /** Knowledge-base search, in worker threads that keep the indexes (stopped with the server). */
+  /**
+   * Knowledge-base search, in worker threads that keep the indexes. Each instance builds its own
+   * from the database, keyed by the knowledge base's content version (which any document added or
+   * deleted, through any instance, changes), so no instance searches an outdated index.
+   */
   search: SearchPool;
   /** What several instances share (Redis), or nothing for one instance. */
   shared: SharedState;
@@ -38,6 +45,14 @@ export interface AppContext {
   keyRateLimits: KeyRateLimiter;
   /** Revocations written for, and read from, the other instances sharing the database. */
   revocations: RevocationFeed;
+  /** The agent engine's intervals and bounds; the defaults on every instance, nothing to share. */
+  agentSettings: AgentSettings;
+  /**
+   * The runs in progress: each instance holds its own and announces them in Redis (`shared`), so
+   * an inject or the end of a deleted conversation's run reaches a run wherever it streams, and the
+   * concurrent-runs quota is counted over all instances (per instance while Redis is away).
+   */
+  runs: RunRegistry;
 }
 
 export function createContext(options: {
@@ -65,6 +80,8 @@ export function createContext(options: {
     keyCache,
     logger,
   });
+  // Subscribes to the other instances' injects and cancellations now, before the server listens.
+  const runs = new RunRegistry(shared, logger);
   const ctx: AppContext = {
     config,
     db: options.db,
@@ -85,6 +102,20 @@ export function createContext(options: {
     shared,
     keyRateLimits: new KeyRateLimiter(shared),
     revocations,
+    agentSettings: { ...DEFAULT_AGENT_SETTINGS },
+    runs,
   };
   return ctx;
+}
+
+/**
+ * Stops what createContext made, once no request is being served: usage counts written,
+ * revocation reads and run announcements stopped, search threads ended. The database client and
+ * the shared state are closed by whoever passed them in.
+ */
+export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.usage.stop();
+  ctx.revocations.stop();
+  ctx.runs.close();
+  await ctx.search.stop();
 }

@@ -4,7 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { agentRuntime, DEFAULT_AGENT_SETTINGS } from "../src/agent/runtime.ts";
+import { DEFAULT_AGENT_SETTINGS } from "../src/agent/runtime.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
 import { assembleAnswer, eventually, openStream, type SseEvent } from "./support/sse.ts";
 
@@ -24,11 +24,11 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 afterEach(() => {
-  Object.assign(agentRuntime(server.ctx).settings, DEFAULT_AGENT_SETTINGS);
+  Object.assign(server.ctx.agentSettings, DEFAULT_AGENT_SETTINGS);
 });
 
 function settings() {
-  return agentRuntime(server.ctx).settings;
+  return server.ctx.agentSettings;
 }
 
 function names(events: SseEvent[]): string[] {
@@ -248,7 +248,7 @@ describe("long runs", () => {
 
   test("the client closing the connection stops the run", async () => {
     settings().stepDelayMs = 300;
-    const runs = agentRuntime(server.ctx).runs;
+    const runs = server.ctx.runs;
     const stream = await openStream(`${server.url}/api/react`, { body: { q: "What is 9 * 9?", token: chatKey } });
     const start = await stream.until("start");
     const conversationId = start.data.conversation_id;

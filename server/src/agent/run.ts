@@ -21,7 +21,7 @@ import { OfflineModel, offlineDagBrain } from "./offline.ts";
 import { ModelError, OpenAICompatibleModel } from "./openai.ts";
 import { type AgentProfile, loadAgentProfile } from "./profile.ts";
 import { runReact } from "./react.ts";
-import { agentRuntime, type RunHandle } from "./runtime.ts";
+import type { RunHandle } from "./runtime.ts";
 import type { EngineResult, RunScope } from "./scope.ts";
 import { buildToolbox } from "./tools.ts";
 import type { ChatMessage, ChatModel, ErrorEvent, RunEvent, RunMode } from "./types.ts";
@@ -171,9 +171,8 @@ export async function* runAgent(
   const question = input.q.trim();
   if (question === "") throw validationError("q", "must not be empty");
   const ownerId = principal.user.id;
-  const runtime = agentRuntime(ctx);
   const limit = ctx.config.quotas.concurrentRuns;
-  const releaseSlot = await runtime.runs.tryReserve(ownerId, limit);
+  const releaseSlot = await ctx.runs.tryReserve(ownerId, limit);
   if (!releaseSlot) {
     throw quotaExceeded(
       "concurrent_runs",
@@ -197,8 +196,7 @@ async function* startedRun(
   question: string,
 ): AsyncGenerator<RunEvent, void, undefined> {
   const ownerId = principal.user.id;
-  const runtime = agentRuntime(ctx);
-  const settings = runtime.settings;
+  const settings = ctx.agentSettings;
   const started = Date.now();
   const runId = randomUUID();
 
@@ -232,7 +230,7 @@ async function* startedRun(
     inbox: [],
     cancel: (reason) => controller.abort(reason),
   };
-  await runtime.runs.register(handle);
+  await ctx.runs.register(handle);
   const stopWatch = options.token
     ? credentialWatch(ctx, principal, options.token, settings.credentialCheckMs, (error) => controller.abort(error))
     : () => {};
@@ -322,7 +320,7 @@ async function* startedRun(
     } finally {
       stopWatch();
       clearTimeout(deadline);
-      runtime.runs.unregister(handle);
+      ctx.runs.unregister(handle);
       options.signal?.removeEventListener("abort", onAbort);
       queue.push({ event: "end", data: {} });
       queue.close();
@@ -351,7 +349,7 @@ export async function injectMessage(
   const content = input.content.trim();
   if (content === "") throw validationError("content", "must not be empty");
   await assertConversationOwner(ctx, principal.user.id, input.conversation_id);
-  const registry = agentRuntime(ctx).runs;
+  const registry = ctx.runs;
   // Here or on another instance: the message reaches the run wherever it streams.
   const runIds = await registry.runIdsFor(input.conversation_id, principal.user.id);
   if (runIds.length === 0) throw new AppError("not_found", "No run is in progress in this conversation");

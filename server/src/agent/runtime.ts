@@ -1,8 +1,8 @@
-// Per-server agent state: the registry of runs in progress (for /api/chat/inject and for
-// cancelling runs of a deleted conversation) and the engine's timing settings. It hangs off
-// the AppContext, so every server instance (and every test server) has its own.
+// Per-server agent state: the registry of runs in progress (for /api/chat/inject, the
+// concurrent-runs quota and cancelling runs of a deleted conversation) and the engine's timing
+// settings. Both are fields of the AppContext, made by its factory, so every server instance (and
+// every test server) has its own.
 import { randomUUID } from "node:crypto";
-import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import type { SharedState } from "../lib/sharedState.ts";
 import type { Logger } from "../logger.ts";
@@ -204,6 +204,12 @@ export class RunRegistry {
     this.shared.publish("run-cancel", { conversationId });
   }
 
+  /** Stops refreshing this instance's announcements (the server is stopping); what it announced lapses. */
+  close(): void {
+    clearInterval(this.presenceTimer);
+    this.presenceTimer = undefined;
+  }
+
   /** How many runs are going on here (all users). */
   get size(): number {
     let count = 0;
@@ -272,20 +278,4 @@ export class RunRegistry {
     if (!redis?.isReady) return;
     await work(redis).catch((error: unknown) => this.logger.warn({ err: error }, "run presence not updated in redis"));
   }
-}
-
-export interface AgentRuntime {
-  settings: AgentSettings;
-  runs: RunRegistry;
-}
-
-const runtimes = new WeakMap<AppContext, AgentRuntime>();
-
-export function agentRuntime(ctx: AppContext): AgentRuntime {
-  let runtime = runtimes.get(ctx);
-  if (!runtime) {
-    runtime = { settings: { ...DEFAULT_AGENT_SETTINGS }, runs: new RunRegistry(ctx.shared, ctx.logger) };
-    runtimes.set(ctx, runtime);
-  }
-  return runtime;
 }

@@ -1,7 +1,6 @@
 // Conversations and their messages: list, read, rename, delete for their owner, and the writes
 // the agent runs make (a new conversation, the question, injected messages, the final answer).
 import type { Prisma } from "@fim/db";
-import { agentRuntime } from "../agent/runtime.ts";
 import type { AppContext } from "../context.ts";
 import { AppError, notFound, validationError } from "../errors.ts";
 
@@ -159,10 +158,7 @@ export async function renameConversation(
 export async function deleteConversation(ctx: AppContext, userId: string, id: string): Promise<void> {
   await ownedConversation(ctx, userId, id);
   await ctx.db.conversation.delete({ where: { id } });
-  agentRuntime(ctx).runs.cancelConversation(
-    id,
-    new AppError("not_found", "The conversation was deleted during the run"),
-  );
+  ctx.runs.cancelConversation(id, new AppError("not_found", "The conversation was deleted during the run"));
 }
 
 // ---- Writes made by agent runs ----
