@@ -17,6 +17,7 @@ import { type HostResolver, systemResolver } from "./lib/networkGuard.ts";
 import { SearchPool } from "./lib/searchPool.ts";
 import { SharedState } from "./lib/sharedState.ts";
 import type { Logger } from "./logger.ts";
+import type { LiveRuns } from "./services/conversations.ts";
 
 export interface AppContext {
   config: Config;
@@ -53,6 +54,8 @@ export interface AppContext {
    * concurrent-runs quota is counted over all instances (per instance while Redis is away).
    */
   runs: RunRegistry;
+  /** The same registry, through the port the conversation rules declare (services do not know the engine). */
+  liveRuns: LiveRuns;
 }
 
 export function createContext(options: {
@@ -104,6 +107,7 @@ export function createContext(options: {
     revocations,
     agentSettings: { ...DEFAULT_AGENT_SETTINGS },
     runs,
+    liveRuns: { stop: (conversationId, reason) => runs.cancelConversation(conversationId, reason) },
   };
   return ctx;
 }

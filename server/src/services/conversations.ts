@@ -22,6 +22,15 @@ const messageSelect = {
   createdAt: true,
 } satisfies Prisma.MessageSelect;
 
+/**
+ * The runs in progress, as the conversation rules need them: deleting a conversation ends the runs
+ * streaming into it. The agent engine's run registry provides it (wired in context.ts).
+ */
+export interface LiveRuns {
+  /** Ends every run of the conversation, wherever it streams, with `reason` as its error. */
+  stop(conversationId: string, reason: AppError): void;
+}
+
 type ConversationRow = Prisma.ConversationGetPayload<{ select: typeof conversationSelect }>;
 type MessageRow = Prisma.MessageGetPayload<{ select: typeof messageSelect }>;
 
@@ -158,7 +167,7 @@ export async function renameConversation(
 export async function deleteConversation(ctx: AppContext, userId: string, id: string): Promise<void> {
   await ownedConversation(ctx, userId, id);
   await ctx.db.conversation.delete({ where: { id } });
-  ctx.runs.cancelConversation(id, new AppError("not_found", "The conversation was deleted during the run"));
+  ctx.liveRuns.stop(id, new AppError("not_found", "The conversation was deleted during the run"));
 }
 
 // ---- Writes made by agent runs ----
