@@ -14,10 +14,14 @@ import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { DatabaseState } from "./lib/databaseWatch.ts";
 import { type HostResolver, systemResolver } from "./lib/networkGuard.ts";
+import { RecentKeys } from "./lib/recentKeys.ts";
 import { SearchPool } from "./lib/searchPool.ts";
 import { SharedState } from "./lib/sharedState.ts";
 import type { Logger } from "./logger.ts";
 import type { LiveRuns } from "./services/conversations.ts";
+
+/** How long the portal's run keys are remembered (an EventSource reconnects within seconds). */
+const RUN_KEY_MEMORY_MS = 10 * 60_000;
 
 export interface AppContext {
   config: Config;
@@ -56,6 +60,12 @@ export interface AppContext {
   runs: RunRegistry;
   /** The same registry, through the port the conversation rules declare (services do not know the engine). */
   liveRuns: LiveRuns;
+  /**
+   * Run keys the portal's runs were started with, so an EventSource reconnecting with the same key
+   * does not ask the question again. Per instance, and not shared: a reconnect that a load balancer
+   * sends to another instance is not recognised there (sticky sessions avoid it).
+   */
+  startedRuns: RecentKeys;
 }
 
 export function createContext(options: {
@@ -108,6 +118,7 @@ export function createContext(options: {
     agentSettings: { ...DEFAULT_AGENT_SETTINGS },
     runs,
     liveRuns: { stop: (conversationId, reason) => runs.cancelConversation(conversationId, reason) },
+    startedRuns: new RecentKeys(RUN_KEY_MEMORY_MS),
   };
   return ctx;
 }
