@@ -3,6 +3,7 @@
 // a field here, made by createContext and stopped by closeContext; each field's comment says how
 // it stays right when several instances serve one database.
 import type { Db } from "@fim/db";
+import { configuredEngine, type EngineChoice } from "./agent/engine.ts";
 import { type AgentSettings, DEFAULT_AGENT_SETTINGS, RunRegistry } from "./agent/runtime.ts";
 import { KeyCache } from "./auth/keyCache.ts";
 import { KeyRateLimiter } from "./auth/keyRateLimits.ts";
@@ -50,6 +51,11 @@ export interface AppContext {
   keyRateLimits: KeyRateLimiter;
   /** Revocations written for, and read from, the other instances sharing the database. */
   revocations: RevocationFeed;
+  /**
+   * What answers agent runs: the offline rules or the configured model (a test server is given one
+   * it can hold). Stateless; every instance makes the same from the same configuration.
+   */
+  engine: EngineChoice;
   /** The agent engine's intervals and bounds; the defaults on every instance, nothing to share. */
   agentSettings: AgentSettings;
   /**
@@ -76,6 +82,8 @@ export function createContext(options: {
   resolveHost?: HostResolver;
   database?: { readonly state: DatabaseState };
   shared?: SharedState;
+  /** Default: the offline engine, or the model LLM_BASE_URL names. */
+  engine?: EngineChoice;
 }): AppContext {
   const { config, logger } = options;
   const shared = options.shared ?? SharedState.local(logger);
@@ -115,6 +123,7 @@ export function createContext(options: {
     shared,
     keyRateLimits: new KeyRateLimiter(shared),
     revocations,
+    engine: options.engine ?? configuredEngine(config.llm),
     agentSettings: { ...DEFAULT_AGENT_SETTINGS },
     runs,
     liveRuns: { stop: (conversationId, reason) => runs.cancelConversation(conversationId, reason) },

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { applyMigrations, type DatabaseLock, lockDatabase, openDb } from "@fim/db";
+import type { EngineChoice } from "./agent/engine.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { type AppContext, closeContext, createContext } from "./context.ts";
@@ -35,6 +36,8 @@ export async function startServer(options: {
   migrate?: boolean;
   /** Host name resolution for connector calls (tests pass a scripted one). */
   resolveHost?: HostResolver;
+  /** What answers agent runs; default: the offline engine or the configured model (tests pass one they hold). */
+  engine?: EngineChoice;
   /** Called with first-run admin credentials (the CLI prints them). */
   onFirstAdmin?: (credentials: { email: string; password: string }) => void;
 }): Promise<RunningServer> {
@@ -92,6 +95,7 @@ async function serve(
     clock: options.clock,
     resolveHost: options.resolveHost,
     shared,
+    engine: options.engine,
   });
   watch?.start();
   // Listening before serving: a message another instance publishes about our runs or our cache

@@ -16,15 +16,14 @@ import {
   recentMessages,
   titleFromQuestion,
 } from "../services/conversations.ts";
-import { modelDagBrain, runDag } from "./dag.ts";
-import { OfflineModel, offlineDagBrain } from "./offline.ts";
-import { ModelError, OpenAICompatibleModel } from "./openai.ts";
-import { type AgentProfile, loadAgentProfile } from "./profile.ts";
+import { runDag } from "./dag.ts";
+import { ModelError } from "./openai.ts";
+import { loadAgentProfile } from "./profile.ts";
 import { runReact } from "./react.ts";
 import type { RunHandle } from "./runtime.ts";
 import type { EngineResult, RunScope } from "./scope.ts";
 import { buildToolbox } from "./tools.ts";
-import type { ChatMessage, ChatModel, ErrorEvent, RunEvent, RunMode } from "./types.ts";
+import type { ChatMessage, ErrorEvent, RunEvent, RunMode } from "./types.ts";
 
 export interface RunInput {
   mode: RunMode;
@@ -84,33 +83,6 @@ class EventQueue<T> implements AsyncIterable<T> {
       this.wake = null;
     }
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-export function chooseModel(ctx: AppContext, profile: AgentProfile): ChatModel {
-  const llm = ctx.config.llm;
-  if (!llm) return new OfflineModel(profile);
-  return new OpenAICompatibleModel({
-    baseUrl: llm.baseUrl,
-    apiKey: llm.apiKey,
-    model: profile.model ?? llm.model,
-    temperature: profile.temperature,
-  });
 }
 
 function errorEvent(ctx: AppContext, error: unknown): ErrorEvent {
@@ -217,7 +189,8 @@ async function* startedRun(
   options.signal?.throwIfAborted();
   await appendMessage(ctx, conversationId, { role: "user", content: question, metadata: { run_id: runId } });
 
-  const model = chooseModel(ctx, profile);
+  const engine = ctx.engine(profile);
+  const model = engine.model;
   const toolbox = buildToolbox(ctx, profile);
   const controller = new AbortController();
   const onAbort = () => controller.abort(new RunAbandoned("the client went away"));
@@ -252,7 +225,6 @@ async function* startedRun(
     signal: controller.signal,
     maxIterations: Math.max(1, Math.min(settings.maxIterations, profile.maxIterations ?? DEFAULT_MAX_ITERATIONS)),
     emit: (event) => queue.push(event),
-    pause: () => pause(settings.stepDelayMs, controller.signal),
     takeInjected: () => {
       const taken = handle.inbox.splice(0);
       for (const message of taken) {
@@ -271,14 +243,7 @@ async function* startedRun(
   const work = (async () => {
     try {
       const result: EngineResult =
-        input.mode === "react"
-          ? await runReact(scope)
-          : await runDag(
-              scope,
-              model instanceof OfflineModel
-                ? offlineDagBrain(profile, new Set(toolbox.specs.map((spec) => spec.name)))
-                : modelDagBrain(model, scope),
-            );
+        input.mode === "react" ? await runReact(scope) : await runDag(scope, engine.dagBrain(scope));
       controller.signal.throwIfAborted();
       const elapsed = Math.round(Date.now() - started) / 1000;
       let message: MessageView;

@@ -12,11 +12,6 @@ export interface AgentSettings {
   credentialCheckMs: number;
   /** Interval of the `: keepalive` comment on SSE streams. */
   keepaliveMs: number;
-  /**
-   * A pause before each engine step (model turn, tool call, plan step). 0 in production; tests
-   * raise it to hold a run open long enough to inject into, revoke or disconnect from it.
-   */
-  stepDelayMs: number;
   /** Upper bound on react iterations (an agent's `max_iterations` may lower it). */
   maxIterations: number;
 }
@@ -24,7 +19,6 @@ export interface AgentSettings {
 export const DEFAULT_AGENT_SETTINGS: AgentSettings = {
   credentialCheckMs: 1000,
   keepaliveMs: 15_000,
-  stepDelayMs: 0,
   maxIterations: 20,
 };
 

@@ -1,7 +1,7 @@
 // Agent runs are bounded per user: how many may stream at once (429 quota_exceeded before the
-// stream starts) and how long one may take (the run ends with a run_timeout error event).
+// stream starts) and how long one may take (the run ends with a run_timeout error event). Runs
+// are kept in progress by holding the engine (server.engine).
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { DEFAULT_AGENT_SETTINGS } from "../../src/agent/runtime.ts";
 import { startTestServer, type TestServer } from "../harness.ts";
 import { eventually, openStream } from "../support/sse.ts";
 
@@ -15,15 +15,13 @@ beforeAll(async () => {
   bob = await server.createUser("bob-runs@example.com");
 });
 afterAll(() => server.close());
-afterEach(() => {
-  Object.assign(server.ctx.agentSettings, DEFAULT_AGENT_SETTINGS);
-});
+afterEach(() => server.engine.release());
 
 const start = (token: string, q = "What is 6 * 7?") => openStream(`${server.url}/api/react`, { body: { q, token } });
 
 describe("runs at once", () => {
   test("the third simultaneous run of one user is refused before it starts; others are not affected", async () => {
-    server.ctx.agentSettings.stepDelayMs = 20_000;
+    server.engine.hold();
     const first = await start(alice.token);
     const second = await start(alice.token);
     await first.until("start");
@@ -52,7 +50,7 @@ describe("runs at once", () => {
   });
 
   test("simultaneous starts cannot share the last slot", async () => {
-    server.ctx.agentSettings.stepDelayMs = 20_000;
+    server.engine.hold();
     await eventually(() => server.ctx.runs.slotsOf(bob.id) === 0);
     const answers = await Promise.all(
       Array.from({ length: 6 }, () =>
@@ -72,7 +70,7 @@ describe("runs at once", () => {
 describe("wall-clock limit", () => {
   test("a run going past RUN_TIMEOUT_SECONDS ends with run_timeout, then end", async () => {
     await eventually(() => server.ctx.runs.slotsOf(alice.id) === 0);
-    server.ctx.agentSettings.stepDelayMs = 60_000;
+    server.engine.hold();
     const stream = await start(alice.token);
     const events = await stream.rest();
     const names = events.map((event) => event.event);
