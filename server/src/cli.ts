@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { applyMigrations, createDb } from "@fim/db";
 import { loadConfig } from "./config.ts";
-import { createContext } from "./context.ts";
+import { closeContext, createContext } from "./context.ts";
 import { AppError } from "./errors.ts";
 import { createLogger } from "./logger.ts";
 import { revokeAllSessions } from "./services/sessions.ts";
@@ -90,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
         return 1;
     }
   } finally {
+    await closeContext(ctx);
     await db.$disconnect();
   }
 }

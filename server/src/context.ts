@@ -1,6 +1,10 @@
 // Everything a service needs, built once at start and passed explicitly (no module singletons),
-// so tests can build as many isolated instances as they like.
+// so tests can build as many isolated instances as they like. Every piece of per-server state is
+// a field here, made by createContext and stopped by closeContext; each field's comment says how
+// it stays right when several instances serve one database.
 import type { Db } from "@fim/db";
+import { configuredEngine, type EngineChoice } from "./agent/engine.ts";
+import { type AgentSettings, DEFAULT_AGENT_SETTINGS, RunRegistry } from "./agent/runtime.ts";
 import { KeyCache } from "./auth/keyCache.ts";
 import { KeyRateLimiter } from "./auth/keyRateLimits.ts";
 import { LoginThrottle } from "./auth/loginThrottle.ts";
@@ -11,9 +15,14 @@ import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { DatabaseState } from "./lib/databaseWatch.ts";
 import { type HostResolver, systemResolver } from "./lib/networkGuard.ts";
+import { RecentKeys } from "./lib/recentKeys.ts";
 import { SearchPool } from "./lib/searchPool.ts";
 import { SharedState } from "./lib/sharedState.ts";
 import type { Logger } from "./logger.ts";
+import type { LiveRuns } from "./services/conversations.ts";
+
+/** How long the portal's run keys are remembered (an EventSource reconnects within seconds). */
+const RUN_KEY_MEMORY_MS = 10 * 60_000;
 
 export interface AppContext {
   config: Config;
@@ -30,7 +39,11 @@ export interface AppContext {
   passwords: PasswordHasher;
   /** Host name → addresses, for connector calls (tests swap it to play DNS tricks). */
   resolveHost: HostResolver;
-  /** Knowledge-base search, in worker threads that keep the indexes (stopped with the server). */
+  /**
+   * Knowledge-base search, in worker threads that keep the indexes. Each instance builds its own
+   * from the database, keyed by the knowledge base's content version (which any document added or
+   * deleted, through any instance, changes), so no instance searches an outdated index.
+   */
   search: SearchPool;
   /** What several instances share (Redis), or nothing for one instance. */
   shared: SharedState;
@@ -38,6 +51,27 @@ export interface AppContext {
   keyRateLimits: KeyRateLimiter;
   /** Revocations written for, and read from, the other instances sharing the database. */
   revocations: RevocationFeed;
+  /**
+   * What answers agent runs: the offline rules or the configured model (a test server is given one
+   * it can hold). Stateless; every instance makes the same from the same configuration.
+   */
+  engine: EngineChoice;
+  /** The agent engine's intervals and bounds; the defaults on every instance, nothing to share. */
+  agentSettings: AgentSettings;
+  /**
+   * The runs in progress: each instance holds its own and announces them in Redis (`shared`), so
+   * an inject or the end of a deleted conversation's run reaches a run wherever it streams, and the
+   * concurrent-runs quota is counted over all instances (per instance while Redis is away).
+   */
+  runs: RunRegistry;
+  /** The same registry, through the port the conversation rules declare (services do not know the engine). */
+  liveRuns: LiveRuns;
+  /**
+   * Run keys the portal's runs were started with, so an EventSource reconnecting with the same key
+   * does not ask the question again. Per instance, and not shared: a reconnect that a load balancer
+   * sends to another instance is not recognised there (sticky sessions avoid it).
+   */
+  startedRuns: RecentKeys;
 }
 
 export function createContext(options: {
@@ -48,6 +82,8 @@ export function createContext(options: {
   resolveHost?: HostResolver;
   database?: { readonly state: DatabaseState };
   shared?: SharedState;
+  /** Default: the offline engine, or the model LLM_BASE_URL names. */
+  engine?: EngineChoice;
 }): AppContext {
   const { config, logger } = options;
   const shared = options.shared ?? SharedState.local(logger);
@@ -65,6 +101,8 @@ export function createContext(options: {
     keyCache,
     logger,
   });
+  // Subscribes to the other instances' injects and cancellations now, before the server listens.
+  const runs = new RunRegistry(shared, logger);
   const ctx: AppContext = {
     config,
     db: options.db,
@@ -85,6 +123,23 @@ export function createContext(options: {
     shared,
     keyRateLimits: new KeyRateLimiter(shared),
     revocations,
+    engine: options.engine ?? configuredEngine(config.llm),
+    agentSettings: { ...DEFAULT_AGENT_SETTINGS },
+    runs,
+    liveRuns: { stop: (conversationId, reason) => runs.cancelConversation(conversationId, reason) },
+    startedRuns: new RecentKeys(RUN_KEY_MEMORY_MS),
   };
   return ctx;
+}
+
+/**
+ * Stops what createContext made, once no request is being served: usage counts written,
+ * revocation reads and run announcements stopped, search threads ended. The database client and
+ * the shared state are closed by whoever passed them in.
+ */
+export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.usage.stop();
+  ctx.revocations.stop();
+  ctx.runs.close();
+  await ctx.search.stop();
 }

@@ -5,10 +5,10 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { applyMigrations, type DatabaseLock, lockDatabase, openDb } from "@fim/db";
-import { agentRuntime } from "./agent/runtime.ts";
+import type { EngineChoice } from "./agent/engine.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
-import { type AppContext, createContext } from "./context.ts";
+import { type AppContext, closeContext, createContext } from "./context.ts";
 import { createApp } from "./http/app.ts";
 import { DatabaseWatch } from "./lib/databaseWatch.ts";
 import { sqliteFile, sqliteFiles, tightenModes } from "./lib/fileModes.ts";
@@ -36,6 +36,8 @@ export async function startServer(options: {
   migrate?: boolean;
   /** Host name resolution for connector calls (tests pass a scripted one). */
   resolveHost?: HostResolver;
+  /** What answers agent runs; default: the offline engine or the configured model (tests pass one they hold). */
+  engine?: EngineChoice;
   /** Called with first-run admin credentials (the CLI prints them). */
   onFirstAdmin?: (credentials: { email: string; password: string }) => void;
 }): Promise<RunningServer> {
@@ -93,11 +95,11 @@ async function serve(
     clock: options.clock,
     resolveHost: options.resolveHost,
     shared,
+    engine: options.engine,
   });
   watch?.start();
   // Listening before serving: a message another instance publishes about our runs or our cache
-  // from the first request on must not be missed.
-  agentRuntime(ctx);
+  // from the first request on must not be missed (createContext subscribed to them).
   await shared.settled();
   try {
     // Instances of one deployment must share their secrets: refuse to start with others.
@@ -109,8 +111,7 @@ async function serve(
   } catch (error) {
     // Nothing of a start that failed may keep the process alive.
     watch?.stop();
-    ctx.revocations.stop();
-    await ctx.search.stop();
+    await closeContext(ctx);
     await shared.close();
     await ctx.db.$disconnect().catch(() => undefined);
     throw error;
@@ -140,11 +141,9 @@ async function serve(
       await closed;
       clearInterval(sweep);
       clearTimeout(forced);
-      await ctx.usage.stop();
-      await ctx.search.stop();
+      await closeContext(ctx);
       watch?.stop();
       await ctx.db.$disconnect();
-      ctx.revocations.stop();
       await shared.close();
       lock?.release();
     })();

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { inject } from "vitest";
+import { configuredEngine } from "../src/agent/engine.ts";
 import { ManualClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
 import { sqliteFile } from "../src/lib/fileModes.ts";
@@ -13,6 +14,7 @@ import type { HostResolver } from "../src/lib/networkGuard.ts";
 import { createLogger, type Logger } from "../src/logger.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { createUser } from "../src/services/users.ts";
+import { HeldEngine } from "./support/heldEngine.ts";
 import { SecretLedger } from "./support/secretLedger.ts";
 import {
   createPostgresDatabase,
@@ -37,6 +39,8 @@ export const ADMIN = { email: "admin@example.com", password: "admin-password-1" 
 
 export interface TestServer extends RunningServer {
   clock: ManualClock;
+  /** The server's agent engine: `hold()` keeps its runs in progress until `release()`. */
+  engine: HeldEngine;
   dataDir: string;
   /** The database this server uses, and which kind it is. */
   databaseUrl: string;
@@ -99,9 +103,11 @@ export async function startTestServer(
   });
   const dbFile = sqliteFile(config.databaseUrl);
   const clock = new ManualClock();
+  const engine = new HeldEngine(configuredEngine(config.llm));
   const running = await startServer({
     config,
     clock,
+    engine: engine.choose,
     migrate: false,
     logger: options.logger ?? suiteLogger(),
     resolveHost: options.resolveHost,
@@ -136,6 +142,7 @@ export async function startTestServer(
   return {
     ...running,
     clock,
+    engine,
     dataDir,
     databaseUrl: config.databaseUrl,
     provider: config.databaseProvider,

@@ -1,10 +1,10 @@
 // The streaming runs over real HTTP with the offline engine: both endpoints with the token in
 // the body and in the header, refusals before the stream, keepalive, client disconnect,
-// revocation mid-stream, inject.
+// revocation mid-stream, inject. A run is kept in progress by holding the engine (server.engine).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { agentRuntime, DEFAULT_AGENT_SETTINGS } from "../src/agent/runtime.ts";
+import { DEFAULT_AGENT_SETTINGS } from "../src/agent/runtime.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
 import { assembleAnswer, eventually, openStream, type SseEvent } from "./support/sse.ts";
 
@@ -24,11 +24,12 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 afterEach(() => {
-  Object.assign(agentRuntime(server.ctx).settings, DEFAULT_AGENT_SETTINGS);
+  server.engine.release();
+  Object.assign(server.ctx.agentSettings, DEFAULT_AGENT_SETTINGS);
 });
 
 function settings() {
-  return agentRuntime(server.ctx).settings;
+  return server.ctx.agentSettings;
 }
 
 function names(events: SseEvent[]): string[] {
@@ -239,25 +240,31 @@ describe("refusals come before the stream, as JSON", () => {
 describe("long runs", () => {
   test("a keepalive comment is sent while the run is quiet", async () => {
     settings().keepaliveMs = 40;
-    settings().stepDelayMs = 150;
+    server.engine.hold();
     const stream = await openStream(`${server.url}/api/react`, { body: { q: "2 * 21", token: chatKey } });
+    await stream.until("start");
+    // The run waits on the engine: five keepalive intervals with nothing else to send.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    server.engine.release();
     const events = await stream.rest();
     expect(stream.raw()).toContain("\n\n: keepalive\n\n");
     expect(events.find((e) => e.event === "done")?.data.answer).toBe("2 * 21 = 42");
   });
 
   test("the client closing the connection stops the run", async () => {
-    settings().stepDelayMs = 300;
-    const runs = agentRuntime(server.ctx).runs;
+    server.engine.hold();
+    const runs = server.ctx.runs;
     const stream = await openStream(`${server.url}/api/react`, { body: { q: "What is 9 * 9?", token: chatKey } });
     const start = await stream.until("start");
     const conversationId = start.data.conversation_id;
     expect(await runs.runIdsFor(conversationId, user.id)).toHaveLength(1);
+    await eventually(() => server.engine.held() === 1);
     stream.abort();
-    // The run notices at once (its pause is cut short), not after finishing its work.
+    // The run notices at once: its model turn is cut short, not answered.
     await eventually(async () => (await runs.runIdsFor(conversationId, user.id)).length === 0, 1000);
-    // Had it gone on, the answer would be recorded within ~1 s (three 300 ms steps).
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(server.engine.held()).toBe(0);
+    // Nothing left to go on: letting the engine answer records nothing.
+    server.engine.release();
     const conversation = await server.api("GET", `/api/conversations/${conversationId}`, { token: chatKey });
     expect(conversation.body.messages.map((m: any) => m.role)).toEqual(["user"]);
     // Nothing is left to inject into.
@@ -269,7 +276,7 @@ describe("long runs", () => {
   });
 
   test("disabling the key mid-stream ends it with an error event within seconds", async () => {
-    settings().stepDelayMs = 20_000;
+    server.engine.hold();
     const { key, id } = await server.createKey(user.token, { name: "to be disabled", scopes: "chat" });
     const stream = await openStream(`${server.url}/api/react`, { body: { q: "What is 5 * 5?", token: key } });
     await stream.until("start");
@@ -287,7 +294,7 @@ describe("long runs", () => {
   });
 
   test("deleting the key or revoking the session mid-stream ends it too", async () => {
-    settings().stepDelayMs = 20_000;
+    server.engine.hold();
     const { key, id } = await server.createKey(user.token, { name: "to be deleted", scopes: "chat" });
     const byKey = await openStream(`${server.url}/api/dag`, { body: { q: "What is 5 * 5?", token: key } });
     await byKey.until("start");
@@ -307,16 +314,21 @@ describe("long runs", () => {
   });
 
   test("re-checks while streaming are not counted as requests", async () => {
-    settings().stepDelayMs = 400;
     settings().credentialCheckMs = 50;
+    server.engine.hold();
     const { key, id } = await server.createKey(user.token, { name: "counted", scopes: "chat" });
-    await (await openStream(`${server.url}/api/react`, { body: { q: "What is 3 * 3?", token: key } })).rest();
+    const stream = await openStream(`${server.url}/api/react`, { body: { q: "What is 3 * 3?", token: key } });
+    await stream.until("start");
+    // About eight re-checks while the engine is held.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    server.engine.release();
+    expect((await stream.rest()).at(-2)?.event).toBe("done");
     const view = await server.api("GET", `/api/me/api-keys/${id}`, { token: user.token });
     expect(view.body.total_requests).toBe(1);
   });
 
   test("deleting the conversation mid-run ends the stream with not_found", async () => {
-    settings().stepDelayMs = 20_000;
+    server.engine.hold();
     const stream = await openStream(`${server.url}/api/react`, { body: { q: "What is 5 * 5?", token: chatKey } });
     const start = await stream.until("start");
     const deleted = await server.api("DELETE", `/api/conversations/${start.data.conversation_id}`, { token: chatKey });
@@ -327,7 +339,7 @@ describe("long runs", () => {
 
 describe("POST /api/chat/inject", () => {
   test("the running react agent sees the message at its next step and answers it too", async () => {
-    settings().stepDelayMs = 250;
+    server.engine.hold();
     const stream = await openStream(`${server.url}/api/react`, { body: { q: "What is 6 * 7?", token: chatKey } });
     const start = await stream.until("start");
     const conversationId = start.data.conversation_id;
@@ -336,6 +348,7 @@ describe("POST /api/chat/inject", () => {
       body: { conversation_id: conversationId, content: "And what is 2 + 2?" },
     });
     expect(inject.status).toBe(201);
+    server.engine.release();
     expect(inject.body).toMatchObject({
       conversation_id: conversationId,
       runs: 1,
@@ -357,7 +370,7 @@ describe("POST /api/chat/inject", () => {
   });
 
   test("a dag run plans another round for the injected message", async () => {
-    settings().stepDelayMs = 250;
+    server.engine.hold();
     const stream = await openStream(`${server.url}/api/dag`, { body: { q: "What is 6 * 7?", token: chatKey } });
     const start = await stream.until("start");
     const inject = await server.api("POST", "/api/chat/inject", {
@@ -365,6 +378,7 @@ describe("POST /api/chat/inject", () => {
       body: { conversation_id: start.data.conversation_id, content: "Also 10 / 4" },
     });
     expect(inject.status).toBe(201);
+    server.engine.release();
     const events = await stream.rest();
     expect(names(events)).toContain("inject");
     const executing = events.filter((e) => e.event === "phase" && e.data.phase === "executing");
@@ -390,7 +404,7 @@ describe("POST /api/chat/inject", () => {
         .status,
     ).toBe(400);
 
-    settings().stepDelayMs = 20_000;
+    server.engine.hold();
     const other = await server.createUser("injector@example.com");
     const stream = await openStream(`${server.url}/api/react`, { body: { q: "1+2", token: chatKey } });
     const start = await stream.until("start");

@@ -1,5 +1,6 @@
 // The portal's tRPC door over real HTTP: cookie sessions, the cross-site guard, key management
 // through the same services as REST, and the admin gate.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
 import { PortalBrowser } from "./support/browser.ts";
@@ -382,5 +383,27 @@ describe("admin actions and resources over tRPC", () => {
     expect(created.data.has_secret).toBe(true);
     const list = await browser.query("connectors.list", {});
     expect(JSON.stringify(list.data)).not.toContain("very-secret-token");
+  });
+});
+
+describe("chat runs", () => {
+  test("a run key starts one run: the same key again (an EventSource reconnecting) is refused", async () => {
+    const browser = new PortalBrowser(server.url);
+    await browser.login(ADMIN.email, ADMIN.password);
+    const cookie = browser.cookieHeader(`${server.url}/trpc/chat.run`);
+    const question = "Run key check: what is 17 + 25?";
+    const input = encodeURIComponent(JSON.stringify({ mode: "react", q: question, run_key: randomUUID() }));
+    const open = async () => {
+      const response = await fetch(`${server.url}/trpc/chat.run?input=${input}`, {
+        headers: { cookie, accept: "text/event-stream", "sec-fetch-site": "same-origin" },
+      });
+      return response.text();
+    };
+    expect(await open()).toContain('"event":"done"');
+    const again = await open();
+    expect(again).toContain("run_key: this run already started");
+    expect(again).not.toContain('"event":"start"');
+    // The question was asked once.
+    expect(await server.ctx.db.conversation.count({ where: { title: question } })).toBe(1);
   });
 });

@@ -198,7 +198,7 @@ export async function runDag(scope: RunScope, brain: DagBrain): Promise<EngineRe
   };
 
   async function runStep(question: string, step: PlanStep, done: Map<string, StepOutcome>): Promise<StepOutcome> {
-    await scope.pause();
+    scope.signal.throwIfAborted();
     takeInjected();
     const started = Date.now();
     scope.emit({
@@ -277,7 +277,7 @@ export async function runDag(scope: RunScope, brain: DagBrain): Promise<EngineRe
     while (queue.length > 0) {
       const question = queue.shift() as string;
       scope.emit({ event: "phase", data: { phase: "planning" } });
-      await scope.pause();
+      scope.signal.throwIfAborted();
       takeInjected();
       const plan = await brain.plan({ question, history: scope.history, previous: outcomes }, scope.signal);
       usage = addUsage(usage, plan.usage);
@@ -289,7 +289,7 @@ export async function runDag(scope: RunScope, brain: DagBrain): Promise<EngineRe
       takeInjected();
     }
     scope.emit({ event: "phase", data: { phase: "analyzing" } });
-    await scope.pause();
+    scope.signal.throwIfAborted();
     let streamed = false;
     const analysis = await brain.analyze(
       { rounds, history: scope.history, answerSoFar: answer },

@@ -68,7 +68,7 @@ export async function runReact(scope: RunScope): Promise<EngineResult> {
   let iteration = 0;
 
   const turn = async (withTools: boolean): Promise<{ result: ModelTurn; streamed: boolean }> => {
-    await scope.pause();
+    scope.signal.throwIfAborted();
     let streamed = false;
     const result = await scope.model.complete({
       messages,

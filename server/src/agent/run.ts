@@ -16,15 +16,14 @@ import {
   recentMessages,
   titleFromQuestion,
 } from "../services/conversations.ts";
-import { modelDagBrain, runDag } from "./dag.ts";
-import { OfflineModel, offlineDagBrain } from "./offline.ts";
-import { ModelError, OpenAICompatibleModel } from "./openai.ts";
-import { type AgentProfile, loadAgentProfile } from "./profile.ts";
+import { runDag } from "./dag.ts";
+import { ModelError } from "./openai.ts";
+import { loadAgentProfile } from "./profile.ts";
 import { runReact } from "./react.ts";
-import { agentRuntime, type RunHandle } from "./runtime.ts";
+import type { RunHandle } from "./runtime.ts";
 import type { EngineResult, RunScope } from "./scope.ts";
 import { buildToolbox } from "./tools.ts";
-import type { ChatMessage, ChatModel, ErrorEvent, RunEvent, RunMode } from "./types.ts";
+import type { ChatMessage, ErrorEvent, RunEvent, RunMode } from "./types.ts";
 
 export interface RunInput {
   mode: RunMode;
@@ -86,33 +85,6 @@ class EventQueue<T> implements AsyncIterable<T> {
   }
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-export function chooseModel(ctx: AppContext, profile: AgentProfile): ChatModel {
-  const llm = ctx.config.llm;
-  if (!llm) return new OfflineModel(profile);
-  return new OpenAICompatibleModel({
-    baseUrl: llm.baseUrl,
-    apiKey: llm.apiKey,
-    model: profile.model ?? llm.model,
-    temperature: profile.temperature,
-  });
-}
-
 function errorEvent(ctx: AppContext, error: unknown): ErrorEvent {
   if (error instanceof AppError) {
     const body = error.toBody();
@@ -171,9 +143,8 @@ export async function* runAgent(
   const question = input.q.trim();
   if (question === "") throw validationError("q", "must not be empty");
   const ownerId = principal.user.id;
-  const runtime = agentRuntime(ctx);
   const limit = ctx.config.quotas.concurrentRuns;
-  const releaseSlot = await runtime.runs.tryReserve(ownerId, limit);
+  const releaseSlot = await ctx.runs.tryReserve(ownerId, limit);
   if (!releaseSlot) {
     throw quotaExceeded(
       "concurrent_runs",
@@ -197,8 +168,7 @@ async function* startedRun(
   question: string,
 ): AsyncGenerator<RunEvent, void, undefined> {
   const ownerId = principal.user.id;
-  const runtime = agentRuntime(ctx);
-  const settings = runtime.settings;
+  const settings = ctx.agentSettings;
   const started = Date.now();
   const runId = randomUUID();
 
@@ -219,7 +189,8 @@ async function* startedRun(
   options.signal?.throwIfAborted();
   await appendMessage(ctx, conversationId, { role: "user", content: question, metadata: { run_id: runId } });
 
-  const model = chooseModel(ctx, profile);
+  const engine = ctx.engine(profile);
+  const model = engine.model;
   const toolbox = buildToolbox(ctx, profile);
   const controller = new AbortController();
   const onAbort = () => controller.abort(new RunAbandoned("the client went away"));
@@ -232,7 +203,7 @@ async function* startedRun(
     inbox: [],
     cancel: (reason) => controller.abort(reason),
   };
-  await runtime.runs.register(handle);
+  await ctx.runs.register(handle);
   const stopWatch = options.token
     ? credentialWatch(ctx, principal, options.token, settings.credentialCheckMs, (error) => controller.abort(error))
     : () => {};
@@ -254,7 +225,6 @@ async function* startedRun(
     signal: controller.signal,
     maxIterations: Math.max(1, Math.min(settings.maxIterations, profile.maxIterations ?? DEFAULT_MAX_ITERATIONS)),
     emit: (event) => queue.push(event),
-    pause: () => pause(settings.stepDelayMs, controller.signal),
     takeInjected: () => {
       const taken = handle.inbox.splice(0);
       for (const message of taken) {
@@ -273,14 +243,7 @@ async function* startedRun(
   const work = (async () => {
     try {
       const result: EngineResult =
-        input.mode === "react"
-          ? await runReact(scope)
-          : await runDag(
-              scope,
-              model instanceof OfflineModel
-                ? offlineDagBrain(profile, new Set(toolbox.specs.map((spec) => spec.name)))
-                : modelDagBrain(model, scope),
-            );
+        input.mode === "react" ? await runReact(scope) : await runDag(scope, engine.dagBrain(scope));
       controller.signal.throwIfAborted();
       const elapsed = Math.round(Date.now() - started) / 1000;
       let message: MessageView;
@@ -322,7 +285,7 @@ async function* startedRun(
     } finally {
       stopWatch();
       clearTimeout(deadline);
-      runtime.runs.unregister(handle);
+      ctx.runs.unregister(handle);
       options.signal?.removeEventListener("abort", onAbort);
       queue.push({ event: "end", data: {} });
       queue.close();
@@ -351,7 +314,7 @@ export async function injectMessage(
   const content = input.content.trim();
   if (content === "") throw validationError("content", "must not be empty");
   await assertConversationOwner(ctx, principal.user.id, input.conversation_id);
-  const registry = agentRuntime(ctx).runs;
+  const registry = ctx.runs;
   // Here or on another instance: the message reaches the run wherever it streams.
   const runIds = await registry.runIdsFor(input.conversation_id, principal.user.id);
   if (runIds.length === 0) throw new AppError("not_found", "No run is in progress in this conversation");

@@ -1,8 +1,8 @@
-// Per-server agent state: the registry of runs in progress (for /api/chat/inject and for
-// cancelling runs of a deleted conversation) and the engine's timing settings. It hangs off
-// the AppContext, so every server instance (and every test server) has its own.
+// Per-server agent state: the registry of runs in progress (for /api/chat/inject, the
+// concurrent-runs quota and cancelling runs of a deleted conversation) and the engine's timing
+// settings. Both are fields of the AppContext, made by its factory, so every server instance (and
+// every test server) has its own.
 import { randomUUID } from "node:crypto";
-import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import type { SharedState } from "../lib/sharedState.ts";
 import type { Logger } from "../logger.ts";
@@ -12,11 +12,6 @@ export interface AgentSettings {
   credentialCheckMs: number;
   /** Interval of the `: keepalive` comment on SSE streams. */
   keepaliveMs: number;
-  /**
-   * A pause before each engine step (model turn, tool call, plan step). 0 in production; tests
-   * raise it to hold a run open long enough to inject into, revoke or disconnect from it.
-   */
-  stepDelayMs: number;
   /** Upper bound on react iterations (an agent's `max_iterations` may lower it). */
   maxIterations: number;
 }
@@ -24,7 +19,6 @@ export interface AgentSettings {
 export const DEFAULT_AGENT_SETTINGS: AgentSettings = {
   credentialCheckMs: 1000,
   keepaliveMs: 15_000,
-  stepDelayMs: 0,
   maxIterations: 20,
 };
 
@@ -204,6 +198,12 @@ export class RunRegistry {
     this.shared.publish("run-cancel", { conversationId });
   }
 
+  /** Stops refreshing this instance's announcements (the server is stopping); what it announced lapses. */
+  close(): void {
+    clearInterval(this.presenceTimer);
+    this.presenceTimer = undefined;
+  }
+
   /** How many runs are going on here (all users). */
   get size(): number {
     let count = 0;
@@ -272,20 +272,4 @@ export class RunRegistry {
     if (!redis?.isReady) return;
     await work(redis).catch((error: unknown) => this.logger.warn({ err: error }, "run presence not updated in redis"));
   }
-}
-
-export interface AgentRuntime {
-  settings: AgentSettings;
-  runs: RunRegistry;
-}
-
-const runtimes = new WeakMap<AppContext, AgentRuntime>();
-
-export function agentRuntime(ctx: AppContext): AgentRuntime {
-  let runtime = runtimes.get(ctx);
-  if (!runtime) {
-    runtime = { settings: { ...DEFAULT_AGENT_SETTINGS }, runs: new RunRegistry(ctx.shared, ctx.logger) };
-    runtimes.set(ctx, runtime);
-  }
-  return runtime;
 }

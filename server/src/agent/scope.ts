@@ -15,8 +15,6 @@ export interface RunScope {
   signal: AbortSignal;
   maxIterations: number;
   emit(event: RunEvent): void;
-  /** The configured pause before a step (0 outside tests); rejects when the run stops. */
-  pause(): Promise<void>;
   /** Messages injected since the last call; each is announced with an `inject` event. */
   takeInjected(): InjectedMessage[];
   /** Whether injected messages are waiting, without taking them. */

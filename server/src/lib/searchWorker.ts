@@ -51,6 +51,8 @@ class IndexCache {
 
 const port = parentPort;
 if (!port) throw new Error("searchWorker.ts runs as a worker thread (see searchPool.ts)");
+// Module-level, which in a worker means per thread: each SearchPool (one per AppContext) starts
+// its own threads, so every server has its own indexes.
 const cache = new IndexCache(workerData as SearchThreadData);
 
 function answer(task: Extract<SearchTask, { type: "search" }>): SearchReply {

@@ -10,6 +10,10 @@ const TAG_BYTES = 16;
 const HKDF_SALT = "fim/secret-box";
 const HKDF_INFO = "connector auth header v1";
 
+/**
+ * Derived keys by server secret. Module-level on purpose: a pure memo of a deterministic function
+ * (the same secret gives the same key in every server and instance), not per-server state.
+ */
 const derivedKeys = new Map<string, Buffer>();
 
 function keyFor(serverSecret: string): Buffer {

@@ -1,7 +1,6 @@
 // Conversations and their messages: list, read, rename, delete for their owner, and the writes
 // the agent runs make (a new conversation, the question, injected messages, the final answer).
 import type { Prisma } from "@fim/db";
-import { agentRuntime } from "../agent/runtime.ts";
 import type { AppContext } from "../context.ts";
 import {
   type Conversation,
@@ -32,6 +31,15 @@ const messageSelect = {
   metadata: true,
   createdAt: true,
 } satisfies Prisma.MessageSelect;
+
+/**
+ * The runs in progress, as the conversation rules need them: deleting a conversation ends the runs
+ * streaming into it. The agent engine's run registry provides it (wired in context.ts).
+ */
+export interface LiveRuns {
+  /** Ends every run of the conversation, wherever it streams, with `reason` as its error. */
+  stop(conversationId: string, reason: AppError): void;
+}
 
 type ConversationRow = Prisma.ConversationGetPayload<{ select: typeof conversationSelect }>;
 type MessageRow = Prisma.MessageGetPayload<{ select: typeof messageSelect }>;
@@ -139,10 +147,7 @@ export async function renameConversation(
 export async function deleteConversation(ctx: AppContext, userId: string, id: string): Promise<void> {
   await ownedConversation(ctx, userId, id);
   await ctx.db.conversation.delete({ where: { id } });
-  agentRuntime(ctx).runs.cancelConversation(
-    id,
-    new AppError("not_found", "The conversation was deleted during the run"),
-  );
+  ctx.liveRuns.stop(id, new AppError("not_found", "The conversation was deleted during the run"));
 }
 
 // ---- Writes made by agent runs ----

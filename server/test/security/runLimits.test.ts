@@ -1,7 +1,7 @@
 // Agent runs are bounded per user: how many may stream at once (429 quota_exceeded before the
-// stream starts) and how long one may take (the run ends with a run_timeout error event).
+// stream starts) and how long one may take (the run ends with a run_timeout error event). Runs
+// are kept in progress by holding the engine (server.engine).
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { agentRuntime, DEFAULT_AGENT_SETTINGS } from "../../src/agent/runtime.ts";
 import { startTestServer, type TestServer } from "../harness.ts";
 import { eventually, openStream } from "../support/sse.ts";
 
@@ -15,15 +15,13 @@ beforeAll(async () => {
   bob = await server.createUser("bob-runs@example.com");
 });
 afterAll(() => server.close());
-afterEach(() => {
-  Object.assign(agentRuntime(server.ctx).settings, DEFAULT_AGENT_SETTINGS);
-});
+afterEach(() => server.engine.release());
 
 const start = (token: string, q = "What is 6 * 7?") => openStream(`${server.url}/api/react`, { body: { q, token } });
 
 describe("runs at once", () => {
   test("the third simultaneous run of one user is refused before it starts; others are not affected", async () => {
-    agentRuntime(server.ctx).settings.stepDelayMs = 20_000;
+    server.engine.hold();
     const first = await start(alice.token);
     const second = await start(alice.token);
     await first.until("start");
@@ -44,7 +42,7 @@ describe("runs at once", () => {
 
     // A slot frees when a run ends (here: its client leaves).
     first.abort();
-    await eventually(() => agentRuntime(server.ctx).runs.slotsOf(alice.id) === 1);
+    await eventually(() => server.ctx.runs.slotsOf(alice.id) === 1);
     const fourth = await start(alice.token);
     expect((await fourth.until("start")).event).toBe("start");
     second.abort();
@@ -52,8 +50,8 @@ describe("runs at once", () => {
   });
 
   test("simultaneous starts cannot share the last slot", async () => {
-    agentRuntime(server.ctx).settings.stepDelayMs = 20_000;
-    await eventually(() => agentRuntime(server.ctx).runs.slotsOf(bob.id) === 0);
+    server.engine.hold();
+    await eventually(() => server.ctx.runs.slotsOf(bob.id) === 0);
     const answers = await Promise.all(
       Array.from({ length: 6 }, () =>
         fetch(`${server.url}/api/dag`, {
@@ -71,8 +69,8 @@ describe("runs at once", () => {
 
 describe("wall-clock limit", () => {
   test("a run going past RUN_TIMEOUT_SECONDS ends with run_timeout, then end", async () => {
-    await eventually(() => agentRuntime(server.ctx).runs.slotsOf(alice.id) === 0);
-    agentRuntime(server.ctx).settings.stepDelayMs = 60_000;
+    await eventually(() => server.ctx.runs.slotsOf(alice.id) === 0);
+    server.engine.hold();
     const stream = await start(alice.token);
     const events = await stream.rest();
     const names = events.map((event) => event.event);

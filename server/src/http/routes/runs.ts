@@ -5,7 +5,6 @@
 // ordinary JSON error; once the stream has begun, failures arrive as `error` then `end` events.
 import type { Request, Response } from "express";
 import { injectMessage, type RunInput, runAgent } from "../../agent/run.ts";
-import { agentRuntime } from "../../agent/runtime.ts";
 import type { RunEvent, RunMode } from "../../agent/types.ts";
 import { bearerToken } from "../../auth/authenticate.ts";
 import type { Principal } from "../../auth/scopes.ts";
@@ -99,7 +98,7 @@ async function streamRun(
   });
   res.flushHeaders();
   const writer = new SseWriter(res);
-  const keepalive = setInterval(() => void writer.comment("keepalive"), agentRuntime(ctx).settings.keepaliveMs);
+  const keepalive = setInterval(() => void writer.comment("keepalive"), ctx.agentSettings.keepaliveMs);
   try {
     let next = first;
     while (!next.done) {

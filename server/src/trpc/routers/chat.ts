@@ -41,25 +41,13 @@ export const conversationsRouter = router({
     }),
 });
 
-/**
- * Run keys already used. An EventSource reconnects on its own after a dropped connection;
- * without this, a reconnect would silently start the same question again.
- */
-const startedRuns = new Map<string, number>();
-const RUN_KEY_MEMORY_MS = 10 * 60_000;
-
-function claimRunKey(key: string): void {
-  const now = Date.now();
-  for (const [old, at] of startedRuns) if (now - at > RUN_KEY_MEMORY_MS) startedRuns.delete(old);
-  if (startedRuns.has(key))
-    throw new AppError("validation_error", "run_key: this run already started; start a new one");
-  startedRuns.set(key, now);
-}
-
 export const chatRouter = router({
   /** Streams one run: `start`, then steps / plan / answer deltas, then `done` (or `error`), then `end`. */
   run: chatAccess.input(portalRunInput).subscription(async function* ({ ctx, input, signal }) {
-    claimRunKey(input.run_key);
+    // An EventSource reconnects on its own after a dropped connection; without this, a
+    // reconnect would silently start the same question again.
+    if (!ctx.app.startedRuns.claim(input.run_key))
+      throw new AppError("validation_error", "run_key: this run already started; start a new one");
     const { run_key: _key, ...runInput } = input;
     yield* runAgent(ctx.app, ctx.principal, runInput, { signal, token: ctx.accessToken });
   }),

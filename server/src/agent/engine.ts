@@ -1,0 +1,40 @@
+// What does the thinking in a run: the model the react loop talks to, and the dag loop's planner,
+// step worker and analyst. Either the offline rules or the configured OpenAI-compatible model; the
+// choice is a field of the AppContext, so a server may be given another (tests give one they hold).
+import type { Config } from "../config.ts";
+import { type DagBrain, modelDagBrain } from "./dag.ts";
+import { OfflineModel, offlineDagBrain } from "./offline.ts";
+import { OpenAICompatibleModel } from "./openai.ts";
+import type { AgentProfile } from "./profile.ts";
+import type { RunScope } from "./scope.ts";
+import type { ChatModel } from "./types.ts";
+
+export interface Engine {
+  /** The react loop's model; its name is reported as the run's `model`. */
+  model: ChatModel;
+  /** The dag loop's brain, for a run with these tools. */
+  dagBrain(scope: Pick<RunScope, "profile" | "toolbox">): DagBrain;
+}
+
+/** The engine that answers as an agent. */
+export type EngineChoice = (profile: AgentProfile) => Engine;
+
+/** The offline engine, or with LLM_BASE_URL set, the provider's model (an agent may name its own). */
+export function configuredEngine(llm: Config["llm"]): EngineChoice {
+  return (profile) => {
+    if (!llm) {
+      const model = new OfflineModel(profile);
+      return {
+        model,
+        dagBrain: (scope) => offlineDagBrain(profile, new Set(scope.toolbox.specs.map((spec) => spec.name))),
+      };
+    }
+    const model = new OpenAICompatibleModel({
+      baseUrl: llm.baseUrl,
+      apiKey: llm.apiKey,
+      model: profile.model ?? llm.model,
+      temperature: profile.temperature,
+    });
+    return { model, dagBrain: (scope) => modelDagBrain(model, scope) };
+  };
+}
