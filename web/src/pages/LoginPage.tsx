@@ -4,7 +4,7 @@ import { type FormEvent, useEffect, useId, useState } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router-dom";
 import { Loading } from "../components/Status.tsx";
 import { safeNext, useAuth } from "../lib/auth.tsx";
-import { errorMessage, errorStatus } from "../lib/trpc.ts";
+import { errorMessage, errorStatus, retryAfterOf } from "../lib/trpc.ts";
 
 function waitText(seconds: number): string {
   if (seconds < 60) return `${seconds} second${seconds === 1 ? "" : "s"}`;
@@ -55,7 +55,7 @@ export function LoginPage() {
       await signIn(email.trim(), password);
       navigate(next, { replace: true });
     } catch (caught) {
-      const retryAfter = (caught as { data?: { retryAfter?: number | null } }).data?.retryAfter;
+      const retryAfter = retryAfterOf(caught);
       if (errorStatus(caught) === 429 && retryAfter) {
         setWaitUntil(Date.now() + retryAfter * 1000);
         setNow(Date.now());
