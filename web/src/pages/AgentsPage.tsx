@@ -2,13 +2,13 @@
 // the knowledge bases and connectors it reads. List, create, edit, delete.
 import { type FormEvent, type ReactNode, useId, useState } from "react";
 import { Link } from "react-router-dom";
+import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { Dialog } from "../components/Dialog.tsx";
 import { PageHeader } from "../components/Layout.tsx";
 import { Pager, useCursorPager } from "../components/Pager.tsx";
 import { EmptyState, ErrorNotice, Loading } from "../components/Status.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
-import { ConfirmDialog } from "./settings/keyForms.tsx";
 
 type Agent = RouterOutputs["agents"]["list"]["items"][number];
 type Tool = Agent["tools"][number];

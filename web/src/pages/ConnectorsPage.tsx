@@ -1,13 +1,13 @@
 // Connectors: outside HTTP APIs an agent may call. A base URL, an optional secret auth header
 // (write-only: stored encrypted, never shown again) and the actions an agent may take.
 import { type FormEvent, useId, useState } from "react";
+import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { Dialog } from "../components/Dialog.tsx";
 import { PageHeader } from "../components/Layout.tsx";
 import { Pager, useCursorPager } from "../components/Pager.tsx";
 import { EmptyState, ErrorNotice, Loading } from "../components/Status.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
-import { ConfirmDialog } from "./settings/keyForms.tsx";
 
 type Connector = RouterOutputs["connectors"]["list"]["items"][number];
 type Method = Connector["actions"][number]["method"];

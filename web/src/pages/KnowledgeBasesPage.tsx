@@ -2,11 +2,11 @@
 // text or Markdown), and try a retrieval query to see which passages come back and how they score.
 import { type FormEvent, useEffect, useState } from "react";
 import { useSearchParams } from "react-router-dom";
+import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { PageHeader } from "../components/Layout.tsx";
 import { EmptyState, ErrorNotice, Loading } from "../components/Status.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
-import { ConfirmDialog } from "./settings/keyForms.tsx";
 
 type KnowledgeBase = RouterOutputs["knowledgeBases"]["list"]["items"][number];
 type Document = RouterOutputs["knowledgeBases"]["documents"]["items"][number];

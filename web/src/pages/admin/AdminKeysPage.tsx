@@ -1,11 +1,11 @@
 // Admin → All keys: every key with its owner; disable, enable or delete any of them.
 import { useState } from "react";
+import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
 import { EmptyState, ErrorNotice, Loading } from "../../components/Status.tsx";
 import { DateOnly, RelativeTime } from "../../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
-import { ConfirmDialog } from "../settings/keyForms.tsx";
 
 type AdminKey = RouterOutputs["admin"]["keys"]["items"][number];
 

@@ -1,6 +1,7 @@
 // Admin → Users: every account; create one, disable or enable it (all its keys and sessions stop
 // at once), change its role, end its sessions.
 import { type FormEvent, useState } from "react";
+import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { Dialog } from "../../components/Dialog.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
@@ -8,7 +9,6 @@ import { EmptyState, ErrorNotice, Loading, Notice } from "../../components/Statu
 import { RelativeTime } from "../../components/Time.tsx";
 import { useAuth } from "../../lib/auth.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
-import { ConfirmDialog } from "../settings/keyForms.tsx";
 
 type User = RouterOutputs["admin"]["users"]["items"][number];
 

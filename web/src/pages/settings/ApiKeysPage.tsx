@@ -1,6 +1,7 @@
 // Settings → API Keys: the person's keys, newest first, with everything the reference promises
 // (prefix, created, last used, total requests, status, expiry) and the ways to manage them.
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { KeySnippets } from "../../components/KeySnippets.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
@@ -11,7 +12,6 @@ import { useAuth } from "../../lib/auth.tsx";
 import { trpc } from "../../lib/trpc.ts";
 import {
   type ApiKey,
-  ConfirmDialog,
   type CreatedKey,
   CreateKeyDialog,
   describeRateLimit,

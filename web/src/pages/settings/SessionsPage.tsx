@@ -1,11 +1,11 @@
 // Settings → Sessions: where this account is logged in, and a way to end any of those sessions.
 import { useState } from "react";
+import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { ErrorNotice, Loading } from "../../components/Status.tsx";
 import { RelativeTime } from "../../components/Time.tsx";
 import { useAuth } from "../../lib/auth.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
-import { ConfirmDialog } from "./keyForms.tsx";
 
 type Session = RouterOutputs["sessions"]["list"]["items"][number];
 

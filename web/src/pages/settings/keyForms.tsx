@@ -1,5 +1,5 @@
-// The dialogs of Settings → API Keys: create a key, show a secret once, roll a key, confirm a
-// deletion. The full key lives only in the secret dialog's state and leaves with it.
+// The dialogs of Settings → API Keys: create a key, show a secret once, roll a key. The full key
+// lives only in the secret dialog's state and leaves with it.
 import { type FormEvent, useId, useState } from "react";
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { Dialog } from "../../components/Dialog.tsx";
@@ -513,49 +513,6 @@ export function RollKeyDialog({
           ))}
         </fieldset>
       </form>
-    </Dialog>
-  );
-}
-
-export function ConfirmDialog({
-  open,
-  title,
-  children,
-  confirmLabel,
-  pending,
-  error,
-  onConfirm,
-  onClose,
-}: {
-  open: boolean;
-  title: string;
-  children: React.ReactNode;
-  confirmLabel: string;
-  pending: boolean;
-  error: unknown;
-  onConfirm: () => void;
-  onClose: () => void;
-}) {
-  return (
-    <Dialog
-      open={open}
-      title={title}
-      size="small"
-      onClose={onClose}
-      dismissible={!pending}
-      footer={
-        <>
-          <button type="button" className="button" onClick={onClose} disabled={pending}>
-            Cancel
-          </button>
-          <button type="button" className="button button-danger" onClick={onConfirm} disabled={pending}>
-            {pending ? "Working…" : confirmLabel}
-          </button>
-        </>
-      }
-    >
-      {error ? <ErrorNotice error={error} /> : null}
-      {children}
     </Dialog>
   );
 }
