@@ -6,7 +6,8 @@ import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { Dialog } from "../components/Dialog.tsx";
 import { PageHeader } from "../components/Layout.tsx";
 import { Pager, useCursorPager } from "../components/Pager.tsx";
-import { EmptyState, ErrorNotice, Loading } from "../components/Status.tsx";
+import { type QueryLike, QueryState } from "../components/QueryState.tsx";
+import { EmptyState, ErrorNotice } from "../components/Status.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
 
@@ -53,31 +54,32 @@ function toggle<T>(list: T[], item: T, on: boolean): T[] {
 function PickList(props: {
   legend: string;
   what: string;
-  query: { isPending: boolean; data?: { items: { id: string; name: string }[] } };
+  query: QueryLike<{ items: { id: string; name: string }[] }>;
   selected: string[];
   onChange: (ids: string[]) => void;
   empty: ReactNode;
 }) {
-  const items = props.query.data?.items ?? [];
   return (
     <fieldset className="fieldset">
       <legend>{props.legend}</legend>
-      {props.query.isPending ? (
-        <Loading label={`Loading ${props.what}…`} />
-      ) : items.length ? (
-        items.map((item) => (
-          <label key={item.id} className="checkbox">
-            <input
-              type="checkbox"
-              checked={props.selected.includes(item.id)}
-              onChange={(e) => props.onChange(toggle(props.selected, item.id, e.target.checked))}
-            />
-            {item.name}
-          </label>
-        ))
-      ) : (
-        <p className="hint">None yet. {props.empty}.</p>
-      )}
+      <QueryState
+        query={props.query}
+        loading={`Loading ${props.what}…`}
+        empty={<p className="hint">None yet. {props.empty}.</p>}
+      >
+        {(data) =>
+          data.items.map((item) => (
+            <label key={item.id} className="checkbox">
+              <input
+                type="checkbox"
+                checked={props.selected.includes(item.id)}
+                onChange={(e) => props.onChange(toggle(props.selected, item.id, e.target.checked))}
+              />
+              {item.name}
+            </label>
+          ))
+        }
+      </QueryState>
     </fieldset>
   );
 }
@@ -275,57 +277,59 @@ export function AgentsPage() {
         description="An agent is a set of instructions, tools and sources that Chat can run as."
         actions={newButton}
       />
-      {agents.isPending ? (
-        <Loading label="Loading agents…" />
-      ) : agents.error ? (
-        <ErrorNotice error={agents.error} onRetry={() => agents.refetch()} />
-      ) : agents.data.items.length === 0 ? (
-        <EmptyState title="No agents yet" action={newButton}>
-          Chat works with the default assistant. Create an agent to give it instructions of its own, tools, and
-          knowledge bases or connectors to draw on.
-        </EmptyState>
-      ) : (
-        <>
-          <ul className="list-cards">
-            {agents.data.items.map((agent) => (
-              <li key={agent.id} className="list-card">
-                <div>
-                  <h3>{agent.name}</h3>
-                  {agent.description && <p>{agent.description}</p>}
-                  <span className="hint">
-                    Tools: {agent.tools.length ? agent.tools.join(", ") : "none"} · {agent.knowledge_base_ids.length}{" "}
-                    knowledge base{agent.knowledge_base_ids.length === 1 ? "" : "s"} · {agent.connector_ids.length}{" "}
-                    connector{agent.connector_ids.length === 1 ? "" : "s"} · updated{" "}
-                    <RelativeTime iso={agent.updated_at} />
-                  </span>
-                </div>
-                <div className="row-actions">
-                  <button
-                    type="button"
-                    className="button button-small"
-                    onClick={() => setEditing({ agent })}
-                    aria-label={`Edit ${agent.name}`}
-                  >
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    className="button button-small button-danger"
-                    onClick={() => {
-                      remove.reset();
-                      setDeleting(agent);
-                    }}
-                    aria-label={`Delete ${agent.name}`}
-                  >
-                    Delete
-                  </button>
-                </div>
-              </li>
-            ))}
-          </ul>
-          <Pager pager={pager} nextCursor={agents.data.next_cursor} label="Agents" />
-        </>
-      )}
+      <QueryState
+        query={agents}
+        loading="Loading agents…"
+        empty={
+          <EmptyState title="No agents yet" action={newButton}>
+            Chat works with the default assistant. Create an agent to give it instructions of its own, tools, and
+            knowledge bases or connectors to draw on.
+          </EmptyState>
+        }
+      >
+        {(data) => (
+          <>
+            <ul className="list-cards">
+              {data.items.map((agent) => (
+                <li key={agent.id} className="list-card">
+                  <div>
+                    <h3>{agent.name}</h3>
+                    {agent.description && <p>{agent.description}</p>}
+                    <span className="hint">
+                      Tools: {agent.tools.length ? agent.tools.join(", ") : "none"} · {agent.knowledge_base_ids.length}{" "}
+                      knowledge base{agent.knowledge_base_ids.length === 1 ? "" : "s"} · {agent.connector_ids.length}{" "}
+                      connector{agent.connector_ids.length === 1 ? "" : "s"} · updated{" "}
+                      <RelativeTime iso={agent.updated_at} />
+                    </span>
+                  </div>
+                  <div className="row-actions">
+                    <button
+                      type="button"
+                      className="button button-small"
+                      onClick={() => setEditing({ agent })}
+                      aria-label={`Edit ${agent.name}`}
+                    >
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      className="button button-small button-danger"
+                      onClick={() => {
+                        remove.reset();
+                        setDeleting(agent);
+                      }}
+                      aria-label={`Delete ${agent.name}`}
+                    >
+                      Delete
+                    </button>
+                  </div>
+                </li>
+              ))}
+            </ul>
+            <Pager pager={pager} nextCursor={data.next_cursor} label="Agents" />
+          </>
+        )}
+      </QueryState>
       {editing && (
         <AgentDialog key={editing.agent?.id ?? "new"} agent={editing.agent} open onClose={() => setEditing(null)} />
       )}

@@ -3,7 +3,7 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { PageHeader } from "../components/Layout.tsx";
-import { ErrorNotice, Loading } from "../components/Status.tsx";
+import { QueryState } from "../components/QueryState.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { session } from "../lib/session.ts";
 import { type RouterInputs, type RouterOutputs, trpc } from "../lib/trpc.ts";
@@ -179,30 +179,30 @@ function ConversationList({ activeId }: { activeId: string | undefined }) {
       <Link to="/chat" className="button button-primary button-block">
         New conversation
       </Link>
-      {conversations.isPending ? (
-        <Loading label="Loading conversations…" />
-      ) : conversations.error ? (
-        <ErrorNotice error={conversations.error} onRetry={() => conversations.refetch()} />
-      ) : conversations.data.items.length === 0 ? (
-        <p className="hint">Your conversations will appear here.</p>
-      ) : (
-        <ul>
-          {conversations.data.items.map((c) => (
-            <li key={c.id}>
-              <Link
-                to={`/chat/${c.id}`}
-                className="conversation-link"
-                aria-current={c.id === activeId ? "page" : undefined}
-              >
-                <span className="conversation-title">{c.title}</span>
-                <span className="hint">
-                  <RelativeTime iso={c.updated_at} /> · {c.message_count} messages
-                </span>
-              </Link>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryState
+        query={conversations}
+        loading="Loading conversations…"
+        empty={<p className="hint">Your conversations will appear here.</p>}
+      >
+        {(data) => (
+          <ul>
+            {data.items.map((c) => (
+              <li key={c.id}>
+                <Link
+                  to={`/chat/${c.id}`}
+                  className="conversation-link"
+                  aria-current={c.id === activeId ? "page" : undefined}
+                >
+                  <span className="conversation-title">{c.title}</span>
+                  <span className="hint">
+                    <RelativeTime iso={c.updated_at} /> · {c.message_count} messages
+                  </span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
     </nav>
   );
 }
@@ -366,9 +366,6 @@ export function ChatPage() {
   }
 
   const liveRunIds = new Set(runs.map((r) => r.runId).filter(Boolean));
-  const stored = (conversation.data?.messages ?? []).filter(
-    (m) => !liveRunIds.has((m.metadata as { run_id?: string }).run_id ?? ""),
-  );
   const title = conversationId ? (conversation.data?.title ?? "Conversation") : "New conversation";
 
   return (
@@ -406,16 +403,21 @@ export function ChatPage() {
           </span>
         </div>
         <div className="messages" aria-live="polite">
-          {conversationId && conversation.isPending && <Loading label="Loading conversation…" />}
-          {conversation.error && <ErrorNotice error={conversation.error} onRetry={() => conversation.refetch()} />}
-          {!conversationId && runs.length === 0 && (
-            <div className="chat-empty">
-              <p>Ask anything. Try “What is 12 * 7 + 3?” or a question about one of your knowledge bases.</p>
-            </div>
+          {conversationId ? (
+            <QueryState query={conversation} loading="Loading conversation…">
+              {(data) =>
+                data.messages
+                  .filter((m) => !liveRunIds.has((m.metadata as { run_id?: string }).run_id ?? ""))
+                  .map((message) => <StoredMessage key={message.id} message={message} />)
+              }
+            </QueryState>
+          ) : (
+            runs.length === 0 && (
+              <div className="chat-empty">
+                <p>Ask anything. Try “What is 12 * 7 + 3?” or a question about one of your knowledge bases.</p>
+              </div>
+            )
           )}
-          {stored.map((message) => (
-            <StoredMessage key={message.id} message={message} />
-          ))}
           {runs.map((run) => (
             <LiveRunView key={run.key} run={run} />
           ))}

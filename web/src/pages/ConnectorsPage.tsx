@@ -5,7 +5,8 @@ import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { Dialog } from "../components/Dialog.tsx";
 import { PageHeader } from "../components/Layout.tsx";
 import { Pager, useCursorPager } from "../components/Pager.tsx";
-import { EmptyState, ErrorNotice, Loading } from "../components/Status.tsx";
+import { QueryState } from "../components/QueryState.tsx";
+import { EmptyState, ErrorNotice } from "../components/Status.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
 
@@ -259,58 +260,60 @@ export function ConnectorsPage() {
         description="Outside HTTP APIs your agents may call, with the actions they are allowed to take."
         actions={newButton}
       />
-      {connectors.isPending ? (
-        <Loading label="Loading connectors…" />
-      ) : connectors.error ? (
-        <ErrorNotice error={connectors.error} onRetry={() => connectors.refetch()} />
-      ) : connectors.data.items.length === 0 ? (
-        <EmptyState title="No connectors yet" action={newButton}>
-          A connector lets an agent call another service, such as an issue tracker or a CRM, only at its own base URL
-          and only through the actions you list.
-        </EmptyState>
-      ) : (
-        <>
-          <ul className="list-cards">
-            {connectors.data.items.map((c) => (
-              <li key={c.id} className="list-card">
-                <div>
-                  <h3>{c.name}</h3>
-                  <code>{c.base_url}</code>
-                  {c.description && <p>{c.description}</p>}
-                  <span className="hint">
-                    {c.actions.length} action{c.actions.length === 1 ? "" : "s"}
-                    {c.actions.length > 0 && `: ${c.actions.map((a) => a.name).join(", ")}`} ·{" "}
-                    {c.has_secret ? `secret ${c.auth_header_name} header stored` : "no secret"} · updated{" "}
-                    <RelativeTime iso={c.updated_at} />
-                  </span>
-                </div>
-                <div className="row-actions">
-                  <button
-                    type="button"
-                    className="button button-small"
-                    onClick={() => setEditing({ connector: c })}
-                    aria-label={`Edit ${c.name}`}
-                  >
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    className="button button-small button-danger"
-                    onClick={() => {
-                      remove.reset();
-                      setDeleting(c);
-                    }}
-                    aria-label={`Delete ${c.name}`}
-                  >
-                    Delete
-                  </button>
-                </div>
-              </li>
-            ))}
-          </ul>
-          <Pager pager={pager} nextCursor={connectors.data.next_cursor} label="Connectors" />
-        </>
-      )}
+      <QueryState
+        query={connectors}
+        loading="Loading connectors…"
+        empty={
+          <EmptyState title="No connectors yet" action={newButton}>
+            A connector lets an agent call another service, such as an issue tracker or a CRM, only at its own base URL
+            and only through the actions you list.
+          </EmptyState>
+        }
+      >
+        {(data) => (
+          <>
+            <ul className="list-cards">
+              {data.items.map((c) => (
+                <li key={c.id} className="list-card">
+                  <div>
+                    <h3>{c.name}</h3>
+                    <code>{c.base_url}</code>
+                    {c.description && <p>{c.description}</p>}
+                    <span className="hint">
+                      {c.actions.length} action{c.actions.length === 1 ? "" : "s"}
+                      {c.actions.length > 0 && `: ${c.actions.map((a) => a.name).join(", ")}`} ·{" "}
+                      {c.has_secret ? `secret ${c.auth_header_name} header stored` : "no secret"} · updated{" "}
+                      <RelativeTime iso={c.updated_at} />
+                    </span>
+                  </div>
+                  <div className="row-actions">
+                    <button
+                      type="button"
+                      className="button button-small"
+                      onClick={() => setEditing({ connector: c })}
+                      aria-label={`Edit ${c.name}`}
+                    >
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      className="button button-small button-danger"
+                      onClick={() => {
+                        remove.reset();
+                        setDeleting(c);
+                      }}
+                      aria-label={`Delete ${c.name}`}
+                    >
+                      Delete
+                    </button>
+                  </div>
+                </li>
+              ))}
+            </ul>
+            <Pager pager={pager} nextCursor={data.next_cursor} label="Connectors" />
+          </>
+        )}
+      </QueryState>
       {editing && (
         <ConnectorDialog
           key={editing.connector?.id ?? "new"}

@@ -4,7 +4,8 @@ import { type FormEvent, useEffect, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { PageHeader } from "../components/Layout.tsx";
-import { EmptyState, ErrorNotice, Loading } from "../components/Status.tsx";
+import { QueryState } from "../components/QueryState.tsx";
+import { EmptyState, ErrorNotice } from "../components/Status.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
 
@@ -155,33 +156,37 @@ function RetrievalTry({ kb }: { kb: KnowledgeBase }) {
           Search
         </button>
       </form>
-      {query !== null &&
-        (results.isPending ? (
-          <Loading label="Searching…" />
-        ) : results.error ? (
-          <ErrorNotice error={results.error} onRetry={() => results.refetch()} />
-        ) : results.data.results.length === 0 ? (
-          <p className="hint" role="status">
-            Nothing in this knowledge base matches “{query}”.
-          </p>
-        ) : (
-          <ol className="results" aria-label="Results, best first">
-            {results.data.results.map((r) => (
-              <li key={`${r.document_id}-${r.chunk_index}`} className="result">
-                <div className="filters" style={{ marginBottom: 0, justifyContent: "space-between" }}>
-                  <strong>{r.document_title}</strong>
-                  <span className="score" title="Relevance score (BM25)">
-                    score {r.score.toFixed(2)}
-                  </span>
-                </div>
-                <div className="score-bar" aria-hidden="true">
-                  <span className="score-fill" style={{ width: `${best ? (100 * r.score) / best : 0}%` }} />
-                </div>
-                <div className="message-body">{r.content}</div>
-              </li>
-            ))}
-          </ol>
-        ))}
+      {query !== null && (
+        <QueryState
+          query={results}
+          loading="Searching…"
+          isEmpty={(data) => data.results.length === 0}
+          empty={
+            <p className="hint" role="status">
+              Nothing in this knowledge base matches “{query}”.
+            </p>
+          }
+        >
+          {(data) => (
+            <ol className="results" aria-label="Results, best first">
+              {data.results.map((r) => (
+                <li key={`${r.document_id}-${r.chunk_index}`} className="result">
+                  <div className="filters" style={{ marginBottom: 0, justifyContent: "space-between" }}>
+                    <strong>{r.document_title}</strong>
+                    <span className="score" title="Relevance score (BM25)">
+                      score {r.score.toFixed(2)}
+                    </span>
+                  </div>
+                  <div className="score-bar" aria-hidden="true">
+                    <span className="score-fill" style={{ width: `${best ? (100 * r.score) / best : 0}%` }} />
+                  </div>
+                  <div className="message-body">{r.content}</div>
+                </li>
+              ))}
+            </ol>
+          )}
+        </QueryState>
+      )}
     </section>
   );
 }
@@ -229,39 +234,39 @@ function KnowledgeBaseDetail({ kb, onDeleted }: { kb: KnowledgeBase; onDeleted: 
       <RetrievalTry kb={kb} />
       <section aria-label="Documents">
         <h3>Documents</h3>
-        {documents.isPending ? (
-          <Loading label="Loading documents…" />
-        ) : documents.error ? (
-          <ErrorNotice error={documents.error} onRetry={() => documents.refetch()} />
-        ) : documents.data.items.length === 0 ? (
-          <p className="hint">No documents yet. Add one below.</p>
-        ) : (
-          <ul className="list-cards">
-            {documents.data.items.map((doc) => (
-              <li key={doc.id} className="list-card">
-                <div>
-                  <strong>{doc.title}</strong>
-                  <span className="hint">
-                    {doc.format === "markdown" ? "Markdown" : "Text"} · {doc.content_length.toLocaleString()} characters
-                    · {doc.chunk_count} passage{doc.chunk_count === 1 ? "" : "s"} · added{" "}
-                    <RelativeTime iso={doc.created_at} />
-                  </span>
-                </div>
-                <button
-                  type="button"
-                  className="button button-small button-danger"
-                  onClick={() => {
-                    removeDoc.reset();
-                    setDeletingDoc(doc);
-                  }}
-                  aria-label={`Delete document ${doc.title}`}
-                >
-                  Delete
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
+        <QueryState
+          query={documents}
+          loading="Loading documents…"
+          empty={<p className="hint">No documents yet. Add one below.</p>}
+        >
+          {(data) => (
+            <ul className="list-cards">
+              {data.items.map((doc) => (
+                <li key={doc.id} className="list-card">
+                  <div>
+                    <strong>{doc.title}</strong>
+                    <span className="hint">
+                      {doc.format === "markdown" ? "Markdown" : "Text"} · {doc.content_length.toLocaleString()}{" "}
+                      characters · {doc.chunk_count} passage{doc.chunk_count === 1 ? "" : "s"} · added{" "}
+                      <RelativeTime iso={doc.created_at} />
+                    </span>
+                  </div>
+                  <button
+                    type="button"
+                    className="button button-small button-danger"
+                    onClick={() => {
+                      removeDoc.reset();
+                      setDeletingDoc(doc);
+                    }}
+                    aria-label={`Delete document ${doc.title}`}
+                  >
+                    Delete
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </QueryState>
       </section>
       <AddDocumentForm kb={kb} />
       <ConfirmDialog
@@ -309,31 +314,35 @@ export function KnowledgeBasesPage() {
       />
       <div className="split">
         <div className="form">
-          {list.isPending ? (
-            <Loading label="Loading knowledge bases…" />
-          ) : list.error ? (
-            <ErrorNotice error={list.error} onRetry={() => list.refetch()} />
-          ) : list.data.items.length === 0 ? (
-            <EmptyState title="No knowledge bases yet">Create one to give your agents something to search.</EmptyState>
-          ) : (
-            <ul className="list-cards" aria-label="Your knowledge bases">
-              {list.data.items.map((kb) => (
-                <li key={kb.id} className="list-card" aria-current={kb.id === selected?.id ? "true" : undefined}>
-                  <div>
-                    <h3>
-                      <button type="button" className="link-button" onClick={() => select(kb.id)}>
-                        {kb.name}
-                      </button>
-                    </h3>
-                    <span className="hint">
-                      {kb.document_count} document{kb.document_count === 1 ? "" : "s"} · updated{" "}
-                      <RelativeTime iso={kb.updated_at} />
-                    </span>
-                  </div>
-                </li>
-              ))}
-            </ul>
-          )}
+          <QueryState
+            query={list}
+            loading="Loading knowledge bases…"
+            empty={
+              <EmptyState title="No knowledge bases yet">
+                Create one to give your agents something to search.
+              </EmptyState>
+            }
+          >
+            {(data) => (
+              <ul className="list-cards" aria-label="Your knowledge bases">
+                {data.items.map((kb) => (
+                  <li key={kb.id} className="list-card" aria-current={kb.id === selected?.id ? "true" : undefined}>
+                    <div>
+                      <h3>
+                        <button type="button" className="link-button" onClick={() => select(kb.id)}>
+                          {kb.name}
+                        </button>
+                      </h3>
+                      <span className="hint">
+                        {kb.document_count} document{kb.document_count === 1 ? "" : "s"} · updated{" "}
+                        <RelativeTime iso={kb.updated_at} />
+                      </span>
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </QueryState>
           <CreateKnowledgeBaseForm onCreated={(kb) => select(kb.id)} />
         </div>
         <div>

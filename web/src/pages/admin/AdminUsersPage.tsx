@@ -5,7 +5,8 @@ import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { Dialog } from "../../components/Dialog.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
-import { EmptyState, ErrorNotice, Loading, Notice } from "../../components/Status.tsx";
+import { QueryState } from "../../components/QueryState.tsx";
+import { EmptyState, ErrorNotice, Notice } from "../../components/Status.tsx";
 import { RelativeTime } from "../../components/Time.tsx";
 import { useAuth } from "../../lib/auth.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
@@ -146,103 +147,103 @@ export function AdminUsersPage() {
       </form>
       {message && <Notice kind="success">{message}</Notice>}
       {(update.error || revoke.error) && <ErrorNotice error={update.error ?? revoke.error} />}
-      {users.isPending ? (
-        <Loading label="Loading users…" />
-      ) : users.error ? (
-        <ErrorNotice error={users.error} onRetry={() => users.refetch()} />
-      ) : users.data.items.length === 0 ? (
-        <EmptyState title="No users found">Nobody matches “{search}”.</EmptyState>
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table">
-              <caption className="sr-only">Users</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.items.map((u) => {
-                  const self = u.id === me?.id;
-                  return (
-                    <tr key={u.id}>
-                      <th scope="row" data-label="Email">
-                        {u.email} {self && <span className="badge badge-scope">You</span>}
-                      </th>
-                      <td data-label="Name">{u.name || <span className="muted">—</span>}</td>
-                      <td data-label="Role">
-                        <select
-                          value={u.role}
-                          disabled={self || update.isPending}
-                          onChange={(e) => update.mutate({ id: u.id, role: e.target.value as "user" | "admin" })}
-                          aria-label={`Role of ${u.email}`}
-                        >
-                          <option value="user">User</option>
-                          <option value="admin">Administrator</option>
-                        </select>
-                      </td>
-                      <td data-label="Status">
-                        <span className={`badge ${u.disabled ? "badge-disabled" : "badge-active"}`}>
-                          {u.disabled ? "Disabled" : "Active"}
-                        </span>
-                      </td>
-                      <td data-label="Created">
-                        <RelativeTime iso={u.created_at} />
-                      </td>
-                      <td className="actions-cell">
-                        <div className="row-actions">
-                          {u.disabled ? (
+      <QueryState
+        query={users}
+        loading="Loading users…"
+        empty={<EmptyState title="No users found">Nobody matches “{search}”.</EmptyState>}
+      >
+        {(data) => (
+          <>
+            <div className="table-wrap">
+              <table className="table">
+                <caption className="sr-only">Users</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Email</th>
+                    <th scope="col">Name</th>
+                    <th scope="col">Role</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((u) => {
+                    const self = u.id === me?.id;
+                    return (
+                      <tr key={u.id}>
+                        <th scope="row" data-label="Email">
+                          {u.email} {self && <span className="badge badge-scope">You</span>}
+                        </th>
+                        <td data-label="Name">{u.name || <span className="muted">—</span>}</td>
+                        <td data-label="Role">
+                          <select
+                            value={u.role}
+                            disabled={self || update.isPending}
+                            onChange={(e) => update.mutate({ id: u.id, role: e.target.value as "user" | "admin" })}
+                            aria-label={`Role of ${u.email}`}
+                          >
+                            <option value="user">User</option>
+                            <option value="admin">Administrator</option>
+                          </select>
+                        </td>
+                        <td data-label="Status">
+                          <span className={`badge ${u.disabled ? "badge-disabled" : "badge-active"}`}>
+                            {u.disabled ? "Disabled" : "Active"}
+                          </span>
+                        </td>
+                        <td data-label="Created">
+                          <RelativeTime iso={u.created_at} />
+                        </td>
+                        <td className="actions-cell">
+                          <div className="row-actions">
+                            {u.disabled ? (
+                              <button
+                                type="button"
+                                className="button button-small"
+                                disabled={update.isPending}
+                                onClick={() => update.mutate({ id: u.id, disabled: false })}
+                                aria-label={`Enable ${u.email}`}
+                              >
+                                Enable
+                              </button>
+                            ) : (
+                              <button
+                                type="button"
+                                className="button button-small button-danger"
+                                disabled={self}
+                                onClick={() => {
+                                  update.reset();
+                                  setDisabling(u);
+                                }}
+                                aria-label={`Disable ${u.email}`}
+                              >
+                                Disable
+                              </button>
+                            )}
                             <button
                               type="button"
                               className="button button-small"
-                              disabled={update.isPending}
-                              onClick={() => update.mutate({ id: u.id, disabled: false })}
-                              aria-label={`Enable ${u.email}`}
+                              disabled={revoke.isPending}
+                              onClick={() => revoke.mutate({ id: u.id })}
+                              aria-label={`End all sessions of ${u.email}`}
                             >
-                              Enable
+                              End sessions
                             </button>
-                          ) : (
-                            <button
-                              type="button"
-                              className="button button-small button-danger"
-                              disabled={self}
-                              onClick={() => {
-                                update.reset();
-                                setDisabling(u);
-                              }}
-                              aria-label={`Disable ${u.email}`}
-                            >
-                              Disable
-                            </button>
-                          )}
-                          <button
-                            type="button"
-                            className="button button-small"
-                            disabled={revoke.isPending}
-                            onClick={() => revoke.mutate({ id: u.id })}
-                            aria-label={`End all sessions of ${u.email}`}
-                          >
-                            End sessions
-                          </button>
-                        </div>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-          <Pager pager={pager} nextCursor={users.data.next_cursor} label="Users" />
-        </>
-      )}
+                          </div>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            <Pager pager={pager} nextCursor={data.next_cursor} label="Users" />
+          </>
+        )}
+      </QueryState>
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
       <ConfirmDialog
         open={disabling !== null}

@@ -5,7 +5,8 @@ import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { KeySnippets } from "../../components/KeySnippets.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
-import { EmptyState, ErrorNotice, Loading } from "../../components/Status.tsx";
+import { QueryState } from "../../components/QueryState.tsx";
+import { EmptyState, ErrorNotice } from "../../components/Status.tsx";
 import { DateOnly, RelativeTime } from "../../components/Time.tsx";
 import { UsageChart } from "../../components/UsageChart.tsx";
 import { useAuth } from "../../lib/auth.tsx";
@@ -156,18 +157,11 @@ function KeyUsage({ apiKey }: { apiKey: ApiKey }) {
   return (
     <section aria-label="Usage over the last 30 days">
       <h3>Usage, last 30 days</h3>
-      {usage.isPending ? (
-        <Loading label="Loading usage…" />
-      ) : usage.error ? (
-        <ErrorNotice error={usage.error} onRetry={() => usage.refetch()} />
-      ) : (
-        <UsageChart
-          days={usage.data.days}
-          total={usage.data.total}
-          refused={usage.data.refused}
-          rateLimited={usage.data.rate_limited}
-        />
-      )}
+      <QueryState query={usage} loading="Loading usage…">
+        {(data) => (
+          <UsageChart days={data.days} total={data.total} refused={data.refused} rateLimited={data.rate_limited} />
+        )}
+      </QueryState>
     </section>
   );
 }
@@ -321,113 +315,117 @@ export function ApiKeysPage() {
         }
         actions={createButton}
       />
-      {keys.isPending ? (
-        <Loading label="Loading your API keys…" />
-      ) : keys.error ? (
-        <ErrorNotice error={keys.error} onRetry={() => keys.refetch()} title="Could not load your keys." />
-      ) : keys.data.items.length === 0 && pager.page === 1 ? (
-        <EmptyState title="No API keys yet">
-          <p>
-            An API key lets a program act on your behalf without your password: a backend calling the chat endpoints, a
-            nightly script reading knowledge bases, another application using your agents.
-          </p>
-          <p>
-            Give each integration its own key, limit it with scopes, and set an expiration date for temporary ones. The
-            full key is shown once, when you create it.
-          </p>
-        </EmptyState>
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table keys-table">
-              <caption className="sr-only">Your API keys, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col" className="numeric">
-                    Requests
-                  </th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              {keys.data.items.map((apiKey) => {
-                const open = expanded === apiKey.id;
-                return (
-                  <tbody key={apiKey.id} className={open ? "expanded" : undefined}>
-                    <tr data-key-id={apiKey.id}>
-                      <th scope="row" data-label="Name" className="key-name">
-                        {apiKey.name}
-                      </th>
-                      <td data-label="Key">
-                        <code className="prefix">{apiKey.key_prefix}…</code>
-                      </td>
-                      <td data-label="Scopes">
-                        <Scopes scopes={apiKey.scopes} />
-                      </td>
-                      <td data-label="Created">
-                        <RelativeTime iso={apiKey.created_at} />
-                      </td>
-                      <td data-label="Last used" className="last-used">
-                        <RelativeTime iso={apiKey.last_used_at} empty="Never used" />
-                      </td>
-                      <td data-label="Requests" className="numeric total-requests">
-                        {apiKey.total_requests.toLocaleString()}
-                      </td>
-                      <td data-label="Status">
-                        <StatusBadge apiKey={apiKey} />
-                      </td>
-                      <td data-label="Expires">
-                        <DateOnly iso={apiKey.expires_at} empty="Never" />
-                      </td>
-                      <td className="actions-cell">
-                        <div className="row-actions">
-                          <ActiveSwitch apiKey={apiKey} />
-                          <button
-                            type="button"
-                            className="button button-small"
-                            aria-expanded={open}
-                            aria-controls={`details-${apiKey.id}`}
-                            onClick={() => setExpanded(open ? null : apiKey.id)}
-                            aria-label={`${open ? "Hide" : "Manage"} ${apiKey.name}`}
-                          >
-                            {open ? "Hide" : "Manage"}
-                          </button>
-                        </div>
-                      </td>
-                    </tr>
-                    {open && (
-                      <tr className="details-row" id={`details-${apiKey.id}`}>
-                        <td colSpan={9}>
-                          <KeyDetails
-                            apiKey={apiKey}
-                            onRoll={() => {
-                              flowOpener.current = document.activeElement as HTMLElement | null;
-                              setRolling(apiKey);
-                            }}
-                            onDelete={() => {
-                              remove.reset();
-                              setDeleting(apiKey);
-                            }}
-                          />
+      <QueryState
+        query={keys}
+        loading="Loading your API keys…"
+        errorTitle="Could not load your keys."
+        isEmpty={(data) => data.items.length === 0 && pager.page === 1}
+        empty={
+          <EmptyState title="No API keys yet">
+            <p>
+              An API key lets a program act on your behalf without your password: a backend calling the chat endpoints,
+              a nightly script reading knowledge bases, another application using your agents.
+            </p>
+            <p>
+              Give each integration its own key, limit it with scopes, and set an expiration date for temporary ones.
+              The full key is shown once, when you create it.
+            </p>
+          </EmptyState>
+        }
+      >
+        {(data) => (
+          <>
+            <div className="table-wrap">
+              <table className="table keys-table">
+                <caption className="sr-only">Your API keys, newest first</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Key</th>
+                    <th scope="col">Scopes</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">Last used</th>
+                    <th scope="col" className="numeric">
+                      Requests
+                    </th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Expires</th>
+                    <th scope="col">
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                {data.items.map((apiKey) => {
+                  const open = expanded === apiKey.id;
+                  return (
+                    <tbody key={apiKey.id} className={open ? "expanded" : undefined}>
+                      <tr data-key-id={apiKey.id}>
+                        <th scope="row" data-label="Name" className="key-name">
+                          {apiKey.name}
+                        </th>
+                        <td data-label="Key">
+                          <code className="prefix">{apiKey.key_prefix}…</code>
+                        </td>
+                        <td data-label="Scopes">
+                          <Scopes scopes={apiKey.scopes} />
+                        </td>
+                        <td data-label="Created">
+                          <RelativeTime iso={apiKey.created_at} />
+                        </td>
+                        <td data-label="Last used" className="last-used">
+                          <RelativeTime iso={apiKey.last_used_at} empty="Never used" />
+                        </td>
+                        <td data-label="Requests" className="numeric total-requests">
+                          {apiKey.total_requests.toLocaleString()}
+                        </td>
+                        <td data-label="Status">
+                          <StatusBadge apiKey={apiKey} />
+                        </td>
+                        <td data-label="Expires">
+                          <DateOnly iso={apiKey.expires_at} empty="Never" />
+                        </td>
+                        <td className="actions-cell">
+                          <div className="row-actions">
+                            <ActiveSwitch apiKey={apiKey} />
+                            <button
+                              type="button"
+                              className="button button-small"
+                              aria-expanded={open}
+                              aria-controls={`details-${apiKey.id}`}
+                              onClick={() => setExpanded(open ? null : apiKey.id)}
+                              aria-label={`${open ? "Hide" : "Manage"} ${apiKey.name}`}
+                            >
+                              {open ? "Hide" : "Manage"}
+                            </button>
+                          </div>
                         </td>
                       </tr>
-                    )}
-                  </tbody>
-                );
-              })}
-            </table>
-          </div>
-          <Pager pager={pager} nextCursor={keys.data.next_cursor} label="API keys" />
-        </>
-      )}
+                      {open && (
+                        <tr className="details-row" id={`details-${apiKey.id}`}>
+                          <td colSpan={9}>
+                            <KeyDetails
+                              apiKey={apiKey}
+                              onRoll={() => {
+                                flowOpener.current = document.activeElement as HTMLElement | null;
+                                setRolling(apiKey);
+                              }}
+                              onDelete={() => {
+                                remove.reset();
+                                setDeleting(apiKey);
+                              }}
+                            />
+                          </td>
+                        </tr>
+                      )}
+                    </tbody>
+                  );
+                })}
+              </table>
+            </div>
+            <Pager pager={pager} nextCursor={data.next_cursor} label="API keys" />
+          </>
+        )}
+      </QueryState>
 
       <CreateKeyDialog
         open={creating}

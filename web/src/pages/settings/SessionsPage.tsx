@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
-import { ErrorNotice, Loading } from "../../components/Status.tsx";
+import { QueryState } from "../../components/QueryState.tsx";
 import { RelativeTime } from "../../components/Time.tsx";
 import { useAuth } from "../../lib/auth.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
@@ -63,60 +63,58 @@ export function SessionsPage() {
           </button>
         }
       />
-      {sessions.isPending ? (
-        <Loading label="Loading sessions…" />
-      ) : sessions.error ? (
-        <ErrorNotice error={sessions.error} onRetry={() => sessions.refetch()} />
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">Active sessions</caption>
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col">Address</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {sessions.data.items.map((s) => (
-                <tr key={s.id}>
-                  <th scope="row" data-label="Device">
-                    <span title={s.user_agent ?? undefined}>{describeDevice(s.user_agent)}</span>{" "}
-                    {s.current && <span className="badge badge-active">This device</span>}
+      <QueryState query={sessions} loading="Loading sessions…">
+        {(data) => (
+          <div className="table-wrap">
+            <table className="table">
+              <caption className="sr-only">Active sessions</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Device</th>
+                  <th scope="col">Address</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
                   </th>
-                  <td data-label="Address">{s.ip ?? <span className="muted">Unknown</span>}</td>
-                  <td data-label="Created">
-                    <RelativeTime iso={s.created_at} />
-                  </td>
-                  <td data-label="Last used">
-                    <RelativeTime iso={s.last_used_at} />
-                  </td>
-                  <td className="actions-cell">
-                    <div className="row-actions">
-                      <button
-                        type="button"
-                        className="button button-small"
-                        onClick={() => {
-                          revoke.reset();
-                          setRevoking(s);
-                        }}
-                        aria-label={`Revoke session: ${describeDevice(s.user_agent)}${s.current ? " (this device)" : ""}`}
-                      >
-                        Revoke
-                      </button>
-                    </div>
-                  </td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {data.items.map((s) => (
+                  <tr key={s.id}>
+                    <th scope="row" data-label="Device">
+                      <span title={s.user_agent ?? undefined}>{describeDevice(s.user_agent)}</span>{" "}
+                      {s.current && <span className="badge badge-active">This device</span>}
+                    </th>
+                    <td data-label="Address">{s.ip ?? <span className="muted">Unknown</span>}</td>
+                    <td data-label="Created">
+                      <RelativeTime iso={s.created_at} />
+                    </td>
+                    <td data-label="Last used">
+                      <RelativeTime iso={s.last_used_at} />
+                    </td>
+                    <td className="actions-cell">
+                      <div className="row-actions">
+                        <button
+                          type="button"
+                          className="button button-small"
+                          onClick={() => {
+                            revoke.reset();
+                            setRevoking(s);
+                          }}
+                          aria-label={`Revoke session: ${describeDevice(s.user_agent)}${s.current ? " (this device)" : ""}`}
+                        >
+                          Revoke
+                        </button>
+                      </div>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
       <ConfirmDialog
         open={revoking !== null}
         title="Revoke this session?"
