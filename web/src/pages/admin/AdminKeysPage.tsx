@@ -1,11 +1,11 @@
 // Admin → All keys: every key with its owner; disable, enable or delete any of them.
 import { useState } from "react";
 import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
+import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
 import { EmptyState, ErrorNotice } from "../../components/Status.tsx";
-import { DateOnly, RelativeTime } from "../../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
 
 type AdminKey = RouterOutputs["admin"]["keys"]["items"][number];
@@ -34,78 +34,35 @@ export function AdminKeysPage() {
       >
         {(data) => (
           <>
-            <div className="table-wrap">
-              <table className="table">
-                <caption className="sr-only">All API keys</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Owner</th>
-                    <th scope="col">Key</th>
-                    <th scope="col">Scopes</th>
-                    <th scope="col">Last used</th>
-                    <th scope="col" className="numeric">
-                      Requests
-                    </th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((k) => (
-                    <tr key={k.id}>
-                      <th scope="row" data-label="Name">
-                        {k.name}
-                      </th>
-                      <td data-label="Owner">{k.owner.email}</td>
-                      <td data-label="Key">
-                        <code>{k.key_prefix}…</code>
-                      </td>
-                      <td data-label="Scopes">{k.scopes.length === 0 ? "Full access" : k.scopes.join(", ")}</td>
-                      <td data-label="Last used">
-                        <RelativeTime iso={k.last_used_at} empty="Never used" />
-                      </td>
-                      <td data-label="Requests" className="numeric">
-                        {k.total_requests.toLocaleString()}
-                      </td>
-                      <td data-label="Status">
-                        <span className={`badge badge-${k.status}`}>{k.status}</span>
-                      </td>
-                      <td data-label="Expires">
-                        <DateOnly iso={k.expires_at} empty="Never" />
-                      </td>
-                      <td className="actions-cell">
-                        <div className="row-actions">
-                          <button
-                            type="button"
-                            className="button button-small"
-                            disabled={setActive.isPending}
-                            onClick={() => setActive.mutate({ id: k.id, is_active: !k.is_active })}
-                            aria-label={`${k.is_active ? "Disable" : "Enable"} ${k.name} (${k.owner.email})`}
-                          >
-                            {k.is_active ? "Disable" : "Enable"}
-                          </button>
-                          <button
-                            type="button"
-                            className="button button-small button-danger"
-                            onClick={() => {
-                              remove.reset();
-                              setDeleting(k);
-                            }}
-                            aria-label={`Delete ${k.name} (${k.owner.email})`}
-                          >
-                            Delete
-                          </button>
-                        </div>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <KeyTable
+              keys={data.items}
+              caption="All API keys"
+              owner={(k) => k.owner.email}
+              actions={(k) => (
+                <>
+                  <button
+                    type="button"
+                    className="button button-small"
+                    disabled={setActive.isPending}
+                    onClick={() => setActive.mutate({ id: k.id, is_active: !k.is_active })}
+                    aria-label={`${k.is_active ? "Disable" : "Enable"} ${k.name} (${k.owner.email})`}
+                  >
+                    {k.is_active ? "Disable" : "Enable"}
+                  </button>
+                  <button
+                    type="button"
+                    className="button button-small button-danger"
+                    onClick={() => {
+                      remove.reset();
+                      setDeleting(k);
+                    }}
+                    aria-label={`Delete ${k.name} (${k.owner.email})`}
+                  >
+                    Delete
+                  </button>
+                </>
+              )}
+            />
             <Pager pager={pager} nextCursor={data.next_cursor} label="Keys" />
           </>
         )}

@@ -3,11 +3,12 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { KeySnippets } from "../../components/KeySnippets.tsx";
+import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
 import { EmptyState, ErrorNotice } from "../../components/Status.tsx";
-import { DateOnly, RelativeTime } from "../../components/Time.tsx";
+import { RelativeTime } from "../../components/Time.tsx";
 import { UsageChart } from "../../components/UsageChart.tsx";
 import { useAuth } from "../../lib/auth.tsx";
 import { trpc } from "../../lib/trpc.ts";
@@ -28,24 +29,6 @@ import {
 } from "./keyForms.tsx";
 
 const PAGE_SIZE = 10;
-
-function StatusBadge({ apiKey }: { apiKey: ApiKey }) {
-  const label = { active: "Active", disabled: "Disabled", expired: "Expired" }[apiKey.status];
-  return <span className={`badge badge-${apiKey.status}`}>{label}</span>;
-}
-
-function Scopes({ scopes }: { scopes: string[] }) {
-  if (scopes.length === 0) return <span className="badge badge-full">Full access</span>;
-  return (
-    <span className="scope-list">
-      {scopes.map((scope) => (
-        <span key={scope} className="badge badge-scope">
-          {scope}
-        </span>
-      ))}
-    </span>
-  );
-}
 
 function localDateOf(iso: string | null): string {
   if (!iso) return "";
@@ -335,93 +318,28 @@ export function ApiKeysPage() {
       >
         {(data) => (
           <>
-            <div className="table-wrap">
-              <table className="table keys-table">
-                <caption className="sr-only">Your API keys, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Key</th>
-                    <th scope="col">Scopes</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Last used</th>
-                    <th scope="col" className="numeric">
-                      Requests
-                    </th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                {data.items.map((apiKey) => {
-                  const open = expanded === apiKey.id;
-                  return (
-                    <tbody key={apiKey.id} className={open ? "expanded" : undefined}>
-                      <tr data-key-id={apiKey.id}>
-                        <th scope="row" data-label="Name" className="key-name">
-                          {apiKey.name}
-                        </th>
-                        <td data-label="Key">
-                          <code className="prefix">{apiKey.key_prefix}…</code>
-                        </td>
-                        <td data-label="Scopes">
-                          <Scopes scopes={apiKey.scopes} />
-                        </td>
-                        <td data-label="Created">
-                          <RelativeTime iso={apiKey.created_at} />
-                        </td>
-                        <td data-label="Last used" className="last-used">
-                          <RelativeTime iso={apiKey.last_used_at} empty="Never used" />
-                        </td>
-                        <td data-label="Requests" className="numeric total-requests">
-                          {apiKey.total_requests.toLocaleString()}
-                        </td>
-                        <td data-label="Status">
-                          <StatusBadge apiKey={apiKey} />
-                        </td>
-                        <td data-label="Expires">
-                          <DateOnly iso={apiKey.expires_at} empty="Never" />
-                        </td>
-                        <td className="actions-cell">
-                          <div className="row-actions">
-                            <ActiveSwitch apiKey={apiKey} />
-                            <button
-                              type="button"
-                              className="button button-small"
-                              aria-expanded={open}
-                              aria-controls={`details-${apiKey.id}`}
-                              onClick={() => setExpanded(open ? null : apiKey.id)}
-                              aria-label={`${open ? "Hide" : "Manage"} ${apiKey.name}`}
-                            >
-                              {open ? "Hide" : "Manage"}
-                            </button>
-                          </div>
-                        </td>
-                      </tr>
-                      {open && (
-                        <tr className="details-row" id={`details-${apiKey.id}`}>
-                          <td colSpan={9}>
-                            <KeyDetails
-                              apiKey={apiKey}
-                              onRoll={() => {
-                                flowOpener.current = document.activeElement as HTMLElement | null;
-                                setRolling(apiKey);
-                              }}
-                              onDelete={() => {
-                                remove.reset();
-                                setDeleting(apiKey);
-                              }}
-                            />
-                          </td>
-                        </tr>
-                      )}
-                    </tbody>
-                  );
-                })}
-              </table>
-            </div>
+            <KeyTable
+              keys={data.items}
+              caption="Your API keys, newest first"
+              actions={(apiKey) => <ActiveSwitch apiKey={apiKey} />}
+              details={{
+                expandedId: expanded,
+                onToggle: setExpanded,
+                render: (apiKey) => (
+                  <KeyDetails
+                    apiKey={apiKey}
+                    onRoll={() => {
+                      flowOpener.current = document.activeElement as HTMLElement | null;
+                      setRolling(apiKey);
+                    }}
+                    onDelete={() => {
+                      remove.reset();
+                      setDeleting(apiKey);
+                    }}
+                  />
+                ),
+              }}
+            />
             <Pager pager={pager} nextCursor={data.next_cursor} label="API keys" />
           </>
         )}
