@@ -1,13 +1,13 @@
 // Agents: what the chat can run as. Name, instructions, model settings, the tools it may use and
 // the knowledge bases and connectors it reads. List, create, edit, delete.
-import { type FormEvent, type ReactNode, useId, useState } from "react";
+import { type FormEvent, type ReactNode, useState } from "react";
 import { Link } from "react-router-dom";
 import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
-import { Dialog } from "../components/Dialog.tsx";
+import { FormDialog } from "../components/FormDialog.tsx";
 import { PageHeader } from "../components/Layout.tsx";
 import { Pager, useCursorPager } from "../components/Pager.tsx";
 import { type QueryLike, QueryState } from "../components/QueryState.tsx";
-import { EmptyState, ErrorNotice } from "../components/Status.tsx";
+import { EmptyState } from "../components/Status.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
 
@@ -97,7 +97,6 @@ function AgentDialog({ agent, open, onClose }: { agent: Agent | null; open: bool
   const create = trpc.agents.create.useMutation({ onSuccess: done });
   const update = trpc.agents.update.useMutation({ onSuccess: done });
   const pending = create.isPending || update.isPending;
-  const formId = useId();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -133,122 +132,108 @@ function AgentDialog({ agent, open, onClose }: { agent: Agent | null; open: bool
   }
 
   return (
-    <Dialog
-      open={open}
+    <FormDialog
       title={agent ? `Edit “${agent.name}”` : "New agent"}
       size="large"
       onClose={onClose}
-      dismissible={!pending}
-      footer={
-        <>
-          <button type="button" className="button" onClick={onClose} disabled={pending}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="button button-primary" disabled={pending}>
-            {pending ? "Saving…" : agent ? "Save agent" : "Create agent"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      pending={pending}
+      submitLabel={agent ? "Save agent" : "Create agent"}
+      pendingLabel="Saving…"
+      problem={problem}
+      error={create.error ?? update.error}
     >
-      <form id={formId} className="form" onSubmit={submit} noValidate>
-        {problem && (
-          <div className="notice notice-error" role="alert">
-            {problem}
-          </div>
-        )}
-        {(create.error || update.error) && <ErrorNotice error={create.error ?? update.error} />}
-        <label className="field">
-          <span className="label">Name</span>
-          <input
-            value={draft.name}
-            onChange={(e) => setDraft({ ...draft, name: e.target.value })}
-            maxLength={200}
-            data-autofocus
-          />
-        </label>
-        <label className="field">
-          <span className="label">Description</span>
-          <input
-            value={draft.description}
-            onChange={(e) => setDraft({ ...draft, description: e.target.value })}
-            maxLength={2000}
-          />
-        </label>
-        <label className="field">
-          <span className="label">Instructions</span>
-          <textarea
-            rows={4}
-            value={draft.instructions}
-            onChange={(e) => setDraft({ ...draft, instructions: e.target.value })}
-            placeholder="How the agent should behave and answer."
-          />
-        </label>
-        <fieldset className="fieldset">
-          <legend>Model settings (optional)</legend>
-          <div className="filters">
-            <label className="field field-inline">
-              <span className="label">Model</span>
-              <input
-                value={draft.model}
-                onChange={(e) => setDraft({ ...draft, model: e.target.value })}
-                placeholder="server default"
-              />
-            </label>
-            <label className="field field-inline">
-              <span className="label">Temperature</span>
-              <input
-                inputMode="decimal"
-                value={draft.temperature}
-                onChange={(e) => setDraft({ ...draft, temperature: e.target.value })}
-                placeholder="0–2"
-                size={6}
-              />
-            </label>
-            <label className="field field-inline">
-              <span className="label">Max iterations</span>
-              <input
-                inputMode="numeric"
-                value={draft.maxIterations}
-                onChange={(e) => setDraft({ ...draft, maxIterations: e.target.value })}
-                placeholder="1–50"
-                size={6}
-              />
-            </label>
-          </div>
-        </fieldset>
-        <fieldset className="fieldset">
-          <legend>Tools</legend>
-          {TOOLS.map((t) => (
-            <label key={t.tool} className="checkbox">
-              <input
-                type="checkbox"
-                checked={draft.tools.includes(t.tool)}
-                onChange={(e) => setDraft({ ...draft, tools: toggle(draft.tools, t.tool, e.target.checked) })}
-              />
-              <span>
-                {t.label} <span className="hint">{t.hint}</span>
-              </span>
-            </label>
-          ))}
-        </fieldset>
-        <PickList
-          legend="Knowledge bases it reads"
-          what="knowledge bases"
-          query={knowledgeBases}
-          selected={draft.knowledgeBaseIds}
-          onChange={(knowledgeBaseIds) => setDraft({ ...draft, knowledgeBaseIds })}
-          empty={<Link to="/knowledge-bases">Create a knowledge base</Link>}
+      <label className="field">
+        <span className="label">Name</span>
+        <input
+          value={draft.name}
+          onChange={(e) => setDraft({ ...draft, name: e.target.value })}
+          maxLength={200}
+          data-autofocus
         />
-        <PickList
-          legend="Connectors it may call"
-          what="connectors"
-          query={connectors}
-          selected={draft.connectorIds}
-          onChange={(connectorIds) => setDraft({ ...draft, connectorIds })}
-          empty={<Link to="/connectors">Add a connector</Link>}
+      </label>
+      <label className="field">
+        <span className="label">Description</span>
+        <input
+          value={draft.description}
+          onChange={(e) => setDraft({ ...draft, description: e.target.value })}
+          maxLength={2000}
         />
-      </form>
-    </Dialog>
+      </label>
+      <label className="field">
+        <span className="label">Instructions</span>
+        <textarea
+          rows={4}
+          value={draft.instructions}
+          onChange={(e) => setDraft({ ...draft, instructions: e.target.value })}
+          placeholder="How the agent should behave and answer."
+        />
+      </label>
+      <fieldset className="fieldset">
+        <legend>Model settings (optional)</legend>
+        <div className="filters">
+          <label className="field field-inline">
+            <span className="label">Model</span>
+            <input
+              value={draft.model}
+              onChange={(e) => setDraft({ ...draft, model: e.target.value })}
+              placeholder="server default"
+            />
+          </label>
+          <label className="field field-inline">
+            <span className="label">Temperature</span>
+            <input
+              inputMode="decimal"
+              value={draft.temperature}
+              onChange={(e) => setDraft({ ...draft, temperature: e.target.value })}
+              placeholder="0–2"
+              size={6}
+            />
+          </label>
+          <label className="field field-inline">
+            <span className="label">Max iterations</span>
+            <input
+              inputMode="numeric"
+              value={draft.maxIterations}
+              onChange={(e) => setDraft({ ...draft, maxIterations: e.target.value })}
+              placeholder="1–50"
+              size={6}
+            />
+          </label>
+        </div>
+      </fieldset>
+      <fieldset className="fieldset">
+        <legend>Tools</legend>
+        {TOOLS.map((t) => (
+          <label key={t.tool} className="checkbox">
+            <input
+              type="checkbox"
+              checked={draft.tools.includes(t.tool)}
+              onChange={(e) => setDraft({ ...draft, tools: toggle(draft.tools, t.tool, e.target.checked) })}
+            />
+            <span>
+              {t.label} <span className="hint">{t.hint}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <PickList
+        legend="Knowledge bases it reads"
+        what="knowledge bases"
+        query={knowledgeBases}
+        selected={draft.knowledgeBaseIds}
+        onChange={(knowledgeBaseIds) => setDraft({ ...draft, knowledgeBaseIds })}
+        empty={<Link to="/knowledge-bases">Create a knowledge base</Link>}
+      />
+      <PickList
+        legend="Connectors it may call"
+        what="connectors"
+        query={connectors}
+        selected={draft.connectorIds}
+        onChange={(connectorIds) => setDraft({ ...draft, connectorIds })}
+        empty={<Link to="/connectors">Add a connector</Link>}
+      />
+    </FormDialog>
   );
 }
 

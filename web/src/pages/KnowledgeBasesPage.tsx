@@ -5,7 +5,7 @@ import { useSearchParams } from "react-router-dom";
 import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { PageHeader } from "../components/Layout.tsx";
 import { QueryState } from "../components/QueryState.tsx";
-import { EmptyState, ErrorNotice } from "../components/Status.tsx";
+import { EmptyState, ErrorNotice, Notice } from "../components/Status.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
 
@@ -34,11 +34,7 @@ function CreateKnowledgeBaseForm({ onCreated }: { onCreated: (kb: KnowledgeBase)
   return (
     <form className="form form-compact card" onSubmit={submit} noValidate aria-label="New knowledge base">
       <h2>New knowledge base</h2>
-      {problem && (
-        <div className="notice notice-error" role="alert">
-          {problem}
-        </div>
-      )}
+      {problem && <Notice kind="error">{problem}</Notice>}
       {create.error && <ErrorNotice error={create.error} />}
       <label className="field">
         <span className="label">Name</span>
@@ -81,16 +77,12 @@ function AddDocumentForm({ kb }: { kb: KnowledgeBase }) {
   return (
     <form className="form form-compact" onSubmit={submit} noValidate aria-label="Add a document">
       <h3>Add a document</h3>
-      {problem && (
-        <div className="notice notice-error" role="alert">
-          {problem}
-        </div>
-      )}
+      {problem && <Notice kind="error">{problem}</Notice>}
       {add.error && <ErrorNotice error={add.error} />}
       {add.isSuccess && (
-        <div className="notice notice-success" role="status">
+        <Notice kind="success">
           Added “{add.data.title}” ({add.data.chunk_count} passage{add.data.chunk_count === 1 ? "" : "s"}).
-        </div>
+        </Notice>
       )}
       <div className="filters">
         <label className="field field-inline" style={{ flex: 1 }}>

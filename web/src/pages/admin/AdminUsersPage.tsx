@@ -2,7 +2,7 @@
 // at once), change its role, end its sessions.
 import { type FormEvent, useState } from "react";
 import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
-import { Dialog } from "../../components/Dialog.tsx";
+import { FormDialog } from "../../components/FormDialog.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
@@ -43,55 +43,42 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
     create.mutate({ email: email.trim(), password, name: name.trim() || undefined, role });
   }
   return (
-    <Dialog
+    <FormDialog
       open={open}
       title="Create user"
       onClose={close}
-      dismissible={!create.isPending}
-      footer={
-        <>
-          <button type="button" className="button" onClick={close} disabled={create.isPending}>
-            Cancel
-          </button>
-          <button type="submit" form="create-user" className="button button-primary" disabled={create.isPending}>
-            {create.isPending ? "Creating…" : "Create user"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      pending={create.isPending}
+      submitLabel="Create user"
+      pendingLabel="Creating…"
+      problem={problem}
+      error={create.error}
     >
-      <form id="create-user" className="form" onSubmit={submit} noValidate>
-        {problem && (
-          <div className="notice notice-error" role="alert">
-            {problem}
-          </div>
-        )}
-        {create.error && <ErrorNotice error={create.error} />}
-        <label className="field">
-          <span className="label">Email</span>
-          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} data-autofocus />
-        </label>
-        <label className="field">
-          <span className="label">Name</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label className="field">
-          <span className="label">Initial password</span>
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span className="label">Role</span>
-          <select value={role} onChange={(e) => setRole(e.target.value as "user" | "admin")}>
-            <option value="user">User</option>
-            <option value="admin">Administrator</option>
-          </select>
-        </label>
-      </form>
-    </Dialog>
+      <label className="field">
+        <span className="label">Email</span>
+        <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} data-autofocus />
+      </label>
+      <label className="field">
+        <span className="label">Name</span>
+        <input value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label className="field">
+        <span className="label">Initial password</span>
+        <input
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+      </label>
+      <label className="field">
+        <span className="label">Role</span>
+        <select value={role} onChange={(e) => setRole(e.target.value as "user" | "admin")}>
+          <option value="user">User</option>
+          <option value="admin">Administrator</option>
+        </select>
+      </label>
+    </FormDialog>
   );
 }
 

@@ -3,6 +3,7 @@
 import { type FormEvent, useId, useState } from "react";
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { Dialog } from "../../components/Dialog.tsx";
+import { FormDialog } from "../../components/FormDialog.tsx";
 import { ErrorNotice } from "../../components/Status.tsx";
 import { exactTime } from "../../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
@@ -284,99 +285,91 @@ export function CreateKeyDialog({
 
   const visibleScopes = SCOPE_INFO.filter((info) => !info.adminOnly || isAdmin);
   return (
-    <Dialog
+    <FormDialog
       open={open}
       title="Create API Key"
       onClose={close}
-      dismissible={!create.isPending}
-      footer={
-        <>
-          <button type="button" className="button" onClick={close} disabled={create.isPending}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="button button-primary" disabled={create.isPending}>
-            {create.isPending ? "Creating…" : "Create"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      pending={create.isPending}
+      submitLabel="Create"
+      pendingLabel="Creating…"
+      error={create.error}
+      errorTitle="The key was not created."
     >
-      <form id={formId} onSubmit={submit} noValidate className="form">
-        {create.error && <ErrorNotice error={create.error} title="The key was not created." />}
-        <label className="field">
-          <span className="label">Name</span>
-          <input
-            value={name}
-            onChange={(event) => setName(event.target.value)}
-            placeholder="e.g. Production Integration"
-            maxLength={100}
-            required
-            aria-invalid={nameError ? true : undefined}
-            aria-describedby={nameError ? `${formId}-name-error` : undefined}
-            data-autofocus
-          />
-          {nameError && (
-            <span className="field-error" id={`${formId}-name-error`} role="alert">
-              {nameError}
-            </span>
+      <label className="field">
+        <span className="label">Name</span>
+        <input
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+          placeholder="e.g. Production Integration"
+          maxLength={100}
+          required
+          aria-invalid={nameError ? true : undefined}
+          aria-describedby={nameError ? `${formId}-name-error` : undefined}
+          data-autofocus
+        />
+        {nameError && (
+          <span className="field-error" id={`${formId}-name-error`} role="alert">
+            {nameError}
+          </span>
+        )}
+      </label>
+      <fieldset className="fieldset">
+        <legend>Scopes (optional)</legend>
+        <p className="hint" aria-live="polite">
+          {scopes.length === 0 ? (
+            <strong>No scopes selected: this key will have full access to everything your account can do.</strong>
+          ) : (
+            <>This key will only reach what the selected scopes allow.</>
           )}
-        </label>
-        <fieldset className="fieldset">
-          <legend>Scopes (optional)</legend>
-          <p className="hint" aria-live="polite">
-            {scopes.length === 0 ? (
-              <strong>No scopes selected: this key will have full access to everything your account can do.</strong>
-            ) : (
-              <>This key will only reach what the selected scopes allow.</>
-            )}
-          </p>
-          {visibleScopes.map((info) => (
-            <div key={info.scope} className="checkbox">
-              <input
-                type="checkbox"
-                id={`${formId}-scope-${info.scope}`}
-                aria-describedby={`${formId}-scope-${info.scope}-hint`}
-                checked={scopes.includes(info.scope)}
-                onChange={(event) =>
-                  setScopes((current) =>
-                    event.target.checked ? [...current, info.scope] : current.filter((s) => s !== info.scope),
-                  )
-                }
-              />
-              <span>
-                <label className="checkbox-title" htmlFor={`${formId}-scope-${info.scope}`}>
-                  {info.title} ({info.scope})
-                </label>
-                <span className="hint" id={`${formId}-scope-${info.scope}-hint`}>
-                  {info.allows}
-                </span>
+        </p>
+        {visibleScopes.map((info) => (
+          <div key={info.scope} className="checkbox">
+            <input
+              type="checkbox"
+              id={`${formId}-scope-${info.scope}`}
+              aria-describedby={`${formId}-scope-${info.scope}-hint`}
+              checked={scopes.includes(info.scope)}
+              onChange={(event) =>
+                setScopes((current) =>
+                  event.target.checked ? [...current, info.scope] : current.filter((s) => s !== info.scope),
+                )
+              }
+            />
+            <span>
+              <label className="checkbox-title" htmlFor={`${formId}-scope-${info.scope}`}>
+                {info.title} ({info.scope})
+              </label>
+              <span className="hint" id={`${formId}-scope-${info.scope}-hint`}>
+                {info.allows}
               </span>
-            </div>
-          ))}
-        </fieldset>
-        <ExpiryFields
-          mode={expiryMode}
-          date={date}
-          onMode={(mode) => {
-            setExpiryMode(mode);
-            setDateError(null);
-          }}
-          onDate={(value) => {
-            setDate(value);
-            setDateError(null);
-          }}
-          error={dateError}
-        />
-        <RateLimitFields
-          draft={limitDraft}
-          onChange={(draft) => {
-            setLimitDraft(draft);
-            setLimitError(null);
-          }}
-          error={limitError}
-          serverDefault={serverDefault}
-        />
-      </form>
-    </Dialog>
+            </span>
+          </div>
+        ))}
+      </fieldset>
+      <ExpiryFields
+        mode={expiryMode}
+        date={date}
+        onMode={(mode) => {
+          setExpiryMode(mode);
+          setDateError(null);
+        }}
+        onDate={(value) => {
+          setDate(value);
+          setDateError(null);
+        }}
+        error={dateError}
+      />
+      <RateLimitFields
+        draft={limitDraft}
+        onChange={(draft) => {
+          setLimitDraft(draft);
+          setLimitError(null);
+        }}
+        error={limitError}
+        serverDefault={serverDefault}
+      />
+    </FormDialog>
   );
 }
 
@@ -473,46 +466,37 @@ export function RollKeyDialog({
   }
 
   return (
-    <Dialog
+    <FormDialog
       open={apiKey !== null}
       title={`Roll key “${apiKey?.name ?? ""}”`}
       onClose={close}
-      dismissible={!roll.isPending}
-      footer={
-        <>
-          <button type="button" className="button" onClick={close} disabled={roll.isPending}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="button button-primary" disabled={roll.isPending}>
-            {roll.isPending ? "Rolling…" : "Roll key"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      pending={roll.isPending}
+      submitLabel="Roll key"
+      pendingLabel="Rolling…"
     >
-      <form id={formId} onSubmit={submit} className="form">
-        <p>
-          Rolling issues a new secret for this key. Its name, scopes and usage history stay. Choose how long the current
-          secret ({apiKey?.key_prefix}…) keeps working so you can update your applications without downtime.
-        </p>
-        {roll.error && <ErrorNotice error={roll.error} title="The key was not rolled." />}
-        <fieldset className="fieldset">
-          <legend>Overlap</legend>
-          {OVERLAPS.map((option) => (
-            <label key={option.value} className="radio">
-              <input
-                type="radio"
-                name={`${formId}-overlap`}
-                value={option.value}
-                checked={overlap === option.value}
-                onChange={() => setOverlap(option.value)}
-              />
-              <span>
-                {option.label} <span className="hint">{option.hint}</span>
-              </span>
-            </label>
-          ))}
-        </fieldset>
-      </form>
-    </Dialog>
+      <p>
+        Rolling issues a new secret for this key. Its name, scopes and usage history stay. Choose how long the current
+        secret ({apiKey?.key_prefix}…) keeps working so you can update your applications without downtime.
+      </p>
+      {roll.error && <ErrorNotice error={roll.error} title="The key was not rolled." />}
+      <fieldset className="fieldset">
+        <legend>Overlap</legend>
+        {OVERLAPS.map((option) => (
+          <label key={option.value} className="radio">
+            <input
+              type="radio"
+              name={`${formId}-overlap`}
+              value={option.value}
+              checked={overlap === option.value}
+              onChange={() => setOverlap(option.value)}
+            />
+            <span>
+              {option.label} <span className="hint">{option.hint}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+    </FormDialog>
   );
 }
