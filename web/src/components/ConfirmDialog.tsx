@@ -1,6 +1,6 @@
 // Asks before something that cannot be undone (a deletion, a revocation): the question, what
 // will happen, and a danger button that says what it does. The server's refusal shows inside.
-import type { ReactNode } from "react";
+import { type ReactNode, useState } from "react";
 import { Dialog } from "./Dialog.tsx";
 import { ErrorNotice } from "./Status.tsx";
 
@@ -45,4 +45,37 @@ export function ConfirmDialog({
       {children}
     </Dialog>
   );
+}
+
+/** A mutation, as tRPC's `useMutation` returns it, as far as asking before it needs. */
+export interface ConfirmableMutation<I> {
+  mutate: (input: I, options?: { onSuccess?: () => void }) => void;
+  reset: () => void;
+  isPending: boolean;
+  error: unknown;
+}
+
+/**
+ * Asking before doing something to an item: the item asked about, `ask(item)` to open the
+ * question, and the ConfirmDialog's wiring (it closes once the server has done it; a refusal
+ * shows inside it).
+ */
+export function useConfirmation<T, I>(mutation: ConfirmableMutation<I>, inputOf: (item: T) => I) {
+  const [target, setTarget] = useState<T | null>(null);
+  return {
+    target,
+    ask(item: T) {
+      mutation.reset();
+      setTarget(item);
+    },
+    dialog: {
+      open: target !== null,
+      pending: mutation.isPending,
+      error: mutation.error,
+      onConfirm: () => {
+        if (target !== null) mutation.mutate(inputOf(target), { onSuccess: () => setTarget(null) });
+      },
+      onClose: () => setTarget(null),
+    },
+  };
 }

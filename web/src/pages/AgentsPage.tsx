@@ -2,12 +2,10 @@
 // the knowledge bases and connectors it reads. List, create, edit, delete.
 import { type FormEvent, type ReactNode, useState } from "react";
 import { Link } from "react-router-dom";
-import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { FormDialog } from "../components/FormDialog.tsx";
-import { PageHeader } from "../components/Layout.tsx";
-import { Pager, useCursorPager } from "../components/Pager.tsx";
+import { useCursorPager } from "../components/Pager.tsx";
 import { type QueryLike, QueryState } from "../components/QueryState.tsx";
-import { EmptyState } from "../components/Status.tsx";
+import { ResourcePage } from "../components/ResourceList.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
 
@@ -84,12 +82,12 @@ function PickList(props: {
   );
 }
 
-function AgentDialog({ agent, open, onClose }: { agent: Agent | null; open: boolean; onClose: () => void }) {
+function AgentDialog({ agent, onClose }: { agent: Agent | null; onClose: () => void }) {
   const utils = trpc.useUtils();
   const [draft, setDraft] = useState<Draft>(draftOf(agent));
   const [problem, setProblem] = useState<string | null>(null);
-  const knowledgeBases = trpc.knowledgeBases.list.useQuery({ limit: 100 }, { enabled: open });
-  const connectors = trpc.connectors.list.useQuery({ limit: 100 }, { enabled: open });
+  const knowledgeBases = trpc.knowledgeBases.list.useQuery({ limit: 100 });
+  const connectors = trpc.connectors.list.useQuery({ limit: 100 });
   const done = () => {
     void utils.agents.list.invalidate();
     onClose();
@@ -241,94 +239,37 @@ export function AgentsPage() {
   const pager = useCursorPager();
   const utils = trpc.useUtils();
   const agents = trpc.agents.list.useQuery({ limit: 20, cursor: pager.cursor });
-  const [editing, setEditing] = useState<{ agent: Agent | null } | null>(null);
-  const [deleting, setDeleting] = useState<Agent | null>(null);
-  const remove = trpc.agents.delete.useMutation({
-    onSuccess: () => {
-      setDeleting(null);
-      return utils.agents.list.invalidate();
-    },
-  });
-  const newButton = (
-    <button type="button" className="button button-primary" onClick={() => setEditing({ agent: null })}>
-      New agent
-    </button>
-  );
-
+  const remove = trpc.agents.delete.useMutation({ onSuccess: () => void utils.agents.list.invalidate() });
   return (
-    <>
-      <PageHeader
-        title="Agents"
-        description="An agent is a set of instructions, tools and sources that Chat can run as."
-        actions={newButton}
-      />
-      <QueryState
-        query={agents}
-        loading="Loading agents…"
-        empty={
-          <EmptyState title="No agents yet" action={newButton}>
+    <ResourcePage
+      title="Agents"
+      description="An agent is a set of instructions, tools and sources that Chat can run as."
+      noun="agent"
+      query={agents}
+      pager={pager}
+      empty={{
+        title: "No agents yet",
+        text: (
+          <>
             Chat works with the default assistant. Create an agent to give it instructions of its own, tools, and
             knowledge bases or connectors to draw on.
-          </EmptyState>
-        }
-      >
-        {(data) => (
-          <>
-            <ul className="list-cards">
-              {data.items.map((agent) => (
-                <li key={agent.id} className="list-card">
-                  <div>
-                    <h3>{agent.name}</h3>
-                    {agent.description && <p>{agent.description}</p>}
-                    <span className="hint">
-                      Tools: {agent.tools.length ? agent.tools.join(", ") : "none"} · {agent.knowledge_base_ids.length}{" "}
-                      knowledge base{agent.knowledge_base_ids.length === 1 ? "" : "s"} · {agent.connector_ids.length}{" "}
-                      connector{agent.connector_ids.length === 1 ? "" : "s"} · updated{" "}
-                      <RelativeTime iso={agent.updated_at} />
-                    </span>
-                  </div>
-                  <div className="row-actions">
-                    <button
-                      type="button"
-                      className="button button-small"
-                      onClick={() => setEditing({ agent })}
-                      aria-label={`Edit ${agent.name}`}
-                    >
-                      Edit
-                    </button>
-                    <button
-                      type="button"
-                      className="button button-small button-danger"
-                      onClick={() => {
-                        remove.reset();
-                        setDeleting(agent);
-                      }}
-                      aria-label={`Delete ${agent.name}`}
-                    >
-                      Delete
-                    </button>
-                  </div>
-                </li>
-              ))}
-            </ul>
-            <Pager pager={pager} nextCursor={data.next_cursor} label="Agents" />
           </>
-        )}
-      </QueryState>
-      {editing && (
-        <AgentDialog key={editing.agent?.id ?? "new"} agent={editing.agent} open onClose={() => setEditing(null)} />
+        ),
+      }}
+      card={(agent) => (
+        <>
+          <h3>{agent.name}</h3>
+          {agent.description && <p>{agent.description}</p>}
+          <span className="hint">
+            Tools: {agent.tools.length ? agent.tools.join(", ") : "none"} · {agent.knowledge_base_ids.length} knowledge
+            base{agent.knowledge_base_ids.length === 1 ? "" : "s"} · {agent.connector_ids.length} connector
+            {agent.connector_ids.length === 1 ? "" : "s"} · updated <RelativeTime iso={agent.updated_at} />
+          </span>
+        </>
       )}
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete “${deleting?.name ?? ""}”?`}
-        confirmLabel="Delete agent"
-        pending={remove.isPending}
-        error={remove.error}
-        onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
-        onClose={() => setDeleting(null)}
-      >
-        <p>Conversations with it stay; new runs can no longer use it.</p>
-      </ConfirmDialog>
-    </>
+      editor={(agent, close) => <AgentDialog agent={agent} onClose={close} />}
+      remove={remove}
+      removeWarning={<p>Conversations with it stay; new runs can no longer use it.</p>}
+    />
   );
 }

@@ -1,12 +1,9 @@
 // Connectors: outside HTTP APIs an agent may call. A base URL, an optional secret auth header
 // (write-only: stored encrypted, never shown again) and the actions an agent may take.
 import { type FormEvent, useState } from "react";
-import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { FormDialog } from "../components/FormDialog.tsx";
-import { PageHeader } from "../components/Layout.tsx";
-import { Pager, useCursorPager } from "../components/Pager.tsx";
-import { QueryState } from "../components/QueryState.tsx";
-import { EmptyState } from "../components/Status.tsx";
+import { useCursorPager } from "../components/Pager.tsx";
+import { ResourcePage } from "../components/ResourceList.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
 
@@ -221,98 +218,39 @@ export function ConnectorsPage() {
   const pager = useCursorPager();
   const utils = trpc.useUtils();
   const connectors = trpc.connectors.list.useQuery({ limit: 20, cursor: pager.cursor });
-  const [editing, setEditing] = useState<{ connector: Connector | null } | null>(null);
-  const [deleting, setDeleting] = useState<Connector | null>(null);
-  const remove = trpc.connectors.delete.useMutation({
-    onSuccess: () => {
-      setDeleting(null);
-      return utils.connectors.list.invalidate();
-    },
-  });
-  const newButton = (
-    <button type="button" className="button button-primary" onClick={() => setEditing({ connector: null })}>
-      New connector
-    </button>
-  );
+  const remove = trpc.connectors.delete.useMutation({ onSuccess: () => void utils.connectors.list.invalidate() });
   return (
-    <>
-      <PageHeader
-        title="Connectors"
-        description="Outside HTTP APIs your agents may call, with the actions they are allowed to take."
-        actions={newButton}
-      />
-      <QueryState
-        query={connectors}
-        loading="Loading connectors…"
-        empty={
-          <EmptyState title="No connectors yet" action={newButton}>
+    <ResourcePage
+      title="Connectors"
+      description="Outside HTTP APIs your agents may call, with the actions they are allowed to take."
+      noun="connector"
+      query={connectors}
+      pager={pager}
+      empty={{
+        title: "No connectors yet",
+        text: (
+          <>
             A connector lets an agent call another service, such as an issue tracker or a CRM, only at its own base URL
             and only through the actions you list.
-          </EmptyState>
-        }
-      >
-        {(data) => (
-          <>
-            <ul className="list-cards">
-              {data.items.map((c) => (
-                <li key={c.id} className="list-card">
-                  <div>
-                    <h3>{c.name}</h3>
-                    <code>{c.base_url}</code>
-                    {c.description && <p>{c.description}</p>}
-                    <span className="hint">
-                      {c.actions.length} action{c.actions.length === 1 ? "" : "s"}
-                      {c.actions.length > 0 && `: ${c.actions.map((a) => a.name).join(", ")}`} ·{" "}
-                      {c.has_secret ? `secret ${c.auth_header_name} header stored` : "no secret"} · updated{" "}
-                      <RelativeTime iso={c.updated_at} />
-                    </span>
-                  </div>
-                  <div className="row-actions">
-                    <button
-                      type="button"
-                      className="button button-small"
-                      onClick={() => setEditing({ connector: c })}
-                      aria-label={`Edit ${c.name}`}
-                    >
-                      Edit
-                    </button>
-                    <button
-                      type="button"
-                      className="button button-small button-danger"
-                      onClick={() => {
-                        remove.reset();
-                        setDeleting(c);
-                      }}
-                      aria-label={`Delete ${c.name}`}
-                    >
-                      Delete
-                    </button>
-                  </div>
-                </li>
-              ))}
-            </ul>
-            <Pager pager={pager} nextCursor={data.next_cursor} label="Connectors" />
           </>
-        )}
-      </QueryState>
-      {editing && (
-        <ConnectorDialog
-          key={editing.connector?.id ?? "new"}
-          connector={editing.connector}
-          onClose={() => setEditing(null)}
-        />
+        ),
+      }}
+      card={(c) => (
+        <>
+          <h3>{c.name}</h3>
+          <code>{c.base_url}</code>
+          {c.description && <p>{c.description}</p>}
+          <span className="hint">
+            {c.actions.length} action{c.actions.length === 1 ? "" : "s"}
+            {c.actions.length > 0 && `: ${c.actions.map((a) => a.name).join(", ")}`} ·{" "}
+            {c.has_secret ? `secret ${c.auth_header_name} header stored` : "no secret"} · updated{" "}
+            <RelativeTime iso={c.updated_at} />
+          </span>
+        </>
       )}
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete “${deleting?.name ?? ""}”?`}
-        confirmLabel="Delete connector"
-        pending={remove.isPending}
-        error={remove.error}
-        onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
-        onClose={() => setDeleting(null)}
-      >
-        <p>Its stored secret is destroyed and agents stop calling it.</p>
-      </ConfirmDialog>
-    </>
+      editor={(connector, close) => <ConnectorDialog connector={connector} onClose={close} />}
+      remove={remove}
+      removeWarning={<p>Its stored secret is destroyed and agents stop calling it.</p>}
+    />
   );
 }
