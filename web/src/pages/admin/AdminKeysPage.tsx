@@ -1,6 +1,6 @@
 // Admin → All keys: every key with its owner; disable, enable or delete any of them.
-import { useState } from "react";
-import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
+
+import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
 import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
@@ -15,13 +15,8 @@ export function AdminKeysPage() {
   const utils = trpc.useUtils();
   const keys = trpc.admin.keys.useQuery({ limit: 20, cursor: pager.cursor });
   const setActive = trpc.admin.setKeyActive.useMutation({ onSettled: () => utils.admin.keys.invalidate() });
-  const [deleting, setDeleting] = useState<AdminKey | null>(null);
-  const remove = trpc.admin.deleteKey.useMutation({
-    onSuccess: () => {
-      setDeleting(null);
-      return utils.admin.keys.invalidate();
-    },
-  });
+  const remove = trpc.admin.deleteKey.useMutation({ onSuccess: () => void utils.admin.keys.invalidate() });
+  const deleting = useConfirmation(remove, (k: AdminKey) => ({ id: k.id }));
 
   return (
     <>
@@ -52,10 +47,7 @@ export function AdminKeysPage() {
                   <button
                     type="button"
                     className="button button-small button-danger"
-                    onClick={() => {
-                      remove.reset();
-                      setDeleting(k);
-                    }}
+                    onClick={() => deleting.ask(k)}
                     aria-label={`Delete ${k.name} (${k.owner.email})`}
                   >
                     Delete
@@ -67,18 +59,10 @@ export function AdminKeysPage() {
           </>
         )}
       </QueryState>
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete “${deleting?.name ?? ""}”?`}
-        confirmLabel="Delete key"
-        pending={remove.isPending}
-        error={remove.error}
-        onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
-        onClose={() => setDeleting(null)}
-      >
+      <ConfirmDialog {...deleting.dialog} title={`Delete “${deleting.target?.name ?? ""}”?`} confirmLabel="Delete key">
         <p>
-          The key <code>{deleting?.key_prefix}…</code> of {deleting?.owner.email} stops working on its next request.
-          This cannot be undone.
+          The key <code>{deleting.target?.key_prefix}…</code> of {deleting.target?.owner.email} stops working on its
+          next request. This cannot be undone.
         </p>
       </ConfirmDialog>
     </>

@@ -1,7 +1,7 @@
 // Admin → Users: every account; create one, disable or enable it (all its keys and sessions stop
 // at once), change its role, end its sessions.
 import { type FormEvent, useState } from "react";
-import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
+import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
 import { FormDialog } from "../../components/FormDialog.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
@@ -89,16 +89,17 @@ export function AdminUsersPage() {
   const [draft, setDraft] = useState("");
   const [search, setSearch] = useState("");
   const [creating, setCreating] = useState(false);
-  const [disabling, setDisabling] = useState<User | null>(null);
+
   const [message, setMessage] = useState<string | null>(null);
   const users = trpc.admin.users.useQuery({ limit: 20, cursor: pager.cursor, search: search || undefined });
   const update = trpc.admin.updateUser.useMutation({
     onSuccess: (user) => {
-      setDisabling(null);
       setMessage(`${user.email}: ${user.disabled ? "disabled" : "active"}, ${user.role}.`);
-      return utils.admin.users.invalidate();
+      void utils.admin.users.invalidate();
     },
   });
+  const disabling = useConfirmation(update, (u: User) => ({ id: u.id, disabled: true }));
+
   const revoke = trpc.admin.revokeSessions.useMutation({
     onSuccess: (result, input) => {
       const email = users.data?.items.find((u) => u.id === input.id)?.email ?? "The user";
@@ -201,10 +202,7 @@ export function AdminUsersPage() {
                                 type="button"
                                 className="button button-small button-danger"
                                 disabled={self}
-                                onClick={() => {
-                                  update.reset();
-                                  setDisabling(u);
-                                }}
+                                onClick={() => disabling.ask(u)}
                                 aria-label={`Disable ${u.email}`}
                               >
                                 Disable
@@ -233,13 +231,9 @@ export function AdminUsersPage() {
       </QueryState>
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
       <ConfirmDialog
-        open={disabling !== null}
-        title={`Disable ${disabling?.email ?? ""}?`}
+        {...disabling.dialog}
+        title={`Disable ${disabling.target?.email ?? ""}?`}
         confirmLabel="Disable user"
-        pending={update.isPending}
-        error={update.error}
-        onConfirm={() => disabling && update.mutate({ id: disabling.id, disabled: true })}
-        onClose={() => setDisabling(null)}
       >
         <p>They are logged out everywhere and every API key they own stops working on its next request.</p>
       </ConfirmDialog>

@@ -1,7 +1,7 @@
 // Settings → API Keys: the person's keys, newest first, with everything the reference promises
 // (prefix, created, last used, total requests, status, expiry) and the ways to manage them.
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
-import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
+import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
 import { KeySnippets } from "../../components/KeySnippets.tsx";
 import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
@@ -254,13 +254,8 @@ export function ApiKeysPage() {
   const flowOpener = useRef<HTMLElement | null>(null);
   const returnFocus = useCallback(() => flowOpener.current, []);
   const [rolling, setRolling] = useState<ApiKey | null>(null);
-  const [deleting, setDeleting] = useState<ApiKey | null>(null);
-  const remove = trpc.keys.delete.useMutation({
-    onSuccess: () => {
-      setDeleting(null);
-      return utils.keys.list.invalidate();
-    },
-  });
+  const remove = trpc.keys.delete.useMutation({ onSuccess: () => void utils.keys.list.invalidate() });
+  const deleting = useConfirmation(remove, (apiKey: ApiKey) => ({ id: apiKey.id }));
 
   // A key that left the page (deleted, paged away) cannot stay expanded.
   useEffect(() => {
@@ -332,10 +327,7 @@ export function ApiKeysPage() {
                       flowOpener.current = document.activeElement as HTMLElement | null;
                       setRolling(apiKey);
                     }}
-                    onDelete={() => {
-                      remove.reset();
-                      setDeleting(apiKey);
-                    }}
+                    onDelete={() => deleting.ask(apiKey)}
                   />
                 ),
               }}
@@ -365,18 +357,10 @@ export function ApiKeysPage() {
           showSecret(rolled, true);
         }}
       />
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete “${deleting?.name ?? ""}”?`}
-        confirmLabel="Delete key"
-        pending={remove.isPending}
-        error={remove.error}
-        onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
-        onClose={() => setDeleting(null)}
-      >
+      <ConfirmDialog {...deleting.dialog} title={`Delete “${deleting.target?.name ?? ""}”?`} confirmLabel="Delete key">
         <p>
-          Applications using <code>{deleting?.key_prefix}…</code> will be refused on their next request. This cannot be
-          undone.
+          Applications using <code>{deleting.target?.key_prefix}…</code> will be refused on their next request. This
+          cannot be undone.
         </p>
       </ConfirmDialog>
     </>

@@ -1,6 +1,6 @@
 // Settings → Sessions: where this account is logged in, and a way to end any of those sessions.
-import { useState } from "react";
-import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
+
+import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
 import { RelativeTime } from "../../components/Time.tsx";
@@ -43,14 +43,13 @@ export function SessionsPage() {
   const { signOut } = useAuth();
   const utils = trpc.useUtils();
   const sessions = trpc.sessions.list.useQuery();
-  const [revoking, setRevoking] = useState<Session | null>(null);
   const revoke = trpc.sessions.revoke.useMutation({
-    onSuccess: async (result) => {
-      setRevoking(null);
-      if (result.current) await signOut();
-      else await utils.sessions.list.invalidate();
+    onSuccess: (result) => {
+      if (result.current) void signOut();
+      else void utils.sessions.list.invalidate();
     },
   });
+  const revoking = useConfirmation(revoke, (s: Session) => ({ id: s.id }));
 
   return (
     <>
@@ -98,10 +97,7 @@ export function SessionsPage() {
                         <button
                           type="button"
                           className="button button-small"
-                          onClick={() => {
-                            revoke.reset();
-                            setRevoking(s);
-                          }}
+                          onClick={() => revoking.ask(s)}
                           aria-label={`Revoke session: ${describeDevice(s.user_agent)}${s.current ? " (this device)" : ""}`}
                         >
                           Revoke
@@ -115,19 +111,11 @@ export function SessionsPage() {
           </div>
         )}
       </QueryState>
-      <ConfirmDialog
-        open={revoking !== null}
-        title="Revoke this session?"
-        confirmLabel="Revoke session"
-        pending={revoke.isPending}
-        error={revoke.error}
-        onConfirm={() => revoking && revoke.mutate({ id: revoking.id })}
-        onClose={() => setRevoking(null)}
-      >
+      <ConfirmDialog {...revoking.dialog} title="Revoke this session?" confirmLabel="Revoke session">
         <p>
-          {revoking?.current
+          {revoking.target?.current
             ? "This is the session you are using now: you will be logged out."
-            : `${describeDevice(revoking?.user_agent ?? null)} will be logged out on its next request.`}
+            : `${describeDevice(revoking.target?.user_agent ?? null)} will be logged out on its next request.`}
         </p>
       </ConfirmDialog>
     </>
