@@ -17,34 +17,20 @@ import {
   type CreatedKey,
   CreateKeyDialog,
   describeRateLimit,
-  draftOf,
-  ExpiryFields,
-  expiryFromDate,
-  limitFromDraft,
+  ExpiryAndLimitFields,
   type RateLimit,
-  type RateLimitDraft,
-  RateLimitFields,
   RollKeyDialog,
   SecretDialog,
+  useExpiryAndLimit,
 } from "./keyForms.tsx";
 
 const PAGE_SIZE = 10;
 
-function localDateOf(iso: string | null): string {
-  if (!iso) return "";
-  const date = new Date(iso);
-  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
-}
-
 function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
   const utils = trpc.useUtils();
   const [name, setName] = useState(apiKey.name);
-  const [mode, setMode] = useState<"never" | "date">(apiKey.expires_at ? "date" : "never");
-  const [date, setDate] = useState(localDateOf(apiKey.expires_at));
   const [nameError, setNameError] = useState<string | null>(null);
-  const [dateError, setDateError] = useState<string | null>(null);
-  const [limitDraft, setLimitDraft] = useState<RateLimitDraft>(draftOf(apiKey.rate_limit));
-  const [limitError, setLimitError] = useState<string | null>(null);
+  const expiryAndLimit = useExpiryAndLimit(apiKey);
   const [saved, setSaved] = useState(false);
   const policy = trpc.keys.policy.useQuery();
   const update = trpc.keys.update.useMutation({ onSuccess: () => utils.keys.list.invalidate() });
@@ -55,20 +41,14 @@ function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
     const trimmed = name.trim();
     setNameError(trimmed ? null : "Name is required.");
     const changes: { name?: string; expires_at?: string | null; rate_limit?: RateLimit | null } = {};
+    const checked = expiryAndLimit.check();
+    if (!trimmed || !checked) return;
     if (trimmed !== apiKey.name) changes.name = trimmed;
-    let problem: string | null = null;
-    if (mode === "never") {
-      if (apiKey.expires_at) changes.expires_at = null;
-    } else if (date !== localDateOf(apiKey.expires_at)) {
-      const parsed = expiryFromDate(date);
-      if ("error" in parsed) problem = parsed.error;
-      else changes.expires_at = parsed.iso;
+    if (checked.expires_at !== undefined && checked.expires_at !== apiKey.expires_at) {
+      changes.expires_at = checked.expires_at;
     }
-    setDateError(problem);
-    const limit = limitFromDraft(limitDraft);
-    setLimitError("error" in limit ? limit.error : null);
-    if (!trimmed || problem || "error" in limit) return;
-    if (JSON.stringify(limit.limit) !== JSON.stringify(apiKey.rate_limit)) changes.rate_limit = limit.limit;
+    if (JSON.stringify(checked.rate_limit) !== JSON.stringify(apiKey.rate_limit))
+      changes.rate_limit = checked.rate_limit;
     if (Object.keys(changes).length === 0) {
       setSaved(true);
       return;
@@ -99,28 +79,7 @@ function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
           </span>
         )}
       </label>
-      <ExpiryFields
-        mode={mode}
-        date={date}
-        onMode={(m) => {
-          setMode(m);
-          setDateError(null);
-        }}
-        onDate={(d) => {
-          setDate(d);
-          setDateError(null);
-        }}
-        error={dateError}
-      />
-      <RateLimitFields
-        draft={limitDraft}
-        onChange={(draft) => {
-          setLimitDraft(draft);
-          setLimitError(null);
-        }}
-        error={limitError}
-        serverDefault={policy.data?.default_rate_limit ?? null}
-      />
+      <ExpiryAndLimitFields state={expiryAndLimit} serverDefault={policy.data?.default_rate_limit ?? null} />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={update.isPending}>
           {update.isPending ? "Saving…" : "Save changes"}

@@ -24,10 +24,13 @@ export const SCOPE_INFO: { scope: Scope; title: string; allows: string; adminOnl
   { scope: "admin", title: "Admin", allows: "Administrative endpoints (administrator accounts only)", adminOnly: true },
 ];
 
-/** Today's date in the person's time zone, as the date input writes it (YYYY-MM-DD). */
+/** A day in the person's time zone, as the date input writes it (YYYY-MM-DD). */
+function localDate(date: Date): string {
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+}
+
 export function todayLocal(): string {
-  const now = new Date();
-  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+  return localDate(new Date());
 }
 
 /**
@@ -210,6 +213,86 @@ export function RateLimitFields({
   );
 }
 
+/**
+ * The expiry and rate-limit part of the create and edit forms: what the person chose, the two
+ * fieldsets' wiring, and the check on submit. `current` is the key being edited (null: a new key).
+ */
+export function useExpiryAndLimit(current: Pick<ApiKey, "expires_at" | "rate_limit"> | null) {
+  const storedDate = current?.expires_at ? localDate(new Date(current.expires_at)) : "";
+  const [mode, setMode] = useState<"never" | "date">(current?.expires_at ? "date" : "never");
+  const [date, setDate] = useState(storedDate);
+  const [dateError, setDateError] = useState<string | null>(null);
+  const [draft, setDraft] = useState<RateLimitDraft>(draftOf(current?.rate_limit ?? null));
+  const [limitError, setLimitError] = useState<string | null>(null);
+  return {
+    /**
+     * Shows what is wrong and returns null, or the values as the API takes them. `expires_at` is
+     * left out when an edited key keeps its date (which may have passed: that is not a new choice).
+     */
+    check(): { expires_at?: string | null; rate_limit: RateLimit | null } | null {
+      let expiry: { expires_at?: string | null } = {};
+      let dateProblem: string | null = null;
+      if (mode === "never") expiry = { expires_at: null };
+      else if (!current || date !== storedDate) {
+        const parsed = expiryFromDate(date);
+        if ("error" in parsed) dateProblem = parsed.error;
+        else expiry = { expires_at: parsed.iso };
+      }
+      setDateError(dateProblem);
+      const limit = limitFromDraft(draft);
+      setLimitError("error" in limit ? limit.error : null);
+      if (dateProblem || "error" in limit) return null;
+      return { ...expiry, rate_limit: limit.limit };
+    },
+    reset() {
+      setMode("never");
+      setDate("");
+      setDateError(null);
+      setDraft(draftOf(null));
+      setLimitError(null);
+    },
+    fields: {
+      expiry: {
+        mode,
+        date,
+        error: dateError,
+        onMode: (next: "never" | "date") => {
+          setMode(next);
+          setDateError(null);
+        },
+        onDate: (next: string) => {
+          setDate(next);
+          setDateError(null);
+        },
+      },
+      limit: {
+        draft,
+        error: limitError,
+        onChange: (next: RateLimitDraft) => {
+          setDraft(next);
+          setLimitError(null);
+        },
+      },
+    },
+  };
+}
+
+/** The two fieldsets of `useExpiryAndLimit`. */
+export function ExpiryAndLimitFields({
+  state,
+  serverDefault,
+}: {
+  state: ReturnType<typeof useExpiryAndLimit>;
+  serverDefault: RateLimit | null;
+}) {
+  return (
+    <>
+      <ExpiryFields {...state.fields.expiry} />
+      <RateLimitFields {...state.fields.limit} serverDefault={serverDefault} />
+    </>
+  );
+}
+
 export function CreateKeyDialog({
   open,
   isAdmin,
@@ -226,12 +309,8 @@ export function CreateKeyDialog({
 }) {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Scope[]>([]);
-  const [expiryMode, setExpiryMode] = useState<"never" | "date">("never");
-  const [date, setDate] = useState("");
   const [nameError, setNameError] = useState<string | null>(null);
-  const [dateError, setDateError] = useState<string | null>(null);
-  const [limitDraft, setLimitDraft] = useState<RateLimitDraft>(draftOf(null));
-  const [limitError, setLimitError] = useState<string | null>(null);
+  const expiryAndLimit = useExpiryAndLimit(null);
   // gcTime 0: the mutation (and the full key in its result) leaves the cache as soon as it is reset.
   const create = trpc.keys.create.useMutation({ gcTime: 0 });
   const formId = useId();
@@ -239,12 +318,8 @@ export function CreateKeyDialog({
   function reset() {
     setName("");
     setScopes([]);
-    setExpiryMode("never");
-    setDate("");
     setNameError(null);
-    setDateError(null);
-    setLimitDraft(draftOf(null));
-    setLimitError(null);
+    expiryAndLimit.reset();
     create.reset();
   }
 
@@ -257,24 +332,15 @@ export function CreateKeyDialog({
     event.preventDefault();
     const trimmed = name.trim();
     setNameError(trimmed ? null : "Name is required.");
-    let expiresAt: string | null = null;
-    let dateProblem: string | null = null;
-    if (expiryMode === "date") {
-      const parsed = expiryFromDate(date);
-      if ("error" in parsed) dateProblem = parsed.error;
-      else expiresAt = parsed.iso;
-    }
-    setDateError(dateProblem);
-    const limit = limitFromDraft(limitDraft);
-    setLimitError("error" in limit ? limit.error : null);
-    if (!trimmed || dateProblem || "error" in limit) return;
+    const checked = expiryAndLimit.check();
+    if (!trimmed || !checked) return;
     try {
       // No box ticked is an explicit choice of full access (the form says so in bold): null.
       const created = await create.mutateAsync({
         name: trimmed,
         scopes: scopes.length > 0 ? scopes : null,
-        expires_at: expiresAt,
-        rate_limit: limit.limit,
+        expires_at: checked.expires_at ?? null,
+        rate_limit: checked.rate_limit,
       });
       reset();
       onCreated(created);
@@ -347,28 +413,7 @@ export function CreateKeyDialog({
           </div>
         ))}
       </fieldset>
-      <ExpiryFields
-        mode={expiryMode}
-        date={date}
-        onMode={(mode) => {
-          setExpiryMode(mode);
-          setDateError(null);
-        }}
-        onDate={(value) => {
-          setDate(value);
-          setDateError(null);
-        }}
-        error={dateError}
-      />
-      <RateLimitFields
-        draft={limitDraft}
-        onChange={(draft) => {
-          setLimitDraft(draft);
-          setLimitError(null);
-        }}
-        error={limitError}
-        serverDefault={serverDefault}
-      />
+      <ExpiryAndLimitFields state={expiryAndLimit} serverDefault={serverDefault} />
     </FormDialog>
   );
 }
