@@ -1,7 +1,7 @@
 // Knowledge bases, agents and connectors in the portal: create, use, edit, delete.
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config.ts";
-import { portalLogin, uniqueName } from "./support/api.ts";
+import { portalLogin, restLogin, uniqueName } from "./support/api.ts";
 
 test.beforeEach(async ({ page }) => {
   await portalLogin(page, E2E_ADMIN.email, E2E_ADMIN.password);
@@ -108,4 +108,59 @@ test("a connector: the secret is stored, never shown, and kept on edit", async (
     .getByRole("button", { name: "Delete connector" })
     .click();
   await expect(card).toHaveCount(0);
+});
+
+test("knowledge bases and their documents page through everything, twenty and fifty at a time", async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  // An account of its own, so the other tests' knowledge bases do not change the count.
+  const admin = await restLogin(request, E2E_ADMIN.email, E2E_ADMIN.password);
+  const email = `kb-pager-${Date.now()}@e2e.test`;
+  const created = await request.post("/api/admin/users", {
+    data: { email, password: "kb-pager-password-1" },
+    headers: { authorization: `Bearer ${admin}` },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const auth = { authorization: `Bearer ${await restLogin(request, email, "kb-pager-password-1")}` };
+  let oldest = "";
+  for (let i = 1; i <= 22; i++) {
+    const kb = await request.post("/api/knowledge-bases", {
+      data: { name: `KB ${String(i).padStart(2, "0")}` },
+      headers: auth,
+    });
+    expect(kb.status(), await kb.text()).toBe(201);
+    if (i === 1) oldest = (await kb.json()).id;
+  }
+  for (let i = 1; i <= 52; i++) {
+    const doc = await request.post(`/api/knowledge-bases/${oldest}/documents`, {
+      data: { title: `Doc ${String(i).padStart(2, "0")}`, content: `Paragraph number ${i}.` },
+      headers: auth,
+    });
+    expect(doc.status(), await doc.text()).toBe(201);
+  }
+
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  await portalLogin(page, email, "kb-pager-password-1");
+  await page.goto("/knowledge-bases");
+  const bases = page.getByRole("list", { name: "Your knowledge bases" }).getByRole("listitem");
+  await expect(bases).toHaveCount(20);
+  await expect(bases.first()).toContainText("KB 22");
+  const basePager = page.getByRole("navigation", { name: "Knowledge bases pages" });
+  await basePager.getByRole("button", { name: "Next →" }).click();
+  await expect(bases).toHaveCount(2);
+  await expect(bases.last()).toContainText("KB 01");
+
+  // The oldest, past the first page, opens with its documents, fifty to a page.
+  await bases.last().getByRole("button", { name: "KB 01" }).click();
+  await expect(page.getByRole("heading", { name: "KB 01", level: 2 })).toBeVisible();
+  const documents = page.getByRole("region", { name: "Documents" }).getByRole("listitem");
+  await expect(documents).toHaveCount(50);
+  await expect(documents.first()).toContainText("Doc 52");
+  await page.getByRole("navigation", { name: "Documents pages" }).getByRole("button", { name: "Next →" }).click();
+  await expect(documents).toHaveCount(2);
+  await expect(documents.last()).toContainText("Doc 01");
+  await context.close();
 });

@@ -80,6 +80,8 @@ test("README screenshots: keys page, create dialog, chat page", async ({ page, r
   await page.getByLabel("Your question").fill("How many vacation days do employees get?");
   await page.getByRole("button", { name: "Send" }).click();
   await expect(page.getByTestId("live-answer").last()).toContainText("25 days");
+  // The answer streams in before the run ends, and the mode cannot change while it runs: wait for Send.
+  await expect(page.getByRole("button", { name: "Send" })).toBeVisible();
   await page.getByRole("radio", { name: "DAG" }).check({ force: true });
   await page.getByLabel("Your question").fill("And what is 25 * 3?");
   await page.getByRole("button", { name: "Send" }).click();

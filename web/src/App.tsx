@@ -3,15 +3,15 @@
 import type { ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { Layout, PageHeader } from "./components/Layout.tsx";
-import { Loading } from "./components/Status.tsx";
+import { Loading, Notice } from "./components/Status.tsx";
 import { useAuth } from "./lib/auth.tsx";
 import { session } from "./lib/session.ts";
 import { AgentsPage } from "./pages/AgentsPage.tsx";
 import { AdminAuditPage } from "./pages/admin/AdminAuditPage.tsx";
 import { AdminKeysPage } from "./pages/admin/AdminKeysPage.tsx";
 import { AdminUsersPage } from "./pages/admin/AdminUsersPage.tsx";
-import { ChatPage } from "./pages/ChatPage.tsx";
 import { ConnectorsPage } from "./pages/ConnectorsPage.tsx";
+import { ChatPage } from "./pages/chat/ChatPage.tsx";
 import { KnowledgeBasesPage } from "./pages/KnowledgeBasesPage.tsx";
 import { LoginPage } from "./pages/LoginPage.tsx";
 import { ApiKeysPage } from "./pages/settings/ApiKeysPage.tsx";
@@ -36,9 +36,7 @@ function RequireAdmin({ children }: { children: ReactNode }) {
     return (
       <>
         <PageHeader title="Not available" />
-        <div className="notice notice-error" role="alert">
-          This page is for administrators. Your account does not have access to it.
-        </div>
+        <Notice kind="error">This page is for administrators. Your account does not have access to it.</Notice>
       </>
     );
   }

@@ -19,12 +19,14 @@ export function useCursorPager() {
   };
 }
 
+export type CursorPager = ReturnType<typeof useCursorPager>;
+
 export function Pager({
   pager,
   nextCursor,
   label,
 }: {
-  pager: ReturnType<typeof useCursorPager>;
+  pager: CursorPager;
   nextCursor: string | null | undefined;
   label: string;
 }) {

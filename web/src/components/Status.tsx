@@ -37,9 +37,20 @@ export function EmptyState({ title, children, action }: { title: string; childre
   );
 }
 
-export function Notice({ kind = "info", children }: { kind?: "info" | "success" | "warning"; children: ReactNode }) {
+/** A notice box. An error is announced at once (alert), a success politely (status), others not unless asked. */
+export function Notice({
+  kind = "info",
+  role = kind === "error" ? "alert" : kind === "success" ? "status" : undefined,
+  id,
+  children,
+}: {
+  kind?: "info" | "success" | "warning" | "error";
+  role?: "alert" | "status";
+  id?: string;
+  children: ReactNode;
+}) {
   return (
-    <div className={`notice notice-${kind}`} role={kind === "success" ? "status" : undefined}>
+    <div className={`notice notice-${kind}`} role={role} id={id}>
       {children}
     </div>
   );

@@ -5,7 +5,9 @@ import {
   httpBatchLink,
   httpLink,
   httpSubscriptionLink,
+  isTRPCClientError,
   splitLink,
+  type TRPCClientError,
   type TRPCClientErrorLike,
   type TRPCLink,
 } from "@trpc/client";
@@ -21,8 +23,23 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type ReactQueryOptions = inferReactQueryProcedureOptions<AppRouter>;
 export type PortalError = TRPCClientErrorLike<AppRouter>;
 
+/**
+ * Whether a thrown value is an error answered by (or on the way to) the portal's server. Its
+ * `data` is what the server's errorFormatter returns: `code`, `httpStatus`, the contract's error
+ * body as `error` (`error.error` is the code, `error.message`, and extras such as `reason`) and
+ * `retryAfter` in seconds for rate_limited.
+ */
+export function isPortalError(error: unknown): error is TRPCClientError<AppRouter> {
+  return isTRPCClientError<AppRouter>(error);
+}
+
 export function errorStatus(error: unknown): number | undefined {
-  return (error as { data?: { httpStatus?: number } } | null)?.data?.httpStatus;
+  return isPortalError(error) ? error.data?.httpStatus : undefined;
+}
+
+/** Seconds the server asked to wait (a rate-limited answer), if it said. */
+export function retryAfterOf(error: unknown): number | undefined {
+  return (isPortalError(error) && error.data?.retryAfter) || undefined;
 }
 
 function isUnauthorized(error: unknown): boolean {
@@ -89,9 +106,8 @@ export function createPortalClient() {
 
 /** The human message for an error: the server's reason when it gave one. */
 export function errorMessage(error: unknown): string {
-  const data = (error as { data?: { error?: { message?: string; reason?: string } } } | null)?.data;
-  const body = data?.error;
-  if (body?.reason) return body.reason;
+  const body = isPortalError(error) ? error.data?.error : undefined;
+  if (typeof body?.reason === "string" && body.reason) return body.reason;
   if (body?.message) return body.message;
   if (error instanceof Error && error.message) {
     if (/fetch|network/i.test(error.message)) return "Cannot reach the server. Check your connection and try again.";

@@ -1,14 +1,13 @@
 // Agents: what the chat can run as. Name, instructions, model settings, the tools it may use and
 // the knowledge bases and connectors it reads. List, create, edit, delete.
-import { type FormEvent, type ReactNode, useId, useState } from "react";
+import { type FormEvent, type ReactNode, useState } from "react";
 import { Link } from "react-router-dom";
-import { Dialog } from "../components/Dialog.tsx";
-import { PageHeader } from "../components/Layout.tsx";
-import { Pager, useCursorPager } from "../components/Pager.tsx";
-import { EmptyState, ErrorNotice, Loading } from "../components/Status.tsx";
+import { FormDialog } from "../components/FormDialog.tsx";
+import { useCursorPager } from "../components/Pager.tsx";
+import { type QueryLike, QueryState } from "../components/QueryState.tsx";
+import { ResourcePage } from "../components/ResourceList.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
-import { ConfirmDialog } from "./settings/keyForms.tsx";
 
 type Agent = RouterOutputs["agents"]["list"]["items"][number];
 type Tool = Agent["tools"][number];
@@ -53,41 +52,42 @@ function toggle<T>(list: T[], item: T, on: boolean): T[] {
 function PickList(props: {
   legend: string;
   what: string;
-  query: { isPending: boolean; data?: { items: { id: string; name: string }[] } };
+  query: QueryLike<{ items: { id: string; name: string }[] }>;
   selected: string[];
   onChange: (ids: string[]) => void;
   empty: ReactNode;
 }) {
-  const items = props.query.data?.items ?? [];
   return (
     <fieldset className="fieldset">
       <legend>{props.legend}</legend>
-      {props.query.isPending ? (
-        <Loading label={`Loading ${props.what}…`} />
-      ) : items.length ? (
-        items.map((item) => (
-          <label key={item.id} className="checkbox">
-            <input
-              type="checkbox"
-              checked={props.selected.includes(item.id)}
-              onChange={(e) => props.onChange(toggle(props.selected, item.id, e.target.checked))}
-            />
-            {item.name}
-          </label>
-        ))
-      ) : (
-        <p className="hint">None yet. {props.empty}.</p>
-      )}
+      <QueryState
+        query={props.query}
+        loading={`Loading ${props.what}…`}
+        empty={<p className="hint">None yet. {props.empty}.</p>}
+      >
+        {(data) =>
+          data.items.map((item) => (
+            <label key={item.id} className="checkbox">
+              <input
+                type="checkbox"
+                checked={props.selected.includes(item.id)}
+                onChange={(e) => props.onChange(toggle(props.selected, item.id, e.target.checked))}
+              />
+              {item.name}
+            </label>
+          ))
+        }
+      </QueryState>
     </fieldset>
   );
 }
 
-function AgentDialog({ agent, open, onClose }: { agent: Agent | null; open: boolean; onClose: () => void }) {
+function AgentDialog({ agent, onClose }: { agent: Agent | null; onClose: () => void }) {
   const utils = trpc.useUtils();
   const [draft, setDraft] = useState<Draft>(draftOf(agent));
   const [problem, setProblem] = useState<string | null>(null);
-  const knowledgeBases = trpc.knowledgeBases.list.useQuery({ limit: 100 }, { enabled: open });
-  const connectors = trpc.connectors.list.useQuery({ limit: 100 }, { enabled: open });
+  const knowledgeBases = trpc.knowledgeBases.list.useQuery({ limit: 100 });
+  const connectors = trpc.connectors.list.useQuery({ limit: 100 });
   const done = () => {
     void utils.agents.list.invalidate();
     onClose();
@@ -95,7 +95,6 @@ function AgentDialog({ agent, open, onClose }: { agent: Agent | null; open: bool
   const create = trpc.agents.create.useMutation({ onSuccess: done });
   const update = trpc.agents.update.useMutation({ onSuccess: done });
   const pending = create.isPending || update.isPending;
-  const formId = useId();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -131,122 +130,108 @@ function AgentDialog({ agent, open, onClose }: { agent: Agent | null; open: bool
   }
 
   return (
-    <Dialog
-      open={open}
+    <FormDialog
       title={agent ? `Edit “${agent.name}”` : "New agent"}
       size="large"
       onClose={onClose}
-      dismissible={!pending}
-      footer={
-        <>
-          <button type="button" className="button" onClick={onClose} disabled={pending}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="button button-primary" disabled={pending}>
-            {pending ? "Saving…" : agent ? "Save agent" : "Create agent"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      pending={pending}
+      submitLabel={agent ? "Save agent" : "Create agent"}
+      pendingLabel="Saving…"
+      problem={problem}
+      error={create.error ?? update.error}
     >
-      <form id={formId} className="form" onSubmit={submit} noValidate>
-        {problem && (
-          <div className="notice notice-error" role="alert">
-            {problem}
-          </div>
-        )}
-        {(create.error || update.error) && <ErrorNotice error={create.error ?? update.error} />}
-        <label className="field">
-          <span className="label">Name</span>
-          <input
-            value={draft.name}
-            onChange={(e) => setDraft({ ...draft, name: e.target.value })}
-            maxLength={200}
-            data-autofocus
-          />
-        </label>
-        <label className="field">
-          <span className="label">Description</span>
-          <input
-            value={draft.description}
-            onChange={(e) => setDraft({ ...draft, description: e.target.value })}
-            maxLength={2000}
-          />
-        </label>
-        <label className="field">
-          <span className="label">Instructions</span>
-          <textarea
-            rows={4}
-            value={draft.instructions}
-            onChange={(e) => setDraft({ ...draft, instructions: e.target.value })}
-            placeholder="How the agent should behave and answer."
-          />
-        </label>
-        <fieldset className="fieldset">
-          <legend>Model settings (optional)</legend>
-          <div className="filters">
-            <label className="field field-inline">
-              <span className="label">Model</span>
-              <input
-                value={draft.model}
-                onChange={(e) => setDraft({ ...draft, model: e.target.value })}
-                placeholder="server default"
-              />
-            </label>
-            <label className="field field-inline">
-              <span className="label">Temperature</span>
-              <input
-                inputMode="decimal"
-                value={draft.temperature}
-                onChange={(e) => setDraft({ ...draft, temperature: e.target.value })}
-                placeholder="0–2"
-                size={6}
-              />
-            </label>
-            <label className="field field-inline">
-              <span className="label">Max iterations</span>
-              <input
-                inputMode="numeric"
-                value={draft.maxIterations}
-                onChange={(e) => setDraft({ ...draft, maxIterations: e.target.value })}
-                placeholder="1–50"
-                size={6}
-              />
-            </label>
-          </div>
-        </fieldset>
-        <fieldset className="fieldset">
-          <legend>Tools</legend>
-          {TOOLS.map((t) => (
-            <label key={t.tool} className="checkbox">
-              <input
-                type="checkbox"
-                checked={draft.tools.includes(t.tool)}
-                onChange={(e) => setDraft({ ...draft, tools: toggle(draft.tools, t.tool, e.target.checked) })}
-              />
-              <span>
-                {t.label} <span className="hint">{t.hint}</span>
-              </span>
-            </label>
-          ))}
-        </fieldset>
-        <PickList
-          legend="Knowledge bases it reads"
-          what="knowledge bases"
-          query={knowledgeBases}
-          selected={draft.knowledgeBaseIds}
-          onChange={(knowledgeBaseIds) => setDraft({ ...draft, knowledgeBaseIds })}
-          empty={<Link to="/knowledge-bases">Create a knowledge base</Link>}
+      <label className="field">
+        <span className="label">Name</span>
+        <input
+          value={draft.name}
+          onChange={(e) => setDraft({ ...draft, name: e.target.value })}
+          maxLength={200}
+          data-autofocus
         />
-        <PickList
-          legend="Connectors it may call"
-          what="connectors"
-          query={connectors}
-          selected={draft.connectorIds}
-          onChange={(connectorIds) => setDraft({ ...draft, connectorIds })}
-          empty={<Link to="/connectors">Add a connector</Link>}
+      </label>
+      <label className="field">
+        <span className="label">Description</span>
+        <input
+          value={draft.description}
+          onChange={(e) => setDraft({ ...draft, description: e.target.value })}
+          maxLength={2000}
         />
-      </form>
-    </Dialog>
+      </label>
+      <label className="field">
+        <span className="label">Instructions</span>
+        <textarea
+          rows={4}
+          value={draft.instructions}
+          onChange={(e) => setDraft({ ...draft, instructions: e.target.value })}
+          placeholder="How the agent should behave and answer."
+        />
+      </label>
+      <fieldset className="fieldset">
+        <legend>Model settings (optional)</legend>
+        <div className="filters">
+          <label className="field field-inline">
+            <span className="label">Model</span>
+            <input
+              value={draft.model}
+              onChange={(e) => setDraft({ ...draft, model: e.target.value })}
+              placeholder="server default"
+            />
+          </label>
+          <label className="field field-inline">
+            <span className="label">Temperature</span>
+            <input
+              inputMode="decimal"
+              value={draft.temperature}
+              onChange={(e) => setDraft({ ...draft, temperature: e.target.value })}
+              placeholder="0–2"
+              size={6}
+            />
+          </label>
+          <label className="field field-inline">
+            <span className="label">Max iterations</span>
+            <input
+              inputMode="numeric"
+              value={draft.maxIterations}
+              onChange={(e) => setDraft({ ...draft, maxIterations: e.target.value })}
+              placeholder="1–50"
+              size={6}
+            />
+          </label>
+        </div>
+      </fieldset>
+      <fieldset className="fieldset">
+        <legend>Tools</legend>
+        {TOOLS.map((t) => (
+          <label key={t.tool} className="checkbox">
+            <input
+              type="checkbox"
+              checked={draft.tools.includes(t.tool)}
+              onChange={(e) => setDraft({ ...draft, tools: toggle(draft.tools, t.tool, e.target.checked) })}
+            />
+            <span>
+              {t.label} <span className="hint">{t.hint}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <PickList
+        legend="Knowledge bases it reads"
+        what="knowledge bases"
+        query={knowledgeBases}
+        selected={draft.knowledgeBaseIds}
+        onChange={(knowledgeBaseIds) => setDraft({ ...draft, knowledgeBaseIds })}
+        empty={<Link to="/knowledge-bases">Create a knowledge base</Link>}
+      />
+      <PickList
+        legend="Connectors it may call"
+        what="connectors"
+        query={connectors}
+        selected={draft.connectorIds}
+        onChange={(connectorIds) => setDraft({ ...draft, connectorIds })}
+        empty={<Link to="/connectors">Add a connector</Link>}
+      />
+    </FormDialog>
   );
 }
 
@@ -254,92 +239,37 @@ export function AgentsPage() {
   const pager = useCursorPager();
   const utils = trpc.useUtils();
   const agents = trpc.agents.list.useQuery({ limit: 20, cursor: pager.cursor });
-  const [editing, setEditing] = useState<{ agent: Agent | null } | null>(null);
-  const [deleting, setDeleting] = useState<Agent | null>(null);
-  const remove = trpc.agents.delete.useMutation({
-    onSuccess: () => {
-      setDeleting(null);
-      return utils.agents.list.invalidate();
-    },
-  });
-  const newButton = (
-    <button type="button" className="button button-primary" onClick={() => setEditing({ agent: null })}>
-      New agent
-    </button>
-  );
-
+  const remove = trpc.agents.delete.useMutation({ onSuccess: () => void utils.agents.list.invalidate() });
   return (
-    <>
-      <PageHeader
-        title="Agents"
-        description="An agent is a set of instructions, tools and sources that Chat can run as."
-        actions={newButton}
-      />
-      {agents.isPending ? (
-        <Loading label="Loading agents…" />
-      ) : agents.error ? (
-        <ErrorNotice error={agents.error} onRetry={() => agents.refetch()} />
-      ) : agents.data.items.length === 0 ? (
-        <EmptyState title="No agents yet" action={newButton}>
-          Chat works with the default assistant. Create an agent to give it instructions of its own, tools, and
-          knowledge bases or connectors to draw on.
-        </EmptyState>
-      ) : (
+    <ResourcePage
+      title="Agents"
+      description="An agent is a set of instructions, tools and sources that Chat can run as."
+      noun="agent"
+      query={agents}
+      pager={pager}
+      empty={{
+        title: "No agents yet",
+        text: (
+          <>
+            Chat works with the default assistant. Create an agent to give it instructions of its own, tools, and
+            knowledge bases or connectors to draw on.
+          </>
+        ),
+      }}
+      card={(agent) => (
         <>
-          <ul className="list-cards">
-            {agents.data.items.map((agent) => (
-              <li key={agent.id} className="list-card">
-                <div>
-                  <h3>{agent.name}</h3>
-                  {agent.description && <p>{agent.description}</p>}
-                  <span className="hint">
-                    Tools: {agent.tools.length ? agent.tools.join(", ") : "none"} · {agent.knowledge_base_ids.length}{" "}
-                    knowledge base{agent.knowledge_base_ids.length === 1 ? "" : "s"} · {agent.connector_ids.length}{" "}
-                    connector{agent.connector_ids.length === 1 ? "" : "s"} · updated{" "}
-                    <RelativeTime iso={agent.updated_at} />
-                  </span>
-                </div>
-                <div className="row-actions">
-                  <button
-                    type="button"
-                    className="button button-small"
-                    onClick={() => setEditing({ agent })}
-                    aria-label={`Edit ${agent.name}`}
-                  >
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    className="button button-small button-danger"
-                    onClick={() => {
-                      remove.reset();
-                      setDeleting(agent);
-                    }}
-                    aria-label={`Delete ${agent.name}`}
-                  >
-                    Delete
-                  </button>
-                </div>
-              </li>
-            ))}
-          </ul>
-          <Pager pager={pager} nextCursor={agents.data.next_cursor} label="Agents" />
+          <h3>{agent.name}</h3>
+          {agent.description && <p>{agent.description}</p>}
+          <span className="hint">
+            Tools: {agent.tools.length ? agent.tools.join(", ") : "none"} · {agent.knowledge_base_ids.length} knowledge
+            base{agent.knowledge_base_ids.length === 1 ? "" : "s"} · {agent.connector_ids.length} connector
+            {agent.connector_ids.length === 1 ? "" : "s"} · updated <RelativeTime iso={agent.updated_at} />
+          </span>
         </>
       )}
-      {editing && (
-        <AgentDialog key={editing.agent?.id ?? "new"} agent={editing.agent} open onClose={() => setEditing(null)} />
-      )}
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete “${deleting?.name ?? ""}”?`}
-        confirmLabel="Delete agent"
-        pending={remove.isPending}
-        error={remove.error}
-        onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
-        onClose={() => setDeleting(null)}
-      >
-        <p>Conversations with it stay; new runs can no longer use it.</p>
-      </ConfirmDialog>
-    </>
+      editor={(agent, close) => <AgentDialog agent={agent} onClose={close} />}
+      remove={remove}
+      removeWarning={<p>Conversations with it stay; new runs can no longer use it.</p>}
+    />
   );
 }

@@ -1,13 +1,11 @@
 // Connectors: outside HTTP APIs an agent may call. A base URL, an optional secret auth header
 // (write-only: stored encrypted, never shown again) and the actions an agent may take.
-import { type FormEvent, useId, useState } from "react";
-import { Dialog } from "../components/Dialog.tsx";
-import { PageHeader } from "../components/Layout.tsx";
-import { Pager, useCursorPager } from "../components/Pager.tsx";
-import { EmptyState, ErrorNotice, Loading } from "../components/Status.tsx";
+import { type FormEvent, useState } from "react";
+import { FormDialog } from "../components/FormDialog.tsx";
+import { useCursorPager } from "../components/Pager.tsx";
+import { ResourcePage } from "../components/ResourceList.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
-import { ConfirmDialog } from "./settings/keyForms.tsx";
 
 type Connector = RouterOutputs["connectors"]["list"]["items"][number];
 type Method = Connector["actions"][number]["method"];
@@ -51,7 +49,6 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
   const create = trpc.connectors.create.useMutation({ onSuccess: done });
   const update = trpc.connectors.update.useMutation({ onSuccess: done });
   const pending = create.isPending || update.isPending;
-  const formId = useId();
 
   function change(key: string, patch: Partial<ActionDraft>) {
     setActions((list) => list.map((a) => (a.key === key ? { ...a, ...patch } : a)));
@@ -94,144 +91,126 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
   }
 
   return (
-    <Dialog
-      open
-      size="large"
+    <FormDialog
       title={connector ? `Edit “${connector.name}”` : "New connector"}
+      size="large"
       onClose={onClose}
-      dismissible={!pending}
-      footer={
-        <>
-          <button type="button" className="button" onClick={onClose} disabled={pending}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="button button-primary" disabled={pending}>
-            {pending ? "Saving…" : connector ? "Save connector" : "Create connector"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      pending={pending}
+      submitLabel={connector ? "Save connector" : "Create connector"}
+      pendingLabel="Saving…"
+      problem={problem}
+      error={create.error ?? update.error}
     >
-      <form id={formId} className="form" onSubmit={submit} noValidate>
-        {problem && (
-          <div className="notice notice-error" role="alert">
-            {problem}
-          </div>
-        )}
-        {(create.error || update.error) && <ErrorNotice error={create.error ?? update.error} />}
+      <label className="field">
+        <span className="label">Name</span>
+        <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} data-autofocus />
+      </label>
+      <label className="field">
+        <span className="label">Description</span>
+        <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />
+      </label>
+      <label className="field">
+        <span className="label">Base URL</span>
+        <input
+          type="url"
+          value={baseUrl}
+          onChange={(e) => setBaseUrl(e.target.value)}
+          placeholder="https://api.example.com/v1"
+        />
+        <span className="hint">Agents can only call paths under this address.</span>
+      </label>
+      <fieldset className="fieldset">
+        <legend>Authentication (optional)</legend>
         <label className="field">
-          <span className="label">Name</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} data-autofocus />
+          <span className="label">Header name</span>
+          <input value={headerName} onChange={(e) => setHeaderName(e.target.value)} maxLength={100} />
         </label>
-        <label className="field">
-          <span className="label">Description</span>
-          <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />
-        </label>
-        <label className="field">
-          <span className="label">Base URL</span>
-          <input
-            type="url"
-            value={baseUrl}
-            onChange={(e) => setBaseUrl(e.target.value)}
-            placeholder="https://api.example.com/v1"
-          />
-          <span className="hint">Agents can only call paths under this address.</span>
-        </label>
-        <fieldset className="fieldset">
-          <legend>Authentication (optional)</legend>
-          <label className="field">
-            <span className="label">Header name</span>
-            <input value={headerName} onChange={(e) => setHeaderName(e.target.value)} maxLength={100} />
-          </label>
-          {connector?.has_secret && (
-            <>
-              <label className="radio">
-                <input type="radio" checked={secretMode === "keep"} onChange={() => setSecretMode("keep")} />
-                Keep the stored secret
-              </label>
-              <label className="radio">
-                <input type="radio" checked={secretMode === "set"} onChange={() => setSecretMode("set")} />
-                Replace it
-              </label>
-              <label className="radio">
-                <input type="radio" checked={secretMode === "remove"} onChange={() => setSecretMode("remove")} />
-                Remove it
-              </label>
-            </>
-          )}
-          {secretMode === "set" && (
-            <label className="field">
-              <span className="label">Header value</span>
-              <input
-                type="password"
-                autoComplete="off"
-                value={secret}
-                onChange={(e) => setSecret(e.target.value)}
-                placeholder="Bearer …"
-              />
-              <span className="hint">Stored encrypted and never shown again.</span>
+        {connector?.has_secret && (
+          <>
+            <label className="radio">
+              <input type="radio" checked={secretMode === "keep"} onChange={() => setSecretMode("keep")} />
+              Keep the stored secret
             </label>
-          )}
-        </fieldset>
-        <fieldset className="fieldset">
-          <legend>Actions</legend>
-          {actions.length === 0 && <p className="hint">No actions yet: an agent cannot call anything.</p>}
-          {actions.map((a, index) => (
-            <div key={a.key} className="action-row">
-              <label className="field field-inline">
-                <span className="label">Method</span>
-                <select value={a.method} onChange={(e) => change(a.key, { method: e.target.value as Method })}>
-                  {METHODS.map((m) => (
-                    <option key={m}>{m}</option>
-                  ))}
-                </select>
-              </label>
-              <label className="field field-inline">
-                <span className="label">Action name</span>
-                <input
-                  value={a.name}
-                  onChange={(e) => change(a.key, { name: e.target.value })}
-                  placeholder="get_issue"
-                />
-              </label>
-              <label className="field field-inline">
-                <span className="label">Path</span>
-                <input
-                  value={a.path}
-                  onChange={(e) => change(a.key, { path: e.target.value })}
-                  placeholder="/issues/{id}"
-                />
-              </label>
-              <button
-                type="button"
-                className="button button-small button-danger"
-                onClick={() => setActions((list) => list.filter((x) => x.key !== a.key))}
-                aria-label={`Remove action ${index + 1}`}
-              >
-                Remove
-              </button>
-              <label className="field field-inline" style={{ gridColumn: "1 / -1" }}>
-                <span className="label">What it does</span>
-                <input value={a.description} onChange={(e) => change(a.key, { description: e.target.value })} />
-              </label>
-            </div>
-          ))}
-          <div>
+            <label className="radio">
+              <input type="radio" checked={secretMode === "set"} onChange={() => setSecretMode("set")} />
+              Replace it
+            </label>
+            <label className="radio">
+              <input type="radio" checked={secretMode === "remove"} onChange={() => setSecretMode("remove")} />
+              Remove it
+            </label>
+          </>
+        )}
+        {secretMode === "set" && (
+          <label className="field">
+            <span className="label">Header value</span>
+            <input
+              type="password"
+              autoComplete="off"
+              value={secret}
+              onChange={(e) => setSecret(e.target.value)}
+              placeholder="Bearer …"
+            />
+            <span className="hint">Stored encrypted and never shown again.</span>
+          </label>
+        )}
+      </fieldset>
+      <fieldset className="fieldset">
+        <legend>Actions</legend>
+        {actions.length === 0 && <p className="hint">No actions yet: an agent cannot call anything.</p>}
+        {actions.map((a, index) => (
+          <div key={a.key} className="action-row">
+            <label className="field field-inline">
+              <span className="label">Method</span>
+              <select value={a.method} onChange={(e) => change(a.key, { method: e.target.value as Method })}>
+                {METHODS.map((m) => (
+                  <option key={m}>{m}</option>
+                ))}
+              </select>
+            </label>
+            <label className="field field-inline">
+              <span className="label">Action name</span>
+              <input value={a.name} onChange={(e) => change(a.key, { name: e.target.value })} placeholder="get_issue" />
+            </label>
+            <label className="field field-inline">
+              <span className="label">Path</span>
+              <input
+                value={a.path}
+                onChange={(e) => change(a.key, { path: e.target.value })}
+                placeholder="/issues/{id}"
+              />
+            </label>
             <button
               type="button"
-              className="button button-small"
-              onClick={() =>
-                setActions((list) => [
-                  ...list,
-                  { key: crypto.randomUUID(), name: "", method: "GET", path: "", description: "" },
-                ])
-              }
+              className="button button-small button-danger"
+              onClick={() => setActions((list) => list.filter((x) => x.key !== a.key))}
+              aria-label={`Remove action ${index + 1}`}
             >
-              Add action
+              Remove
             </button>
+            <label className="field field-inline" style={{ gridColumn: "1 / -1" }}>
+              <span className="label">What it does</span>
+              <input value={a.description} onChange={(e) => change(a.key, { description: e.target.value })} />
+            </label>
           </div>
-        </fieldset>
-      </form>
-    </Dialog>
+        ))}
+        <div>
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() =>
+              setActions((list) => [
+                ...list,
+                { key: crypto.randomUUID(), name: "", method: "GET", path: "", description: "" },
+              ])
+            }
+          >
+            Add action
+          </button>
+        </div>
+      </fieldset>
+    </FormDialog>
   );
 }
 
@@ -239,96 +218,39 @@ export function ConnectorsPage() {
   const pager = useCursorPager();
   const utils = trpc.useUtils();
   const connectors = trpc.connectors.list.useQuery({ limit: 20, cursor: pager.cursor });
-  const [editing, setEditing] = useState<{ connector: Connector | null } | null>(null);
-  const [deleting, setDeleting] = useState<Connector | null>(null);
-  const remove = trpc.connectors.delete.useMutation({
-    onSuccess: () => {
-      setDeleting(null);
-      return utils.connectors.list.invalidate();
-    },
-  });
-  const newButton = (
-    <button type="button" className="button button-primary" onClick={() => setEditing({ connector: null })}>
-      New connector
-    </button>
-  );
+  const remove = trpc.connectors.delete.useMutation({ onSuccess: () => void utils.connectors.list.invalidate() });
   return (
-    <>
-      <PageHeader
-        title="Connectors"
-        description="Outside HTTP APIs your agents may call, with the actions they are allowed to take."
-        actions={newButton}
-      />
-      {connectors.isPending ? (
-        <Loading label="Loading connectors…" />
-      ) : connectors.error ? (
-        <ErrorNotice error={connectors.error} onRetry={() => connectors.refetch()} />
-      ) : connectors.data.items.length === 0 ? (
-        <EmptyState title="No connectors yet" action={newButton}>
-          A connector lets an agent call another service, such as an issue tracker or a CRM, only at its own base URL
-          and only through the actions you list.
-        </EmptyState>
-      ) : (
+    <ResourcePage
+      title="Connectors"
+      description="Outside HTTP APIs your agents may call, with the actions they are allowed to take."
+      noun="connector"
+      query={connectors}
+      pager={pager}
+      empty={{
+        title: "No connectors yet",
+        text: (
+          <>
+            A connector lets an agent call another service, such as an issue tracker or a CRM, only at its own base URL
+            and only through the actions you list.
+          </>
+        ),
+      }}
+      card={(c) => (
         <>
-          <ul className="list-cards">
-            {connectors.data.items.map((c) => (
-              <li key={c.id} className="list-card">
-                <div>
-                  <h3>{c.name}</h3>
-                  <code>{c.base_url}</code>
-                  {c.description && <p>{c.description}</p>}
-                  <span className="hint">
-                    {c.actions.length} action{c.actions.length === 1 ? "" : "s"}
-                    {c.actions.length > 0 && `: ${c.actions.map((a) => a.name).join(", ")}`} ·{" "}
-                    {c.has_secret ? `secret ${c.auth_header_name} header stored` : "no secret"} · updated{" "}
-                    <RelativeTime iso={c.updated_at} />
-                  </span>
-                </div>
-                <div className="row-actions">
-                  <button
-                    type="button"
-                    className="button button-small"
-                    onClick={() => setEditing({ connector: c })}
-                    aria-label={`Edit ${c.name}`}
-                  >
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    className="button button-small button-danger"
-                    onClick={() => {
-                      remove.reset();
-                      setDeleting(c);
-                    }}
-                    aria-label={`Delete ${c.name}`}
-                  >
-                    Delete
-                  </button>
-                </div>
-              </li>
-            ))}
-          </ul>
-          <Pager pager={pager} nextCursor={connectors.data.next_cursor} label="Connectors" />
+          <h3>{c.name}</h3>
+          <code>{c.base_url}</code>
+          {c.description && <p>{c.description}</p>}
+          <span className="hint">
+            {c.actions.length} action{c.actions.length === 1 ? "" : "s"}
+            {c.actions.length > 0 && `: ${c.actions.map((a) => a.name).join(", ")}`} ·{" "}
+            {c.has_secret ? `secret ${c.auth_header_name} header stored` : "no secret"} · updated{" "}
+            <RelativeTime iso={c.updated_at} />
+          </span>
         </>
       )}
-      {editing && (
-        <ConnectorDialog
-          key={editing.connector?.id ?? "new"}
-          connector={editing.connector}
-          onClose={() => setEditing(null)}
-        />
-      )}
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete “${deleting?.name ?? ""}”?`}
-        confirmLabel="Delete connector"
-        pending={remove.isPending}
-        error={remove.error}
-        onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
-        onClose={() => setDeleting(null)}
-      >
-        <p>Its stored secret is destroyed and agents stop calling it.</p>
-      </ConfirmDialog>
-    </>
+      editor={(connector, close) => <ConnectorDialog connector={connector} onClose={close} />}
+      remove={remove}
+      removeWarning={<p>Its stored secret is destroyed and agents stop calling it.</p>}
+    />
   );
 }

@@ -2,14 +2,30 @@
 // text or Markdown), and try a retrieval query to see which passages come back and how they score.
 import { type FormEvent, useEffect, useState } from "react";
 import { useSearchParams } from "react-router-dom";
+import { ConfirmDialog, useConfirmation } from "../components/ConfirmDialog.tsx";
 import { PageHeader } from "../components/Layout.tsx";
-import { EmptyState, ErrorNotice, Loading } from "../components/Status.tsx";
+import { useCursorPager } from "../components/Pager.tsx";
+import { QueryState } from "../components/QueryState.tsx";
+import { CardList } from "../components/ResourceList.tsx";
+import { EmptyState, ErrorNotice, Notice } from "../components/Status.tsx";
 import { RelativeTime } from "../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
-import { ConfirmDialog } from "./settings/keyForms.tsx";
 
 type KnowledgeBase = RouterOutputs["knowledgeBases"]["list"]["items"][number];
 type Document = RouterOutputs["knowledgeBases"]["documents"]["items"][number];
+
+const KNOWLEDGE_BASES_PER_PAGE = 20;
+const DOCUMENTS_PER_PAGE = 50;
+
+/** After a document comes or goes: the knowledge base's document list and its counts (in the list and on its own). */
+function useDocumentsChanged(): (id: string) => void {
+  const utils = trpc.useUtils();
+  return (id) => {
+    void utils.knowledgeBases.documents.invalidate({ id });
+    void utils.knowledgeBases.list.invalidate();
+    void utils.knowledgeBases.get.invalidate({ id });
+  };
+}
 
 function CreateKnowledgeBaseForm({ onCreated }: { onCreated: (kb: KnowledgeBase) => void }) {
   const utils = trpc.useUtils();
@@ -33,11 +49,7 @@ function CreateKnowledgeBaseForm({ onCreated }: { onCreated: (kb: KnowledgeBase)
   return (
     <form className="form form-compact card" onSubmit={submit} noValidate aria-label="New knowledge base">
       <h2>New knowledge base</h2>
-      {problem && (
-        <div className="notice notice-error" role="alert">
-          {problem}
-        </div>
-      )}
+      {problem && <Notice kind="error">{problem}</Notice>}
       {create.error && <ErrorNotice error={create.error} />}
       <label className="field">
         <span className="label">Name</span>
@@ -56,8 +68,8 @@ function CreateKnowledgeBaseForm({ onCreated }: { onCreated: (kb: KnowledgeBase)
   );
 }
 
-function AddDocumentForm({ kb }: { kb: KnowledgeBase }) {
-  const utils = trpc.useUtils();
+function AddDocumentForm({ kb, onAdded }: { kb: KnowledgeBase; onAdded: () => void }) {
+  const documentsChanged = useDocumentsChanged();
   const [title, setTitle] = useState("");
   const [content, setContent] = useState("");
   const [format, setFormat] = useState<"text" | "markdown">("text");
@@ -66,8 +78,8 @@ function AddDocumentForm({ kb }: { kb: KnowledgeBase }) {
     onSuccess: () => {
       setTitle("");
       setContent("");
-      void utils.knowledgeBases.documents.invalidate({ id: kb.id });
-      void utils.knowledgeBases.list.invalidate();
+      documentsChanged(kb.id);
+      onAdded();
     },
   });
   function submit(event: FormEvent) {
@@ -80,16 +92,12 @@ function AddDocumentForm({ kb }: { kb: KnowledgeBase }) {
   return (
     <form className="form form-compact" onSubmit={submit} noValidate aria-label="Add a document">
       <h3>Add a document</h3>
-      {problem && (
-        <div className="notice notice-error" role="alert">
-          {problem}
-        </div>
-      )}
+      {problem && <Notice kind="error">{problem}</Notice>}
       {add.error && <ErrorNotice error={add.error} />}
       {add.isSuccess && (
-        <div className="notice notice-success" role="status">
+        <Notice kind="success">
           Added “{add.data.title}” ({add.data.chunk_count} passage{add.data.chunk_count === 1 ? "" : "s"}).
-        </div>
+        </Notice>
       )}
       <div className="filters">
         <label className="field field-inline" style={{ flex: 1 }}>
@@ -155,56 +163,60 @@ function RetrievalTry({ kb }: { kb: KnowledgeBase }) {
           Search
         </button>
       </form>
-      {query !== null &&
-        (results.isPending ? (
-          <Loading label="Searching…" />
-        ) : results.error ? (
-          <ErrorNotice error={results.error} onRetry={() => results.refetch()} />
-        ) : results.data.results.length === 0 ? (
-          <p className="hint" role="status">
-            Nothing in this knowledge base matches “{query}”.
-          </p>
-        ) : (
-          <ol className="results" aria-label="Results, best first">
-            {results.data.results.map((r) => (
-              <li key={`${r.document_id}-${r.chunk_index}`} className="result">
-                <div className="filters" style={{ marginBottom: 0, justifyContent: "space-between" }}>
-                  <strong>{r.document_title}</strong>
-                  <span className="score" title="Relevance score (BM25)">
-                    score {r.score.toFixed(2)}
-                  </span>
-                </div>
-                <div className="score-bar" aria-hidden="true">
-                  <span className="score-fill" style={{ width: `${best ? (100 * r.score) / best : 0}%` }} />
-                </div>
-                <div className="message-body">{r.content}</div>
-              </li>
-            ))}
-          </ol>
-        ))}
+      {query !== null && (
+        <QueryState
+          query={results}
+          loading="Searching…"
+          isEmpty={(data) => data.results.length === 0}
+          empty={
+            <p className="hint" role="status">
+              Nothing in this knowledge base matches “{query}”.
+            </p>
+          }
+        >
+          {(data) => (
+            <ol className="results" aria-label="Results, best first">
+              {data.results.map((r) => (
+                <li key={`${r.document_id}-${r.chunk_index}`} className="result">
+                  <div className="filters" style={{ marginBottom: 0, justifyContent: "space-between" }}>
+                    <strong>{r.document_title}</strong>
+                    <span className="score" title="Relevance score (BM25)">
+                      score {r.score.toFixed(2)}
+                    </span>
+                  </div>
+                  <div className="score-bar" aria-hidden="true">
+                    <span className="score-fill" style={{ width: `${best ? (100 * r.score) / best : 0}%` }} />
+                  </div>
+                  <div className="message-body">{r.content}</div>
+                </li>
+              ))}
+            </ol>
+          )}
+        </QueryState>
+      )}
     </section>
   );
 }
 
 function KnowledgeBaseDetail({ kb, onDeleted }: { kb: KnowledgeBase; onDeleted: () => void }) {
   const utils = trpc.useUtils();
-  const documents = trpc.knowledgeBases.documents.useQuery({ id: kb.id, limit: 50 });
-  const [deletingDoc, setDeletingDoc] = useState<Document | null>(null);
-  const [deletingKb, setDeletingKb] = useState(false);
-  const removeDoc = trpc.knowledgeBases.deleteDocument.useMutation({
-    onSuccess: () => {
-      setDeletingDoc(null);
-      void utils.knowledgeBases.documents.invalidate({ id: kb.id });
-      void utils.knowledgeBases.list.invalidate();
-    },
+  const documentsChanged = useDocumentsChanged();
+  const pager = useCursorPager();
+  const documents = trpc.knowledgeBases.documents.useQuery({
+    id: kb.id,
+    limit: DOCUMENTS_PER_PAGE,
+    cursor: pager.cursor,
   });
+  const removeDoc = trpc.knowledgeBases.deleteDocument.useMutation({ onSuccess: () => documentsChanged(kb.id) });
+  const deletingDoc = useConfirmation(removeDoc, (doc: Document) => ({ id: kb.id, document_id: doc.id }));
   const removeKb = trpc.knowledgeBases.delete.useMutation({
-    onSuccess: () => {
-      setDeletingKb(false);
-      void utils.knowledgeBases.list.invalidate();
+    // The list is fresh before the page picks another one to show (never the one just deleted).
+    onSuccess: async () => {
+      await utils.knowledgeBases.list.invalidate();
       onDeleted();
     },
   });
+  const deletingKb = useConfirmation(removeKb, (it: KnowledgeBase) => ({ id: it.id }));
   return (
     <section className="card form" aria-labelledby="kb-title">
       <div className="page-header" style={{ marginBottom: 0 }}>
@@ -215,75 +227,52 @@ function KnowledgeBaseDetail({ kb, onDeleted }: { kb: KnowledgeBase; onDeleted: 
             {kb.chunk_count} passage{kb.chunk_count === 1 ? "" : "s"}.
           </p>
         </div>
-        <button
-          type="button"
-          className="button button-small button-danger"
-          onClick={() => {
-            removeKb.reset();
-            setDeletingKb(true);
-          }}
-        >
+        <button type="button" className="button button-small button-danger" onClick={() => deletingKb.ask(kb)}>
           Delete knowledge base
         </button>
       </div>
       <RetrievalTry kb={kb} />
       <section aria-label="Documents">
         <h3>Documents</h3>
-        {documents.isPending ? (
-          <Loading label="Loading documents…" />
-        ) : documents.error ? (
-          <ErrorNotice error={documents.error} onRetry={() => documents.refetch()} />
-        ) : documents.data.items.length === 0 ? (
-          <p className="hint">No documents yet. Add one below.</p>
-        ) : (
-          <ul className="list-cards">
-            {documents.data.items.map((doc) => (
-              <li key={doc.id} className="list-card">
-                <div>
-                  <strong>{doc.title}</strong>
-                  <span className="hint">
-                    {doc.format === "markdown" ? "Markdown" : "Text"} · {doc.content_length.toLocaleString()} characters
-                    · {doc.chunk_count} passage{doc.chunk_count === 1 ? "" : "s"} · added{" "}
-                    <RelativeTime iso={doc.created_at} />
-                  </span>
-                </div>
-                <button
-                  type="button"
-                  className="button button-small button-danger"
-                  onClick={() => {
-                    removeDoc.reset();
-                    setDeletingDoc(doc);
-                  }}
-                  aria-label={`Delete document ${doc.title}`}
-                >
-                  Delete
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
+        <CardList
+          query={documents}
+          pager={pager}
+          label="Documents"
+          loading="Loading documents…"
+          empty={<p className="hint">No documents yet. Add one below.</p>}
+        >
+          {(doc) => (
+            <>
+              <div>
+                <strong>{doc.title}</strong>
+                <span className="hint">
+                  {doc.format === "markdown" ? "Markdown" : "Text"} · {doc.content_length.toLocaleString()} characters ·{" "}
+                  {doc.chunk_count} passage{doc.chunk_count === 1 ? "" : "s"} · added{" "}
+                  <RelativeTime iso={doc.created_at} />
+                </span>
+              </div>
+              <button
+                type="button"
+                className="button button-small button-danger"
+                onClick={() => deletingDoc.ask(doc)}
+                aria-label={`Delete document ${doc.title}`}
+              >
+                Delete
+              </button>
+            </>
+          )}
+        </CardList>
       </section>
-      <AddDocumentForm kb={kb} />
+      {/* A new document is the newest: back to the first page, where it is. */}
+      <AddDocumentForm kb={kb} onAdded={pager.reset} />
       <ConfirmDialog
-        open={deletingDoc !== null}
-        title={`Delete “${deletingDoc?.title ?? ""}”?`}
+        {...deletingDoc.dialog}
+        title={`Delete “${deletingDoc.target?.title ?? ""}”?`}
         confirmLabel="Delete document"
-        pending={removeDoc.isPending}
-        error={removeDoc.error}
-        onConfirm={() => deletingDoc && removeDoc.mutate({ id: kb.id, document_id: deletingDoc.id })}
-        onClose={() => setDeletingDoc(null)}
       >
         <p>Its passages will no longer be found.</p>
       </ConfirmDialog>
-      <ConfirmDialog
-        open={deletingKb}
-        title={`Delete “${kb.name}”?`}
-        confirmLabel="Delete knowledge base"
-        pending={removeKb.isPending}
-        error={removeKb.error}
-        onConfirm={() => removeKb.mutate({ id: kb.id })}
-        onClose={() => setDeletingKb(false)}
-      >
+      <ConfirmDialog {...deletingKb.dialog} title={`Delete “${kb.name}”?`} confirmLabel="Delete knowledge base">
         <p>All its documents are deleted, and agents stop reading it.</p>
       </ConfirmDialog>
     </section>
@@ -292,9 +281,16 @@ function KnowledgeBaseDetail({ kb, onDeleted }: { kb: KnowledgeBase; onDeleted: 
 
 export function KnowledgeBasesPage() {
   const [params, setParams] = useSearchParams();
-  const list = trpc.knowledgeBases.list.useQuery({ limit: 100 });
+  const pager = useCursorPager();
+  const list = trpc.knowledgeBases.list.useQuery({ limit: KNOWLEDGE_BASES_PER_PAGE, cursor: pager.cursor });
   const selectedId = params.get("kb");
-  const selected = list.data?.items.find((kb) => kb.id === selectedId) ?? null;
+  const onThisPage = list.data?.items.find((kb) => kb.id === selectedId);
+  // The one chosen may be on another page of the list, or came in a link: it is asked for on its own.
+  const byId = trpc.knowledgeBases.get.useQuery(
+    { id: selectedId ?? "" },
+    { enabled: selectedId !== null && list.data !== undefined && onThisPage === undefined },
+  );
+  const selected = onThisPage ?? (byId.data?.id === selectedId ? byId.data : undefined) ?? null;
   const select = (id: string | null) => setParams(id ? { kb: id } : {}, { replace: true });
 
   useEffect(() => {
@@ -309,32 +305,40 @@ export function KnowledgeBasesPage() {
       />
       <div className="split">
         <div className="form">
-          {list.isPending ? (
-            <Loading label="Loading knowledge bases…" />
-          ) : list.error ? (
-            <ErrorNotice error={list.error} onRetry={() => list.refetch()} />
-          ) : list.data.items.length === 0 ? (
-            <EmptyState title="No knowledge bases yet">Create one to give your agents something to search.</EmptyState>
-          ) : (
-            <ul className="list-cards" aria-label="Your knowledge bases">
-              {list.data.items.map((kb) => (
-                <li key={kb.id} className="list-card" aria-current={kb.id === selected?.id ? "true" : undefined}>
-                  <div>
-                    <h3>
-                      <button type="button" className="link-button" onClick={() => select(kb.id)}>
-                        {kb.name}
-                      </button>
-                    </h3>
-                    <span className="hint">
-                      {kb.document_count} document{kb.document_count === 1 ? "" : "s"} · updated{" "}
-                      <RelativeTime iso={kb.updated_at} />
-                    </span>
-                  </div>
-                </li>
-              ))}
-            </ul>
-          )}
-          <CreateKnowledgeBaseForm onCreated={(kb) => select(kb.id)} />
+          <CardList
+            query={list}
+            pager={pager}
+            label="Knowledge bases"
+            loading="Loading knowledge bases…"
+            empty={
+              <EmptyState title="No knowledge bases yet">
+                Create one to give your agents something to search.
+              </EmptyState>
+            }
+            listLabel="Your knowledge bases"
+            current={(kb) => kb.id === selected?.id}
+          >
+            {(kb) => (
+              <div>
+                <h3>
+                  <button type="button" className="link-button" onClick={() => select(kb.id)}>
+                    {kb.name}
+                  </button>
+                </h3>
+                <span className="hint">
+                  {kb.document_count} document{kb.document_count === 1 ? "" : "s"} · updated{" "}
+                  <RelativeTime iso={kb.updated_at} />
+                </span>
+              </div>
+            )}
+          </CardList>
+          <CreateKnowledgeBaseForm
+            onCreated={(kb) => {
+              // The newest comes first: show the first page, where it is.
+              pager.reset();
+              select(kb.id);
+            }}
+          />
         </div>
         <div>
           {selected ? (

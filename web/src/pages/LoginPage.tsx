@@ -2,9 +2,9 @@
 // the page the person was on.
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router-dom";
-import { Loading } from "../components/Status.tsx";
+import { Loading, Notice } from "../components/Status.tsx";
 import { safeNext, useAuth } from "../lib/auth.tsx";
-import { errorMessage, errorStatus } from "../lib/trpc.ts";
+import { errorMessage, errorStatus, retryAfterOf } from "../lib/trpc.ts";
 
 function waitText(seconds: number): string {
   if (seconds < 60) return `${seconds} second${seconds === 1 ? "" : "s"}`;
@@ -55,7 +55,7 @@ export function LoginPage() {
       await signIn(email.trim(), password);
       navigate(next, { replace: true });
     } catch (caught) {
-      const retryAfter = (caught as { data?: { retryAfter?: number | null } }).data?.retryAfter;
+      const retryAfter = retryAfterOf(caught);
       if (errorStatus(caught) === 429 && retryAfter) {
         setWaitUntil(Date.now() + retryAfter * 1000);
         setNow(Date.now());
@@ -85,24 +85,22 @@ export function LoginPage() {
         </div>
         <h1>Log in</h1>
         {params.get("ended") && (
-          <div className="notice notice-warning" role="status">
+          <Notice kind="warning" role="status">
             Your session has ended. Log in again to continue where you were.
-          </div>
+          </Notice>
         )}
         {params.get("signed_out") && (
-          <div className="notice notice-info" role="status">
+          <Notice kind="info" role="status">
             You have been logged out.
-          </div>
+          </Notice>
         )}
         {waitUntil !== null && (
-          <div className="notice notice-error" role="alert">
-            Too many failed attempts. Try again in {waitText(secondsLeft)}.
-          </div>
+          <Notice kind="error">Too many failed attempts. Try again in {waitText(secondsLeft)}.</Notice>
         )}
         {error && (
-          <div className="notice notice-error" role="alert" id={errorId}>
+          <Notice kind="error" id={errorId}>
             {error}
-          </div>
+          </Notice>
         )}
         <label className="field">
           <span className="label">Email</span>

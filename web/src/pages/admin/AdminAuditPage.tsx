@@ -2,7 +2,8 @@
 import { type FormEvent, useState } from "react";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
-import { EmptyState, ErrorNotice, Loading } from "../../components/Status.tsx";
+import { QueryState } from "../../components/QueryState.tsx";
+import { EmptyState } from "../../components/Status.tsx";
 import { RelativeTime } from "../../components/Time.tsx";
 import { trpc } from "../../lib/trpc.ts";
 
@@ -105,60 +106,60 @@ export function AdminAuditPage() {
           Apply filters
         </button>
       </form>
-      {audit.isPending ? (
-        <Loading label="Loading the audit log…" />
-      ) : audit.error ? (
-        <ErrorNotice error={audit.error} onRetry={() => audit.refetch()} />
-      ) : audit.data.items.length === 0 ? (
-        <EmptyState title="Nothing found">No entries match these filters.</EmptyState>
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table audit-table">
-              <caption className="sr-only">Audit log entries</caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Address</th>
-                  <th scope="col">Detail</th>
-                </tr>
-              </thead>
-              <tbody>
-                {audit.data.items.map((entry) => (
-                  <tr key={entry.id}>
-                    <td data-label="When">
-                      <RelativeTime iso={entry.created_at} />
-                    </td>
-                    <td data-label="Actor">
-                      {entry.actor_id ? (
-                        (emailOf.get(entry.actor_id) ?? entry.actor_id)
-                      ) : (
-                        <span className="muted">—</span>
-                      )}
-                    </td>
-                    <td data-label="Action">
-                      <code>{entry.action}</code>
-                    </td>
-                    <td data-label="Target">
-                      {entry.target_type
-                        ? `${entry.target_type} ${entry.target_id ? (emailOf.get(entry.target_id) ?? entry.target_id) : ""}`
-                        : "—"}
-                    </td>
-                    <td data-label="Address">{entry.ip ?? "—"}</td>
-                    <td data-label="Detail" className="detail-cell">
-                      {entry.detail ? <code>{JSON.stringify(entry.detail)}</code> : "—"}
-                    </td>
+      <QueryState
+        query={audit}
+        loading="Loading the audit log…"
+        empty={<EmptyState title="Nothing found">No entries match these filters.</EmptyState>}
+      >
+        {(data) => (
+          <>
+            <div className="table-wrap">
+              <table className="table audit-table">
+                <caption className="sr-only">Audit log entries</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">When</th>
+                    <th scope="col">Actor</th>
+                    <th scope="col">Action</th>
+                    <th scope="col">Target</th>
+                    <th scope="col">Address</th>
+                    <th scope="col">Detail</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager pager={pager} nextCursor={audit.data.next_cursor} label="Audit log" />
-        </>
-      )}
+                </thead>
+                <tbody>
+                  {data.items.map((entry) => (
+                    <tr key={entry.id}>
+                      <td data-label="When">
+                        <RelativeTime iso={entry.created_at} />
+                      </td>
+                      <td data-label="Actor">
+                        {entry.actor_id ? (
+                          (emailOf.get(entry.actor_id) ?? entry.actor_id)
+                        ) : (
+                          <span className="muted">—</span>
+                        )}
+                      </td>
+                      <td data-label="Action">
+                        <code>{entry.action}</code>
+                      </td>
+                      <td data-label="Target">
+                        {entry.target_type
+                          ? `${entry.target_type} ${entry.target_id ? (emailOf.get(entry.target_id) ?? entry.target_id) : ""}`
+                          : "—"}
+                      </td>
+                      <td data-label="Address">{entry.ip ?? "—"}</td>
+                      <td data-label="Detail" className="detail-cell">
+                        {entry.detail ? <code>{JSON.stringify(entry.detail)}</code> : "—"}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pager pager={pager} nextCursor={data.next_cursor} label="Audit log" />
+          </>
+        )}
+      </QueryState>
     </>
   );
 }

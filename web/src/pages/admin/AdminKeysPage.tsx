@@ -1,11 +1,12 @@
 // Admin → All keys: every key with its owner; disable, enable or delete any of them.
-import { useState } from "react";
+
+import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
+import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
-import { EmptyState, ErrorNotice, Loading } from "../../components/Status.tsx";
-import { DateOnly, RelativeTime } from "../../components/Time.tsx";
+import { QueryState } from "../../components/QueryState.tsx";
+import { EmptyState, ErrorNotice } from "../../components/Status.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
-import { ConfirmDialog } from "../settings/keyForms.tsx";
 
 type AdminKey = RouterOutputs["admin"]["keys"]["items"][number];
 
@@ -14,113 +15,54 @@ export function AdminKeysPage() {
   const utils = trpc.useUtils();
   const keys = trpc.admin.keys.useQuery({ limit: 20, cursor: pager.cursor });
   const setActive = trpc.admin.setKeyActive.useMutation({ onSettled: () => utils.admin.keys.invalidate() });
-  const [deleting, setDeleting] = useState<AdminKey | null>(null);
-  const remove = trpc.admin.deleteKey.useMutation({
-    onSuccess: () => {
-      setDeleting(null);
-      return utils.admin.keys.invalidate();
-    },
-  });
+  const remove = trpc.admin.deleteKey.useMutation({ onSuccess: () => void utils.admin.keys.invalidate() });
+  const deleting = useConfirmation(remove, (k: AdminKey) => ({ id: k.id }));
 
   return (
     <>
       <PageHeader title="All keys" description="Every API key on this server, with its owner. Newest first." />
       {setActive.error && <ErrorNotice error={setActive.error} />}
-      {keys.isPending ? (
-        <Loading label="Loading keys…" />
-      ) : keys.error ? (
-        <ErrorNotice error={keys.error} onRetry={() => keys.refetch()} />
-      ) : keys.data.items.length === 0 ? (
-        <EmptyState title="No API keys">Nobody has created an API key yet.</EmptyState>
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table">
-              <caption className="sr-only">All API keys</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Owner</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col" className="numeric">
-                    Requests
-                  </th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.data.items.map((k) => (
-                  <tr key={k.id}>
-                    <th scope="row" data-label="Name">
-                      {k.name}
-                    </th>
-                    <td data-label="Owner">{k.owner.email}</td>
-                    <td data-label="Key">
-                      <code>{k.key_prefix}…</code>
-                    </td>
-                    <td data-label="Scopes">{k.scopes.length === 0 ? "Full access" : k.scopes.join(", ")}</td>
-                    <td data-label="Last used">
-                      <RelativeTime iso={k.last_used_at} empty="Never used" />
-                    </td>
-                    <td data-label="Requests" className="numeric">
-                      {k.total_requests.toLocaleString()}
-                    </td>
-                    <td data-label="Status">
-                      <span className={`badge badge-${k.status}`}>{k.status}</span>
-                    </td>
-                    <td data-label="Expires">
-                      <DateOnly iso={k.expires_at} empty="Never" />
-                    </td>
-                    <td className="actions-cell">
-                      <div className="row-actions">
-                        <button
-                          type="button"
-                          className="button button-small"
-                          disabled={setActive.isPending}
-                          onClick={() => setActive.mutate({ id: k.id, is_active: !k.is_active })}
-                          aria-label={`${k.is_active ? "Disable" : "Enable"} ${k.name} (${k.owner.email})`}
-                        >
-                          {k.is_active ? "Disable" : "Enable"}
-                        </button>
-                        <button
-                          type="button"
-                          className="button button-small button-danger"
-                          onClick={() => {
-                            remove.reset();
-                            setDeleting(k);
-                          }}
-                          aria-label={`Delete ${k.name} (${k.owner.email})`}
-                        >
-                          Delete
-                        </button>
-                      </div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager pager={pager} nextCursor={keys.data.next_cursor} label="Keys" />
-        </>
-      )}
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete “${deleting?.name ?? ""}”?`}
-        confirmLabel="Delete key"
-        pending={remove.isPending}
-        error={remove.error}
-        onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
-        onClose={() => setDeleting(null)}
+      <QueryState
+        query={keys}
+        loading="Loading keys…"
+        empty={<EmptyState title="No API keys">Nobody has created an API key yet.</EmptyState>}
       >
+        {(data) => (
+          <>
+            <KeyTable
+              keys={data.items}
+              caption="All API keys"
+              owner={(k) => k.owner.email}
+              actions={(k) => (
+                <>
+                  <button
+                    type="button"
+                    className="button button-small"
+                    disabled={setActive.isPending}
+                    onClick={() => setActive.mutate({ id: k.id, is_active: !k.is_active })}
+                    aria-label={`${k.is_active ? "Disable" : "Enable"} ${k.name} (${k.owner.email})`}
+                  >
+                    {k.is_active ? "Disable" : "Enable"}
+                  </button>
+                  <button
+                    type="button"
+                    className="button button-small button-danger"
+                    onClick={() => deleting.ask(k)}
+                    aria-label={`Delete ${k.name} (${k.owner.email})`}
+                  >
+                    Delete
+                  </button>
+                </>
+              )}
+            />
+            <Pager pager={pager} nextCursor={data.next_cursor} label="Keys" />
+          </>
+        )}
+      </QueryState>
+      <ConfirmDialog {...deleting.dialog} title={`Delete “${deleting.target?.name ?? ""}”?`} confirmLabel="Delete key">
         <p>
-          The key <code>{deleting?.key_prefix}…</code> of {deleting?.owner.email} stops working on its next request.
-          This cannot be undone.
+          The key <code>{deleting.target?.key_prefix}…</code> of {deleting.target?.owner.email} stops working on its
+          next request. This cannot be undone.
         </p>
       </ConfirmDialog>
     </>

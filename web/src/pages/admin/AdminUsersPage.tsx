@@ -1,14 +1,15 @@
 // Admin → Users: every account; create one, disable or enable it (all its keys and sessions stop
 // at once), change its role, end its sessions.
 import { type FormEvent, useState } from "react";
-import { Dialog } from "../../components/Dialog.tsx";
+import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
+import { FormDialog } from "../../components/FormDialog.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
-import { EmptyState, ErrorNotice, Loading, Notice } from "../../components/Status.tsx";
+import { QueryState } from "../../components/QueryState.tsx";
+import { EmptyState, ErrorNotice, Notice } from "../../components/Status.tsx";
 import { RelativeTime } from "../../components/Time.tsx";
 import { useAuth } from "../../lib/auth.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
-import { ConfirmDialog } from "../settings/keyForms.tsx";
 
 type User = RouterOutputs["admin"]["users"]["items"][number];
 
@@ -42,55 +43,42 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
     create.mutate({ email: email.trim(), password, name: name.trim() || undefined, role });
   }
   return (
-    <Dialog
+    <FormDialog
       open={open}
       title="Create user"
       onClose={close}
-      dismissible={!create.isPending}
-      footer={
-        <>
-          <button type="button" className="button" onClick={close} disabled={create.isPending}>
-            Cancel
-          </button>
-          <button type="submit" form="create-user" className="button button-primary" disabled={create.isPending}>
-            {create.isPending ? "Creating…" : "Create user"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      pending={create.isPending}
+      submitLabel="Create user"
+      pendingLabel="Creating…"
+      problem={problem}
+      error={create.error}
     >
-      <form id="create-user" className="form" onSubmit={submit} noValidate>
-        {problem && (
-          <div className="notice notice-error" role="alert">
-            {problem}
-          </div>
-        )}
-        {create.error && <ErrorNotice error={create.error} />}
-        <label className="field">
-          <span className="label">Email</span>
-          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} data-autofocus />
-        </label>
-        <label className="field">
-          <span className="label">Name</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label className="field">
-          <span className="label">Initial password</span>
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span className="label">Role</span>
-          <select value={role} onChange={(e) => setRole(e.target.value as "user" | "admin")}>
-            <option value="user">User</option>
-            <option value="admin">Administrator</option>
-          </select>
-        </label>
-      </form>
-    </Dialog>
+      <label className="field">
+        <span className="label">Email</span>
+        <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} data-autofocus />
+      </label>
+      <label className="field">
+        <span className="label">Name</span>
+        <input value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label className="field">
+        <span className="label">Initial password</span>
+        <input
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+      </label>
+      <label className="field">
+        <span className="label">Role</span>
+        <select value={role} onChange={(e) => setRole(e.target.value as "user" | "admin")}>
+          <option value="user">User</option>
+          <option value="admin">Administrator</option>
+        </select>
+      </label>
+    </FormDialog>
   );
 }
 
@@ -101,16 +89,17 @@ export function AdminUsersPage() {
   const [draft, setDraft] = useState("");
   const [search, setSearch] = useState("");
   const [creating, setCreating] = useState(false);
-  const [disabling, setDisabling] = useState<User | null>(null);
+
   const [message, setMessage] = useState<string | null>(null);
   const users = trpc.admin.users.useQuery({ limit: 20, cursor: pager.cursor, search: search || undefined });
   const update = trpc.admin.updateUser.useMutation({
     onSuccess: (user) => {
-      setDisabling(null);
       setMessage(`${user.email}: ${user.disabled ? "disabled" : "active"}, ${user.role}.`);
-      return utils.admin.users.invalidate();
+      void utils.admin.users.invalidate();
     },
   });
+  const disabling = useConfirmation(update, (u: User) => ({ id: u.id, disabled: true }));
+
   const revoke = trpc.admin.revokeSessions.useMutation({
     onSuccess: (result, input) => {
       const email = users.data?.items.find((u) => u.id === input.id)?.email ?? "The user";
@@ -146,112 +135,105 @@ export function AdminUsersPage() {
       </form>
       {message && <Notice kind="success">{message}</Notice>}
       {(update.error || revoke.error) && <ErrorNotice error={update.error ?? revoke.error} />}
-      {users.isPending ? (
-        <Loading label="Loading users…" />
-      ) : users.error ? (
-        <ErrorNotice error={users.error} onRetry={() => users.refetch()} />
-      ) : users.data.items.length === 0 ? (
-        <EmptyState title="No users found">Nobody matches “{search}”.</EmptyState>
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table">
-              <caption className="sr-only">Users</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.items.map((u) => {
-                  const self = u.id === me?.id;
-                  return (
-                    <tr key={u.id}>
-                      <th scope="row" data-label="Email">
-                        {u.email} {self && <span className="badge badge-scope">You</span>}
-                      </th>
-                      <td data-label="Name">{u.name || <span className="muted">—</span>}</td>
-                      <td data-label="Role">
-                        <select
-                          value={u.role}
-                          disabled={self || update.isPending}
-                          onChange={(e) => update.mutate({ id: u.id, role: e.target.value as "user" | "admin" })}
-                          aria-label={`Role of ${u.email}`}
-                        >
-                          <option value="user">User</option>
-                          <option value="admin">Administrator</option>
-                        </select>
-                      </td>
-                      <td data-label="Status">
-                        <span className={`badge ${u.disabled ? "badge-disabled" : "badge-active"}`}>
-                          {u.disabled ? "Disabled" : "Active"}
-                        </span>
-                      </td>
-                      <td data-label="Created">
-                        <RelativeTime iso={u.created_at} />
-                      </td>
-                      <td className="actions-cell">
-                        <div className="row-actions">
-                          {u.disabled ? (
+      <QueryState
+        query={users}
+        loading="Loading users…"
+        empty={<EmptyState title="No users found">Nobody matches “{search}”.</EmptyState>}
+      >
+        {(data) => (
+          <>
+            <div className="table-wrap">
+              <table className="table">
+                <caption className="sr-only">Users</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Email</th>
+                    <th scope="col">Name</th>
+                    <th scope="col">Role</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((u) => {
+                    const self = u.id === me?.id;
+                    return (
+                      <tr key={u.id}>
+                        <th scope="row" data-label="Email">
+                          {u.email} {self && <span className="badge badge-scope">You</span>}
+                        </th>
+                        <td data-label="Name">{u.name || <span className="muted">—</span>}</td>
+                        <td data-label="Role">
+                          <select
+                            value={u.role}
+                            disabled={self || update.isPending}
+                            onChange={(e) => update.mutate({ id: u.id, role: e.target.value as "user" | "admin" })}
+                            aria-label={`Role of ${u.email}`}
+                          >
+                            <option value="user">User</option>
+                            <option value="admin">Administrator</option>
+                          </select>
+                        </td>
+                        <td data-label="Status">
+                          <span className={`badge ${u.disabled ? "badge-disabled" : "badge-active"}`}>
+                            {u.disabled ? "Disabled" : "Active"}
+                          </span>
+                        </td>
+                        <td data-label="Created">
+                          <RelativeTime iso={u.created_at} />
+                        </td>
+                        <td className="actions-cell">
+                          <div className="row-actions">
+                            {u.disabled ? (
+                              <button
+                                type="button"
+                                className="button button-small"
+                                disabled={update.isPending}
+                                onClick={() => update.mutate({ id: u.id, disabled: false })}
+                                aria-label={`Enable ${u.email}`}
+                              >
+                                Enable
+                              </button>
+                            ) : (
+                              <button
+                                type="button"
+                                className="button button-small button-danger"
+                                disabled={self}
+                                onClick={() => disabling.ask(u)}
+                                aria-label={`Disable ${u.email}`}
+                              >
+                                Disable
+                              </button>
+                            )}
                             <button
                               type="button"
                               className="button button-small"
-                              disabled={update.isPending}
-                              onClick={() => update.mutate({ id: u.id, disabled: false })}
-                              aria-label={`Enable ${u.email}`}
+                              disabled={revoke.isPending}
+                              onClick={() => revoke.mutate({ id: u.id })}
+                              aria-label={`End all sessions of ${u.email}`}
                             >
-                              Enable
+                              End sessions
                             </button>
-                          ) : (
-                            <button
-                              type="button"
-                              className="button button-small button-danger"
-                              disabled={self}
-                              onClick={() => {
-                                update.reset();
-                                setDisabling(u);
-                              }}
-                              aria-label={`Disable ${u.email}`}
-                            >
-                              Disable
-                            </button>
-                          )}
-                          <button
-                            type="button"
-                            className="button button-small"
-                            disabled={revoke.isPending}
-                            onClick={() => revoke.mutate({ id: u.id })}
-                            aria-label={`End all sessions of ${u.email}`}
-                          >
-                            End sessions
-                          </button>
-                        </div>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-          <Pager pager={pager} nextCursor={users.data.next_cursor} label="Users" />
-        </>
-      )}
+                          </div>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            <Pager pager={pager} nextCursor={data.next_cursor} label="Users" />
+          </>
+        )}
+      </QueryState>
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
       <ConfirmDialog
-        open={disabling !== null}
-        title={`Disable ${disabling?.email ?? ""}?`}
+        {...disabling.dialog}
+        title={`Disable ${disabling.target?.email ?? ""}?`}
         confirmLabel="Disable user"
-        pending={update.isPending}
-        error={update.error}
-        onConfirm={() => disabling && update.mutate({ id: disabling.id, disabled: true })}
-        onClose={() => setDisabling(null)}
       >
         <p>They are logged out everywhere and every API key they own stops working on its next request.</p>
       </ConfirmDialog>

@@ -1,66 +1,36 @@
 // Settings → API Keys: the person's keys, newest first, with everything the reference promises
 // (prefix, created, last used, total requests, status, expiry) and the ways to manage them.
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
 import { KeySnippets } from "../../components/KeySnippets.tsx";
+import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
-import { EmptyState, ErrorNotice, Loading } from "../../components/Status.tsx";
-import { DateOnly, RelativeTime } from "../../components/Time.tsx";
+import { QueryState } from "../../components/QueryState.tsx";
+import { EmptyState, ErrorNotice } from "../../components/Status.tsx";
+import { RelativeTime } from "../../components/Time.tsx";
 import { UsageChart } from "../../components/UsageChart.tsx";
 import { useAuth } from "../../lib/auth.tsx";
 import { trpc } from "../../lib/trpc.ts";
 import {
   type ApiKey,
-  ConfirmDialog,
   type CreatedKey,
   CreateKeyDialog,
   describeRateLimit,
-  draftOf,
-  ExpiryFields,
-  expiryFromDate,
-  limitFromDraft,
+  ExpiryAndLimitFields,
   type RateLimit,
-  type RateLimitDraft,
-  RateLimitFields,
   RollKeyDialog,
   SecretDialog,
+  useExpiryAndLimit,
 } from "./keyForms.tsx";
 
 const PAGE_SIZE = 10;
 
-function StatusBadge({ apiKey }: { apiKey: ApiKey }) {
-  const label = { active: "Active", disabled: "Disabled", expired: "Expired" }[apiKey.status];
-  return <span className={`badge badge-${apiKey.status}`}>{label}</span>;
-}
-
-function Scopes({ scopes }: { scopes: string[] }) {
-  if (scopes.length === 0) return <span className="badge badge-full">Full access</span>;
-  return (
-    <span className="scope-list">
-      {scopes.map((scope) => (
-        <span key={scope} className="badge badge-scope">
-          {scope}
-        </span>
-      ))}
-    </span>
-  );
-}
-
-function localDateOf(iso: string | null): string {
-  if (!iso) return "";
-  const date = new Date(iso);
-  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
-}
-
 function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
   const utils = trpc.useUtils();
   const [name, setName] = useState(apiKey.name);
-  const [mode, setMode] = useState<"never" | "date">(apiKey.expires_at ? "date" : "never");
-  const [date, setDate] = useState(localDateOf(apiKey.expires_at));
   const [nameError, setNameError] = useState<string | null>(null);
-  const [dateError, setDateError] = useState<string | null>(null);
-  const [limitDraft, setLimitDraft] = useState<RateLimitDraft>(draftOf(apiKey.rate_limit));
-  const [limitError, setLimitError] = useState<string | null>(null);
+  const expiryAndLimit = useExpiryAndLimit(apiKey);
   const [saved, setSaved] = useState(false);
   const policy = trpc.keys.policy.useQuery();
   const update = trpc.keys.update.useMutation({ onSuccess: () => utils.keys.list.invalidate() });
@@ -71,20 +41,14 @@ function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
     const trimmed = name.trim();
     setNameError(trimmed ? null : "Name is required.");
     const changes: { name?: string; expires_at?: string | null; rate_limit?: RateLimit | null } = {};
+    const checked = expiryAndLimit.check();
+    if (!trimmed || !checked) return;
     if (trimmed !== apiKey.name) changes.name = trimmed;
-    let problem: string | null = null;
-    if (mode === "never") {
-      if (apiKey.expires_at) changes.expires_at = null;
-    } else if (date !== localDateOf(apiKey.expires_at)) {
-      const parsed = expiryFromDate(date);
-      if ("error" in parsed) problem = parsed.error;
-      else changes.expires_at = parsed.iso;
+    if (checked.expires_at !== undefined && checked.expires_at !== apiKey.expires_at) {
+      changes.expires_at = checked.expires_at;
     }
-    setDateError(problem);
-    const limit = limitFromDraft(limitDraft);
-    setLimitError("error" in limit ? limit.error : null);
-    if (!trimmed || problem || "error" in limit) return;
-    if (JSON.stringify(limit.limit) !== JSON.stringify(apiKey.rate_limit)) changes.rate_limit = limit.limit;
+    if (JSON.stringify(checked.rate_limit) !== JSON.stringify(apiKey.rate_limit))
+      changes.rate_limit = checked.rate_limit;
     if (Object.keys(changes).length === 0) {
       setSaved(true);
       return;
@@ -115,28 +79,7 @@ function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
           </span>
         )}
       </label>
-      <ExpiryFields
-        mode={mode}
-        date={date}
-        onMode={(m) => {
-          setMode(m);
-          setDateError(null);
-        }}
-        onDate={(d) => {
-          setDate(d);
-          setDateError(null);
-        }}
-        error={dateError}
-      />
-      <RateLimitFields
-        draft={limitDraft}
-        onChange={(draft) => {
-          setLimitDraft(draft);
-          setLimitError(null);
-        }}
-        error={limitError}
-        serverDefault={policy.data?.default_rate_limit ?? null}
-      />
+      <ExpiryAndLimitFields state={expiryAndLimit} serverDefault={policy.data?.default_rate_limit ?? null} />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={update.isPending}>
           {update.isPending ? "Saving…" : "Save changes"}
@@ -156,18 +99,11 @@ function KeyUsage({ apiKey }: { apiKey: ApiKey }) {
   return (
     <section aria-label="Usage over the last 30 days">
       <h3>Usage, last 30 days</h3>
-      {usage.isPending ? (
-        <Loading label="Loading usage…" />
-      ) : usage.error ? (
-        <ErrorNotice error={usage.error} onRetry={() => usage.refetch()} />
-      ) : (
-        <UsageChart
-          days={usage.data.days}
-          total={usage.data.total}
-          refused={usage.data.refused}
-          rateLimited={usage.data.rate_limited}
-        />
-      )}
+      <QueryState query={usage} loading="Loading usage…">
+        {(data) => (
+          <UsageChart days={data.days} total={data.total} refused={data.refused} rateLimited={data.rate_limited} />
+        )}
+      </QueryState>
     </section>
   );
 }
@@ -277,13 +213,8 @@ export function ApiKeysPage() {
   const flowOpener = useRef<HTMLElement | null>(null);
   const returnFocus = useCallback(() => flowOpener.current, []);
   const [rolling, setRolling] = useState<ApiKey | null>(null);
-  const [deleting, setDeleting] = useState<ApiKey | null>(null);
-  const remove = trpc.keys.delete.useMutation({
-    onSuccess: () => {
-      setDeleting(null);
-      return utils.keys.list.invalidate();
-    },
-  });
+  const remove = trpc.keys.delete.useMutation({ onSuccess: () => void utils.keys.list.invalidate() });
+  const deleting = useConfirmation(remove, (apiKey: ApiKey) => ({ id: apiKey.id }));
 
   // A key that left the page (deleted, paged away) cannot stay expanded.
   useEffect(() => {
@@ -321,113 +252,49 @@ export function ApiKeysPage() {
         }
         actions={createButton}
       />
-      {keys.isPending ? (
-        <Loading label="Loading your API keys…" />
-      ) : keys.error ? (
-        <ErrorNotice error={keys.error} onRetry={() => keys.refetch()} title="Could not load your keys." />
-      ) : keys.data.items.length === 0 && pager.page === 1 ? (
-        <EmptyState title="No API keys yet">
-          <p>
-            An API key lets a program act on your behalf without your password: a backend calling the chat endpoints, a
-            nightly script reading knowledge bases, another application using your agents.
-          </p>
-          <p>
-            Give each integration its own key, limit it with scopes, and set an expiration date for temporary ones. The
-            full key is shown once, when you create it.
-          </p>
-        </EmptyState>
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table keys-table">
-              <caption className="sr-only">Your API keys, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col" className="numeric">
-                    Requests
-                  </th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              {keys.data.items.map((apiKey) => {
-                const open = expanded === apiKey.id;
-                return (
-                  <tbody key={apiKey.id} className={open ? "expanded" : undefined}>
-                    <tr data-key-id={apiKey.id}>
-                      <th scope="row" data-label="Name" className="key-name">
-                        {apiKey.name}
-                      </th>
-                      <td data-label="Key">
-                        <code className="prefix">{apiKey.key_prefix}…</code>
-                      </td>
-                      <td data-label="Scopes">
-                        <Scopes scopes={apiKey.scopes} />
-                      </td>
-                      <td data-label="Created">
-                        <RelativeTime iso={apiKey.created_at} />
-                      </td>
-                      <td data-label="Last used" className="last-used">
-                        <RelativeTime iso={apiKey.last_used_at} empty="Never used" />
-                      </td>
-                      <td data-label="Requests" className="numeric total-requests">
-                        {apiKey.total_requests.toLocaleString()}
-                      </td>
-                      <td data-label="Status">
-                        <StatusBadge apiKey={apiKey} />
-                      </td>
-                      <td data-label="Expires">
-                        <DateOnly iso={apiKey.expires_at} empty="Never" />
-                      </td>
-                      <td className="actions-cell">
-                        <div className="row-actions">
-                          <ActiveSwitch apiKey={apiKey} />
-                          <button
-                            type="button"
-                            className="button button-small"
-                            aria-expanded={open}
-                            aria-controls={`details-${apiKey.id}`}
-                            onClick={() => setExpanded(open ? null : apiKey.id)}
-                            aria-label={`${open ? "Hide" : "Manage"} ${apiKey.name}`}
-                          >
-                            {open ? "Hide" : "Manage"}
-                          </button>
-                        </div>
-                      </td>
-                    </tr>
-                    {open && (
-                      <tr className="details-row" id={`details-${apiKey.id}`}>
-                        <td colSpan={9}>
-                          <KeyDetails
-                            apiKey={apiKey}
-                            onRoll={() => {
-                              flowOpener.current = document.activeElement as HTMLElement | null;
-                              setRolling(apiKey);
-                            }}
-                            onDelete={() => {
-                              remove.reset();
-                              setDeleting(apiKey);
-                            }}
-                          />
-                        </td>
-                      </tr>
-                    )}
-                  </tbody>
-                );
-              })}
-            </table>
-          </div>
-          <Pager pager={pager} nextCursor={keys.data.next_cursor} label="API keys" />
-        </>
-      )}
+      <QueryState
+        query={keys}
+        loading="Loading your API keys…"
+        errorTitle="Could not load your keys."
+        isEmpty={(data) => data.items.length === 0 && pager.page === 1}
+        empty={
+          <EmptyState title="No API keys yet">
+            <p>
+              An API key lets a program act on your behalf without your password: a backend calling the chat endpoints,
+              a nightly script reading knowledge bases, another application using your agents.
+            </p>
+            <p>
+              Give each integration its own key, limit it with scopes, and set an expiration date for temporary ones.
+              The full key is shown once, when you create it.
+            </p>
+          </EmptyState>
+        }
+      >
+        {(data) => (
+          <>
+            <KeyTable
+              keys={data.items}
+              caption="Your API keys, newest first"
+              actions={(apiKey) => <ActiveSwitch apiKey={apiKey} />}
+              details={{
+                expandedId: expanded,
+                onToggle: setExpanded,
+                render: (apiKey) => (
+                  <KeyDetails
+                    apiKey={apiKey}
+                    onRoll={() => {
+                      flowOpener.current = document.activeElement as HTMLElement | null;
+                      setRolling(apiKey);
+                    }}
+                    onDelete={() => deleting.ask(apiKey)}
+                  />
+                ),
+              }}
+            />
+            <Pager pager={pager} nextCursor={data.next_cursor} label="API keys" />
+          </>
+        )}
+      </QueryState>
 
       <CreateKeyDialog
         open={creating}
@@ -449,18 +316,10 @@ export function ApiKeysPage() {
           showSecret(rolled, true);
         }}
       />
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete “${deleting?.name ?? ""}”?`}
-        confirmLabel="Delete key"
-        pending={remove.isPending}
-        error={remove.error}
-        onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
-        onClose={() => setDeleting(null)}
-      >
+      <ConfirmDialog {...deleting.dialog} title={`Delete “${deleting.target?.name ?? ""}”?`} confirmLabel="Delete key">
         <p>
-          Applications using <code>{deleting?.key_prefix}…</code> will be refused on their next request. This cannot be
-          undone.
+          Applications using <code>{deleting.target?.key_prefix}…</code> will be refused on their next request. This
+          cannot be undone.
         </p>
       </ConfirmDialog>
     </>

@@ -42,11 +42,7 @@ export function PasswordPage() {
               : `${change.data.other_sessions_ended} other session${change.data.other_sessions_ended === 1 ? " was" : "s were"} ended.`}
           </Notice>
         )}
-        {problem && (
-          <div className="notice notice-error" role="alert">
-            {problem}
-          </div>
-        )}
+        {problem && <Notice kind="error">{problem}</Notice>}
         {change.error && <ErrorNotice error={change.error} />}
         <label className="field">
           <span className="label">Current password</span>

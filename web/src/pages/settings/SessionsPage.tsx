@@ -1,11 +1,11 @@
 // Settings → Sessions: where this account is logged in, and a way to end any of those sessions.
-import { useState } from "react";
+
+import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
-import { ErrorNotice, Loading } from "../../components/Status.tsx";
+import { QueryState } from "../../components/QueryState.tsx";
 import { RelativeTime } from "../../components/Time.tsx";
 import { useAuth } from "../../lib/auth.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
-import { ConfirmDialog } from "./keyForms.tsx";
 
 type Session = RouterOutputs["sessions"]["list"]["items"][number];
 
@@ -43,14 +43,13 @@ export function SessionsPage() {
   const { signOut } = useAuth();
   const utils = trpc.useUtils();
   const sessions = trpc.sessions.list.useQuery();
-  const [revoking, setRevoking] = useState<Session | null>(null);
   const revoke = trpc.sessions.revoke.useMutation({
-    onSuccess: async (result) => {
-      setRevoking(null);
-      if (result.current) await signOut();
-      else await utils.sessions.list.invalidate();
+    onSuccess: (result) => {
+      if (result.current) void signOut();
+      else void utils.sessions.list.invalidate();
     },
   });
+  const revoking = useConfirmation(revoke, (s: Session) => ({ id: s.id }));
 
   return (
     <>
@@ -63,73 +62,60 @@ export function SessionsPage() {
           </button>
         }
       />
-      {sessions.isPending ? (
-        <Loading label="Loading sessions…" />
-      ) : sessions.error ? (
-        <ErrorNotice error={sessions.error} onRetry={() => sessions.refetch()} />
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">Active sessions</caption>
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col">Address</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {sessions.data.items.map((s) => (
-                <tr key={s.id}>
-                  <th scope="row" data-label="Device">
-                    <span title={s.user_agent ?? undefined}>{describeDevice(s.user_agent)}</span>{" "}
-                    {s.current && <span className="badge badge-active">This device</span>}
+      <QueryState query={sessions} loading="Loading sessions…">
+        {(data) => (
+          <div className="table-wrap">
+            <table className="table">
+              <caption className="sr-only">Active sessions</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Device</th>
+                  <th scope="col">Address</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
                   </th>
-                  <td data-label="Address">{s.ip ?? <span className="muted">Unknown</span>}</td>
-                  <td data-label="Created">
-                    <RelativeTime iso={s.created_at} />
-                  </td>
-                  <td data-label="Last used">
-                    <RelativeTime iso={s.last_used_at} />
-                  </td>
-                  <td className="actions-cell">
-                    <div className="row-actions">
-                      <button
-                        type="button"
-                        className="button button-small"
-                        onClick={() => {
-                          revoke.reset();
-                          setRevoking(s);
-                        }}
-                        aria-label={`Revoke session: ${describeDevice(s.user_agent)}${s.current ? " (this device)" : ""}`}
-                      >
-                        Revoke
-                      </button>
-                    </div>
-                  </td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <ConfirmDialog
-        open={revoking !== null}
-        title="Revoke this session?"
-        confirmLabel="Revoke session"
-        pending={revoke.isPending}
-        error={revoke.error}
-        onConfirm={() => revoking && revoke.mutate({ id: revoking.id })}
-        onClose={() => setRevoking(null)}
-      >
+              </thead>
+              <tbody>
+                {data.items.map((s) => (
+                  <tr key={s.id}>
+                    <th scope="row" data-label="Device">
+                      <span title={s.user_agent ?? undefined}>{describeDevice(s.user_agent)}</span>{" "}
+                      {s.current && <span className="badge badge-active">This device</span>}
+                    </th>
+                    <td data-label="Address">{s.ip ?? <span className="muted">Unknown</span>}</td>
+                    <td data-label="Created">
+                      <RelativeTime iso={s.created_at} />
+                    </td>
+                    <td data-label="Last used">
+                      <RelativeTime iso={s.last_used_at} />
+                    </td>
+                    <td className="actions-cell">
+                      <div className="row-actions">
+                        <button
+                          type="button"
+                          className="button button-small"
+                          onClick={() => revoking.ask(s)}
+                          aria-label={`Revoke session: ${describeDevice(s.user_agent)}${s.current ? " (this device)" : ""}`}
+                        >
+                          Revoke
+                        </button>
+                      </div>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
+      <ConfirmDialog {...revoking.dialog} title="Revoke this session?" confirmLabel="Revoke session">
         <p>
-          {revoking?.current
+          {revoking.target?.current
             ? "This is the session you are using now: you will be logged out."
-            : `${describeDevice(revoking?.user_agent ?? null)} will be logged out on its next request.`}
+            : `${describeDevice(revoking.target?.user_agent ?? null)} will be logged out on its next request.`}
         </p>
       </ConfirmDialog>
     </>

@@ -1,8 +1,9 @@
-// The dialogs of Settings → API Keys: create a key, show a secret once, roll a key, confirm a
-// deletion. The full key lives only in the secret dialog's state and leaves with it.
+// The dialogs of Settings → API Keys: create a key, show a secret once, roll a key. The full key
+// lives only in the secret dialog's state and leaves with it.
 import { type FormEvent, useId, useState } from "react";
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { Dialog } from "../../components/Dialog.tsx";
+import { FormDialog } from "../../components/FormDialog.tsx";
 import { ErrorNotice } from "../../components/Status.tsx";
 import { exactTime } from "../../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
@@ -23,10 +24,13 @@ export const SCOPE_INFO: { scope: Scope; title: string; allows: string; adminOnl
   { scope: "admin", title: "Admin", allows: "Administrative endpoints (administrator accounts only)", adminOnly: true },
 ];
 
-/** Today's date in the person's time zone, as the date input writes it (YYYY-MM-DD). */
+/** A day in the person's time zone, as the date input writes it (YYYY-MM-DD). */
+function localDate(date: Date): string {
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+}
+
 export function todayLocal(): string {
-  const now = new Date();
-  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+  return localDate(new Date());
 }
 
 /**
@@ -209,6 +213,86 @@ export function RateLimitFields({
   );
 }
 
+/**
+ * The expiry and rate-limit part of the create and edit forms: what the person chose, the two
+ * fieldsets' wiring, and the check on submit. `current` is the key being edited (null: a new key).
+ */
+export function useExpiryAndLimit(current: Pick<ApiKey, "expires_at" | "rate_limit"> | null) {
+  const storedDate = current?.expires_at ? localDate(new Date(current.expires_at)) : "";
+  const [mode, setMode] = useState<"never" | "date">(current?.expires_at ? "date" : "never");
+  const [date, setDate] = useState(storedDate);
+  const [dateError, setDateError] = useState<string | null>(null);
+  const [draft, setDraft] = useState<RateLimitDraft>(draftOf(current?.rate_limit ?? null));
+  const [limitError, setLimitError] = useState<string | null>(null);
+  return {
+    /**
+     * Shows what is wrong and returns null, or the values as the API takes them. `expires_at` is
+     * left out when an edited key keeps its date (which may have passed: that is not a new choice).
+     */
+    check(): { expires_at?: string | null; rate_limit: RateLimit | null } | null {
+      let expiry: { expires_at?: string | null } = {};
+      let dateProblem: string | null = null;
+      if (mode === "never") expiry = { expires_at: null };
+      else if (!current || date !== storedDate) {
+        const parsed = expiryFromDate(date);
+        if ("error" in parsed) dateProblem = parsed.error;
+        else expiry = { expires_at: parsed.iso };
+      }
+      setDateError(dateProblem);
+      const limit = limitFromDraft(draft);
+      setLimitError("error" in limit ? limit.error : null);
+      if (dateProblem || "error" in limit) return null;
+      return { ...expiry, rate_limit: limit.limit };
+    },
+    reset() {
+      setMode("never");
+      setDate("");
+      setDateError(null);
+      setDraft(draftOf(null));
+      setLimitError(null);
+    },
+    fields: {
+      expiry: {
+        mode,
+        date,
+        error: dateError,
+        onMode: (next: "never" | "date") => {
+          setMode(next);
+          setDateError(null);
+        },
+        onDate: (next: string) => {
+          setDate(next);
+          setDateError(null);
+        },
+      },
+      limit: {
+        draft,
+        error: limitError,
+        onChange: (next: RateLimitDraft) => {
+          setDraft(next);
+          setLimitError(null);
+        },
+      },
+    },
+  };
+}
+
+/** The two fieldsets of `useExpiryAndLimit`. */
+export function ExpiryAndLimitFields({
+  state,
+  serverDefault,
+}: {
+  state: ReturnType<typeof useExpiryAndLimit>;
+  serverDefault: RateLimit | null;
+}) {
+  return (
+    <>
+      <ExpiryFields {...state.fields.expiry} />
+      <RateLimitFields {...state.fields.limit} serverDefault={serverDefault} />
+    </>
+  );
+}
+
 export function CreateKeyDialog({
   open,
   isAdmin,
@@ -225,12 +309,8 @@ export function CreateKeyDialog({
 }) {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Scope[]>([]);
-  const [expiryMode, setExpiryMode] = useState<"never" | "date">("never");
-  const [date, setDate] = useState("");
   const [nameError, setNameError] = useState<string | null>(null);
-  const [dateError, setDateError] = useState<string | null>(null);
-  const [limitDraft, setLimitDraft] = useState<RateLimitDraft>(draftOf(null));
-  const [limitError, setLimitError] = useState<string | null>(null);
+  const expiryAndLimit = useExpiryAndLimit(null);
   // gcTime 0: the mutation (and the full key in its result) leaves the cache as soon as it is reset.
   const create = trpc.keys.create.useMutation({ gcTime: 0 });
   const formId = useId();
@@ -238,12 +318,8 @@ export function CreateKeyDialog({
   function reset() {
     setName("");
     setScopes([]);
-    setExpiryMode("never");
-    setDate("");
     setNameError(null);
-    setDateError(null);
-    setLimitDraft(draftOf(null));
-    setLimitError(null);
+    expiryAndLimit.reset();
     create.reset();
   }
 
@@ -256,24 +332,15 @@ export function CreateKeyDialog({
     event.preventDefault();
     const trimmed = name.trim();
     setNameError(trimmed ? null : "Name is required.");
-    let expiresAt: string | null = null;
-    let dateProblem: string | null = null;
-    if (expiryMode === "date") {
-      const parsed = expiryFromDate(date);
-      if ("error" in parsed) dateProblem = parsed.error;
-      else expiresAt = parsed.iso;
-    }
-    setDateError(dateProblem);
-    const limit = limitFromDraft(limitDraft);
-    setLimitError("error" in limit ? limit.error : null);
-    if (!trimmed || dateProblem || "error" in limit) return;
+    const checked = expiryAndLimit.check();
+    if (!trimmed || !checked) return;
     try {
       // No box ticked is an explicit choice of full access (the form says so in bold): null.
       const created = await create.mutateAsync({
         name: trimmed,
         scopes: scopes.length > 0 ? scopes : null,
-        expires_at: expiresAt,
-        rate_limit: limit.limit,
+        expires_at: checked.expires_at ?? null,
+        rate_limit: checked.rate_limit,
       });
       reset();
       onCreated(created);
@@ -284,99 +351,70 @@ export function CreateKeyDialog({
 
   const visibleScopes = SCOPE_INFO.filter((info) => !info.adminOnly || isAdmin);
   return (
-    <Dialog
+    <FormDialog
       open={open}
       title="Create API Key"
       onClose={close}
-      dismissible={!create.isPending}
-      footer={
-        <>
-          <button type="button" className="button" onClick={close} disabled={create.isPending}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="button button-primary" disabled={create.isPending}>
-            {create.isPending ? "Creating…" : "Create"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      pending={create.isPending}
+      submitLabel="Create"
+      pendingLabel="Creating…"
+      error={create.error}
+      errorTitle="The key was not created."
     >
-      <form id={formId} onSubmit={submit} noValidate className="form">
-        {create.error && <ErrorNotice error={create.error} title="The key was not created." />}
-        <label className="field">
-          <span className="label">Name</span>
-          <input
-            value={name}
-            onChange={(event) => setName(event.target.value)}
-            placeholder="e.g. Production Integration"
-            maxLength={100}
-            required
-            aria-invalid={nameError ? true : undefined}
-            aria-describedby={nameError ? `${formId}-name-error` : undefined}
-            data-autofocus
-          />
-          {nameError && (
-            <span className="field-error" id={`${formId}-name-error`} role="alert">
-              {nameError}
-            </span>
+      <label className="field">
+        <span className="label">Name</span>
+        <input
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+          placeholder="e.g. Production Integration"
+          maxLength={100}
+          required
+          aria-invalid={nameError ? true : undefined}
+          aria-describedby={nameError ? `${formId}-name-error` : undefined}
+          data-autofocus
+        />
+        {nameError && (
+          <span className="field-error" id={`${formId}-name-error`} role="alert">
+            {nameError}
+          </span>
+        )}
+      </label>
+      <fieldset className="fieldset">
+        <legend>Scopes (optional)</legend>
+        <p className="hint" aria-live="polite">
+          {scopes.length === 0 ? (
+            <strong>No scopes selected: this key will have full access to everything your account can do.</strong>
+          ) : (
+            <>This key will only reach what the selected scopes allow.</>
           )}
-        </label>
-        <fieldset className="fieldset">
-          <legend>Scopes (optional)</legend>
-          <p className="hint" aria-live="polite">
-            {scopes.length === 0 ? (
-              <strong>No scopes selected: this key will have full access to everything your account can do.</strong>
-            ) : (
-              <>This key will only reach what the selected scopes allow.</>
-            )}
-          </p>
-          {visibleScopes.map((info) => (
-            <div key={info.scope} className="checkbox">
-              <input
-                type="checkbox"
-                id={`${formId}-scope-${info.scope}`}
-                aria-describedby={`${formId}-scope-${info.scope}-hint`}
-                checked={scopes.includes(info.scope)}
-                onChange={(event) =>
-                  setScopes((current) =>
-                    event.target.checked ? [...current, info.scope] : current.filter((s) => s !== info.scope),
-                  )
-                }
-              />
-              <span>
-                <label className="checkbox-title" htmlFor={`${formId}-scope-${info.scope}`}>
-                  {info.title} ({info.scope})
-                </label>
-                <span className="hint" id={`${formId}-scope-${info.scope}-hint`}>
-                  {info.allows}
-                </span>
+        </p>
+        {visibleScopes.map((info) => (
+          <div key={info.scope} className="checkbox">
+            <input
+              type="checkbox"
+              id={`${formId}-scope-${info.scope}`}
+              aria-describedby={`${formId}-scope-${info.scope}-hint`}
+              checked={scopes.includes(info.scope)}
+              onChange={(event) =>
+                setScopes((current) =>
+                  event.target.checked ? [...current, info.scope] : current.filter((s) => s !== info.scope),
+                )
+              }
+            />
+            <span>
+              <label className="checkbox-title" htmlFor={`${formId}-scope-${info.scope}`}>
+                {info.title} ({info.scope})
+              </label>
+              <span className="hint" id={`${formId}-scope-${info.scope}-hint`}>
+                {info.allows}
               </span>
-            </div>
-          ))}
-        </fieldset>
-        <ExpiryFields
-          mode={expiryMode}
-          date={date}
-          onMode={(mode) => {
-            setExpiryMode(mode);
-            setDateError(null);
-          }}
-          onDate={(value) => {
-            setDate(value);
-            setDateError(null);
-          }}
-          error={dateError}
-        />
-        <RateLimitFields
-          draft={limitDraft}
-          onChange={(draft) => {
-            setLimitDraft(draft);
-            setLimitError(null);
-          }}
-          error={limitError}
-          serverDefault={serverDefault}
-        />
-      </form>
-    </Dialog>
+            </span>
+          </div>
+        ))}
+      </fieldset>
+      <ExpiryAndLimitFields state={expiryAndLimit} serverDefault={serverDefault} />
+    </FormDialog>
   );
 }
 
@@ -473,89 +511,37 @@ export function RollKeyDialog({
   }
 
   return (
-    <Dialog
+    <FormDialog
       open={apiKey !== null}
       title={`Roll key “${apiKey?.name ?? ""}”`}
       onClose={close}
-      dismissible={!roll.isPending}
-      footer={
-        <>
-          <button type="button" className="button" onClick={close} disabled={roll.isPending}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="button button-primary" disabled={roll.isPending}>
-            {roll.isPending ? "Rolling…" : "Roll key"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      pending={roll.isPending}
+      submitLabel="Roll key"
+      pendingLabel="Rolling…"
     >
-      <form id={formId} onSubmit={submit} className="form">
-        <p>
-          Rolling issues a new secret for this key. Its name, scopes and usage history stay. Choose how long the current
-          secret ({apiKey?.key_prefix}…) keeps working so you can update your applications without downtime.
-        </p>
-        {roll.error && <ErrorNotice error={roll.error} title="The key was not rolled." />}
-        <fieldset className="fieldset">
-          <legend>Overlap</legend>
-          {OVERLAPS.map((option) => (
-            <label key={option.value} className="radio">
-              <input
-                type="radio"
-                name={`${formId}-overlap`}
-                value={option.value}
-                checked={overlap === option.value}
-                onChange={() => setOverlap(option.value)}
-              />
-              <span>
-                {option.label} <span className="hint">{option.hint}</span>
-              </span>
-            </label>
-          ))}
-        </fieldset>
-      </form>
-    </Dialog>
-  );
-}
-
-export function ConfirmDialog({
-  open,
-  title,
-  children,
-  confirmLabel,
-  pending,
-  error,
-  onConfirm,
-  onClose,
-}: {
-  open: boolean;
-  title: string;
-  children: React.ReactNode;
-  confirmLabel: string;
-  pending: boolean;
-  error: unknown;
-  onConfirm: () => void;
-  onClose: () => void;
-}) {
-  return (
-    <Dialog
-      open={open}
-      title={title}
-      size="small"
-      onClose={onClose}
-      dismissible={!pending}
-      footer={
-        <>
-          <button type="button" className="button" onClick={onClose} disabled={pending}>
-            Cancel
-          </button>
-          <button type="button" className="button button-danger" onClick={onConfirm} disabled={pending}>
-            {pending ? "Working…" : confirmLabel}
-          </button>
-        </>
-      }
-    >
-      {error ? <ErrorNotice error={error} /> : null}
-      {children}
-    </Dialog>
+      <p>
+        Rolling issues a new secret for this key. Its name, scopes and usage history stay. Choose how long the current
+        secret ({apiKey?.key_prefix}…) keeps working so you can update your applications without downtime.
+      </p>
+      {roll.error && <ErrorNotice error={roll.error} title="The key was not rolled." />}
+      <fieldset className="fieldset">
+        <legend>Overlap</legend>
+        {OVERLAPS.map((option) => (
+          <label key={option.value} className="radio">
+            <input
+              type="radio"
+              name={`${formId}-overlap`}
+              value={option.value}
+              checked={overlap === option.value}
+              onChange={() => setOverlap(option.value)}
+            />
+            <span>
+              {option.label} <span className="hint">{option.hint}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+    </FormDialog>
   );
 }
