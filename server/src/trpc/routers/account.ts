@@ -1,26 +1,9 @@
 // The signed-in person's own things: who they are, their API keys, sessions and password.
 import { changePasswordBody, passwordChanged, portalMe, sessionList, sessionRevoked } from "../../contracts/account.ts";
-import {
-  apiKey,
-  createdApiKey,
-  createKeyBody,
-  keyPolicy,
-  keyUsage,
-  listKeysQuery,
-  rollKeyBody,
-  updateKeyBody,
-  usageQuery,
-} from "../../contracts/apiKeys.ts";
+import * as keyContract from "../../contracts/apiKeys.ts";
 import { secondsUntil } from "../../contracts/auth.ts";
 import { idParams, ok, page } from "../../contracts/common.ts";
-import {
-  apiKeyUsage,
-  createApiKey,
-  deleteApiKey,
-  listApiKeys,
-  rollApiKey,
-  updateApiKey,
-} from "../../services/apiKeys.ts";
+import * as apiKeys from "../../services/apiKeys.ts";
 import { changePassword, listActiveSessions, revokeSession } from "../../services/sessions.ts";
 import { getUser } from "../../services/users.ts";
 import { protectedProcedure, router } from "../trpc.ts";
@@ -32,46 +15,46 @@ export const meProcedure = protectedProcedure.output(portalMe).query(async ({ ct
 
 export const keysRouter = router({
   /** What applies to keys on this server that the portal shows before a key exists. */
-  policy: protectedProcedure.output(keyPolicy).query(({ ctx }) => {
+  policy: protectedProcedure.output(keyContract.keyPolicy).query(({ ctx }) => {
     const limit = ctx.app.config.defaultKeyRateLimit;
     return { default_rate_limit: limit ? { requests: limit.requests, window_seconds: limit.windowSeconds } : null };
   }),
 
   list: protectedProcedure
-    .input(listKeysQuery)
-    .output(page(apiKey))
-    .query(({ ctx, input }) => listApiKeys(ctx.app, ctx.userId, input)),
+    .input(keyContract.listKeysQuery)
+    .output(page(keyContract.apiKey))
+    .query(({ ctx, input }) => apiKeys.listApiKeys(ctx.app, ctx.userId, input)),
 
   create: protectedProcedure
-    .input(createKeyBody)
-    .output(createdApiKey)
-    .mutation(({ ctx, input }) => createApiKey(ctx.app, ctx.userId, input, ctx.meta)),
+    .input(keyContract.createKeyBody)
+    .output(keyContract.createdApiKey)
+    .mutation(({ ctx, input }) => apiKeys.createApiKey(ctx.app, ctx.userId, input, ctx.meta)),
 
   update: protectedProcedure
-    .input(updateKeyBody.extend(idParams.shape))
-    .output(apiKey)
+    .input(keyContract.updateKeyBody.extend(idParams.shape))
+    .output(keyContract.apiKey)
     .mutation(({ ctx, input: { id: keyId, ...changes } }) =>
-      updateApiKey(ctx.app, { id: ctx.userId }, keyId, changes, ctx.meta),
+      apiKeys.updateApiKey(ctx.app, { id: ctx.userId }, keyId, changes, ctx.meta),
     ),
 
   delete: protectedProcedure
     .input(idParams)
     .output(ok)
     .mutation(async ({ ctx, input }) => {
-      await deleteApiKey(ctx.app, { id: ctx.userId }, input.id, ctx.meta);
+      await apiKeys.deleteApiKey(ctx.app, { id: ctx.userId }, input.id, ctx.meta);
       return { ok: true as const };
     }),
 
   /** A new secret for the same key record; the old one works for the chosen overlap. */
   roll: protectedProcedure
-    .input(rollKeyBody.extend(idParams.shape))
-    .output(createdApiKey)
-    .mutation(({ ctx, input }) => rollApiKey(ctx.app, ctx.userId, input.id, input.overlap, ctx.meta)),
+    .input(keyContract.rollKeyBody.extend(idParams.shape))
+    .output(keyContract.createdApiKey)
+    .mutation(({ ctx, input }) => apiKeys.rollApiKey(ctx.app, ctx.userId, input.id, input.overlap, ctx.meta)),
 
   usage: protectedProcedure
-    .input(usageQuery.extend(idParams.shape))
-    .output(keyUsage)
-    .query(({ ctx, input }) => apiKeyUsage(ctx.app, ctx.userId, input.id, input.days)),
+    .input(keyContract.usageQuery.extend(idParams.shape))
+    .output(keyContract.keyUsage)
+    .query(({ ctx, input }) => apiKeys.apiKeyUsage(ctx.app, ctx.userId, input.id, input.days)),
 });
 
 export const sessionsRouter = router({
