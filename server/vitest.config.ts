@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 
 // The integration suite runs once per database, the same test files against each: a vitest
@@ -41,6 +42,11 @@ const projects: TestProjectInlineConfiguration[] = legs.map((leg, index) => ({
 }));
 
 export default defineConfig({
+  resolve: {
+    // The tests run the TypeScript as it is, @fim/db's included (the file its "@fim/source" export
+    // names): they need no build and never test a stale one.
+    alias: [{ find: /^@fim\/db$/, replacement: fileURLToPath(new URL("../prisma/src/index.ts", import.meta.url)) }],
+  },
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
