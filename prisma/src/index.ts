@@ -3,7 +3,8 @@
 // `file:` URL) is the default; a `postgresql://` URL selects PostgreSQL, through a client
 // generated from the same schema (postgresql/schema.prisma) and the pg driver adapter.
 import { execFile } from "node:child_process";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -132,9 +133,10 @@ export function lockDatabase(dbFile: string): DatabaseLock {
 
 /**
  * Applies pending migrations, recorded in `_prisma_migrations` so Prisma's tooling understands the
- * history. SQLite: Prisma's own `migrate deploy` (JS schema engine, no native binary).
- * PostgreSQL: applied with `pg` under an advisory lock (see postgresMigrations.ts for why), so
- * several servers may start at once.
+ * history. SQLite: Prisma's own `migrate deploy` (JS schema engine, no native binary), run only
+ * when the database is not already up to date: its CLI takes about two seconds to start even with
+ * nothing to do, which would be most of a server's start. PostgreSQL: applied with `pg` under an
+ * advisory lock (see postgresMigrations.ts for why), so several servers may start at once.
  */
 export async function applyMigrations(url: string): Promise<void> {
   if (databaseProvider(url) === "postgresql") {
@@ -143,9 +145,53 @@ export async function applyMigrations(url: string): Promise<void> {
     });
     return;
   }
+  if (sqliteUpToDate(url)) return;
   const prismaBin = path.join(packageDir, "node_modules", ".bin", "prisma");
   await promisify(execFile)(prismaBin, ["migrate", "deploy"], {
     cwd: packageDir,
     env: { ...process.env, DATABASE_URL: url },
   });
+}
+
+/**
+ * Whether a SQLite database has exactly the repository's migrations (prisma/migrations), each
+ * finished and recorded with the checksum of its file as it is now: then `migrate deploy` would
+ * do nothing. Anything else (no database yet, a migration pending, failed, edited or unknown here)
+ * is left to `migrate deploy`, which applies it or says what is wrong. A relative path is read from
+ * this package's folder, as the CLI reads it.
+ */
+export function sqliteUpToDate(url: string): boolean {
+  const file = path.resolve(packageDir, url.slice("file:".length).replace(/\?.*$/, ""));
+  if (!existsSync(file)) return false;
+  const migrationsDir = path.join(packageDir, "migrations");
+  const local = new Map(
+    readdirSync(migrationsDir)
+      .filter((entry) => /^\d{14}_[a-z0-9_]+$/.test(entry))
+      .map((name) => [
+        name,
+        createHash("sha256")
+          .update(readFileSync(path.join(migrationsDir, name, "migration.sql")))
+          .digest("hex"),
+      ]),
+  );
+  try {
+    const db = new Database(file, { fileMustExist: true });
+    try {
+      const rows = db
+        .prepare(`SELECT migration_name, checksum, finished_at FROM _prisma_migrations WHERE rolled_back_at IS NULL`)
+        .all() as { migration_name: string; checksum: string; finished_at: unknown }[];
+      const recorded = new Map(rows.map((row) => [row.migration_name, row]));
+      return (
+        rows.length === local.size &&
+        [...local].every(([name, checksum]) => {
+          const row = recorded.get(name);
+          return row !== undefined && row.finished_at !== null && row.checksum === checksum;
+        })
+      );
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false; // not a database, or no _prisma_migrations table: nothing was applied to it yet
+  }
 }

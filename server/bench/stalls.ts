@@ -8,7 +8,8 @@
 //   - 1 MB document uploads (chunked on arrival),
 //   - storms of 50 simultaneous logins at full argon2id cost.
 // BENCH_URL points it at a server already running (with ADMIN_EMAIL/ADMIN_PASSWORD set to the
-// bench's), e.g. an older build, to compare; otherwise it starts `src/main.ts` on a temp directory.
+// bench's), e.g. an older build, to compare; otherwise it starts the built server (`dist/main.js`,
+// as `pnpm start` runs it; `pnpm bench` builds it first) on a temp directory.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -22,7 +23,7 @@ const LOAD_SECONDS = Number(process.env.BENCH_STALL_SECONDS ?? 12);
 async function startServer(): Promise<{ url: string; child?: ChildProcess; cleanup(): void }> {
   if (process.env.BENCH_URL) return { url: process.env.BENCH_URL, cleanup() {} };
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "fim-bench-stalls-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["dist/main.js"], {
     cwd: path.resolve(import.meta.dirname, ".."),
     env: {
       ...process.env,

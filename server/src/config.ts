@@ -224,7 +224,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     runTimeoutSeconds: env.RUN_TIMEOUT_SECONDS,
     redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : undefined,
     defaultKeyRateLimit: env.DEFAULT_KEY_RATE_LIMIT ? parseRateLimit(env.DEFAULT_KEY_RATE_LIMIT) : undefined,
-    webDist: env.WEB_DIST,
+    // The built portal beside the server: this module sits one folder below server/ both as source
+    // (src/config.ts) and built (bundled into dist/), so the path holds for both.
+    webDist: env.WEB_DIST ?? path.resolve(import.meta.dirname, "..", "..", "web", "dist"),
     llm: env.LLM_BASE_URL
       ? { baseUrl: env.LLM_BASE_URL, apiKey: env.LLM_API_KEY, model: env.LLM_MODEL ?? "gpt-4o-mini" }
       : undefined,

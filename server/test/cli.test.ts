@@ -7,6 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type ProcessDatabase, processDatabase, startTestServer } from "./harness.ts";
+import { FROM_SOURCE } from "./support/serverProcess.ts";
 
 const run = promisify(execFile);
 let dataDir: string;
@@ -23,7 +24,7 @@ afterAll(async () => {
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...FROM_SOURCE, "src/cli.ts", ...args], {
       cwd: path.resolve(import.meta.dirname, ".."),
       env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "", ...database.env },
       timeout: 60_000,

@@ -7,6 +7,7 @@ import path from "node:path";
 import { createDb } from "@fim/db";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ADMIN, type ProcessDatabase, processDatabase, startTestServer, type TestServer } from "./harness.ts";
+import { FROM_SOURCE } from "./support/serverProcess.ts";
 
 describe("in-process server", () => {
   let server: TestServer;
@@ -76,7 +77,7 @@ describe("a real server process", () => {
   });
 
   test("SIGTERM in the middle of load: in-flight requests finish, exit 0, no count lost", async () => {
-    child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    child = spawn(process.execPath, [...FROM_SOURCE, "src/main.ts"], {
       cwd: path.resolve(import.meta.dirname, ".."),
       env: {
         ...process.env,

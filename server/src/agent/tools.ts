@@ -1,6 +1,6 @@
 // The tools an agent can use, bound to one run's agent profile: calculator, kb_retrieve over the
-// agent's knowledge bases, connector_call on the agent's connectors. Each has a JSON Schema for
-// models and a zod schema that checks the arguments it is actually given.
+// agent's knowledge bases, connector_call on the agent's connectors. Each tool's arguments have one
+// zod schema: it checks the arguments a tool is given, and models are told its JSON Schema.
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
@@ -36,82 +36,80 @@ function asContent(data: unknown): string {
   return text.length > MAX_TOOL_CONTENT ? `${text.slice(0, MAX_TOOL_CONTENT)}… (truncated)` : text;
 }
 
-const calculatorArgs = z.object({ expression: z.string().min(1).max(500) });
-const retrieveArgs = z.object({
-  query: z.string().min(1).max(2000),
-  knowledge_base_id: z.string().max(100).optional(),
-  top_k: z.number().int().min(1).max(20).optional(),
-});
-const connectorArgs = z.object({
-  connector_id: z.string().min(1).max(100),
-  action: z.string().min(1).max(200),
-  params: z.record(z.string(), z.unknown()).optional(),
-  body: z.unknown().optional(),
-});
+/**
+ * A tool's arguments as models are told them: the JSON Schema of the zod schema that checks them,
+ * so the two cannot drift. Draft 7, an object at the top, without `$schema`, as function calling
+ * takes it. Unknown arguments are advertised as refused and dropped if given anyway.
+ */
+export function toolParameters(args: z.ZodObject): Record<string, unknown> {
+  const { $schema: _, ...parameters } = z.toJSONSchema(args, { target: "draft-7" });
+  return parameters;
+}
+
+const calculatorArgs = z.object({ expression: z.string().min(1).max(500).describe("e.g. (12 + 30) * 1.5") });
+
+/** kb_retrieve's arguments: knowledge_base_id, when given, is one of the agent's. */
+function retrieveArgs(profile: AgentProfile) {
+  return z.object({
+    query: z.string().min(1).max(2000),
+    knowledge_base_id: z
+      .enum(profile.knowledgeBases.map((kb) => kb.id))
+      .optional()
+      .describe("Search only this knowledge base (default: all of them)"),
+    top_k: z.number().int().min(1).max(20).optional(),
+  });
+}
+
+/** connector_call's arguments: connector_id is one of the agent's connectors. */
+function connectorArgs(profile: AgentProfile) {
+  // Models sometimes name the connector instead of giving its id; both are unambiguous here.
+  const connectorId = (value: unknown) =>
+    typeof value !== "string"
+      ? value
+      : ((
+          profile.connectors.find((c) => c.id === value) ??
+          profile.connectors.find((c) => c.name.toLowerCase() === value.toLowerCase())
+        )?.id ?? value);
+  return z.object({
+    connector_id: z.preprocess(connectorId, z.enum(profile.connectors.map((c) => c.id))),
+    action: z.string().min(1).max(200),
+    params: z.record(z.string(), z.unknown()).optional().describe("Query or path parameters"),
+    body: z.unknown().optional().describe("JSON body, for actions that take one"),
+  });
+}
 
 function describeArgsError(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join(".") || "arguments"}: ${issue.message}`).join("; ");
 }
 
 export function buildToolbox(ctx: AppContext, profile: AgentProfile): Toolbox {
-  const specs: Record<ToolName, ToolSpec> = {
-    calculator: {
-      name: "calculator",
-      description:
-        "Evaluates an arithmetic expression exactly: + - * / ^ %, parentheses, and sqrt, abs, round, floor, ceil, ln, log, exp, sin, cos, tan, pow, min, max, pi, e.",
-      parameters: {
-        type: "object",
-        properties: { expression: { type: "string", description: "e.g. (12 + 30) * 1.5" } },
-        required: ["expression"],
-        additionalProperties: false,
-      },
-    },
-    kb_retrieve: {
-      name: "kb_retrieve",
-      description: `Searches the knowledge bases for passages relevant to a query, best first. Knowledge bases: ${profile.knowledgeBases
-        .map((kb) => `${kb.id} (${kb.name})`)
-        .join(", ")}.`,
-      parameters: {
-        type: "object",
-        properties: {
-          query: { type: "string" },
-          knowledge_base_id: {
-            type: "string",
-            enum: profile.knowledgeBases.map((kb) => kb.id),
-            description: "Search only this knowledge base (default: all of them)",
-          },
-          top_k: { type: "integer", minimum: 1, maximum: 20 },
-        },
-        required: ["query"],
-        additionalProperties: false,
-      },
-    },
-    connector_call: {
-      name: "connector_call",
-      description: `Calls an action of an outside HTTP API. Connectors: ${profile.connectors
-        .map(
-          (c) =>
-            `${c.id} (${c.name}${c.description ? `: ${c.description}` : ""}; actions: ${c.actions
-              .map((a) => `${a.name} = ${a.method} ${a.path}${a.description ? ` – ${a.description}` : ""}`)
-              .join("; ")})`,
-        )
-        .join(", ")}.`,
-      parameters: {
-        type: "object",
-        properties: {
-          connector_id: { type: "string", enum: profile.connectors.map((c) => c.id) },
-          action: { type: "string" },
-          params: { type: "object", description: "Query or path parameters" },
-          body: { description: "JSON body, for actions that take one" },
-        },
-        required: ["connector_id", "action"],
-        additionalProperties: false,
-      },
-    },
+  // Built for the tools the agent has only: the enums of the others would be empty.
+  const argsOf = {
+    calculator: () => calculatorArgs,
+    kb_retrieve: () => retrieveArgs(profile),
+    connector_call: () => connectorArgs(profile),
+  } satisfies Record<ToolName, () => z.ZodObject>;
+  const schemas = Object.fromEntries(profile.tools.map((tool) => [tool, argsOf[tool]()])) as {
+    [T in ToolName]: ReturnType<(typeof argsOf)[T]>;
+  };
+  const descriptions: Record<ToolName, string> = {
+    calculator:
+      "Evaluates an arithmetic expression exactly: + - * / ^ %, parentheses, and sqrt, abs, round, floor, ceil, ln, log, exp, sin, cos, tan, pow, min, max, pi, e.",
+    kb_retrieve: `Searches the knowledge bases for passages relevant to a query, best first. Knowledge bases: ${profile.knowledgeBases
+      .map((kb) => `${kb.id} (${kb.name})`)
+      .join(", ")}.`,
+    connector_call: `Calls an action of an outside HTTP API. Connectors: ${profile.connectors
+      .map(
+        (c) =>
+          `${c.id} (${c.name}${c.description ? `: ${c.description}` : ""}; actions: ${c.actions
+            .map((a) => `${a.name} = ${a.method} ${a.path}${a.description ? ` – ${a.description}` : ""}`)
+            .join("; ")})`,
+      )
+      .join(", ")}.`,
   };
 
   async function calculator(args: unknown): Promise<ToolResult> {
-    const parsed = calculatorArgs.safeParse(args);
+    const parsed = schemas.calculator.safeParse(args);
     if (!parsed.success) return failure(describeArgsError(parsed.error));
     try {
       const value = evaluateExpression(parsed.data.expression);
@@ -123,13 +121,12 @@ export function buildToolbox(ctx: AppContext, profile: AgentProfile): Toolbox {
   }
 
   async function kbRetrieve(args: unknown, signal: AbortSignal): Promise<ToolResult> {
-    const parsed = retrieveArgs.safeParse(args);
+    const parsed = schemas.kb_retrieve.safeParse(args);
     if (!parsed.success) return failure(describeArgsError(parsed.error));
     const { query, knowledge_base_id, top_k = 5 } = parsed.data;
     const bases = knowledge_base_id
       ? profile.knowledgeBases.filter((kb) => kb.id === knowledge_base_id)
       : profile.knowledgeBases;
-    if (bases.length === 0) return failure(`"${knowledge_base_id}" is not one of this agent's knowledge bases`);
     const found = await Promise.all(
       bases.map(async (kb) => {
         const { results } = await retrievePassages(ctx, profile.ownerId, kb.id, { query, top_k });
@@ -146,14 +143,10 @@ export function buildToolbox(ctx: AppContext, profile: AgentProfile): Toolbox {
   }
 
   async function connectorCall(args: unknown, signal: AbortSignal): Promise<ToolResult> {
-    const parsed = connectorArgs.safeParse(args);
+    const parsed = schemas.connector_call.safeParse(args);
     if (!parsed.success) return failure(describeArgsError(parsed.error));
     const { connector_id, action, params, body } = parsed.data;
-    // Models sometimes name the connector instead of giving its id; both are unambiguous here.
-    const connector =
-      profile.connectors.find((c) => c.id === connector_id) ??
-      profile.connectors.find((c) => c.name.toLowerCase() === connector_id.toLowerCase());
-    if (!connector) return failure(`"${connector_id}" is not one of this agent's connectors`);
+    const connector = profile.connectors.find((c) => c.id === connector_id)!;
     if (!connector.actions.some((a) => a.name === action)) {
       return failure(
         `connector "${connector.name}" has no action "${action}" (it has: ${connector.actions.map((a) => a.name).join(", ")})`,
@@ -171,7 +164,11 @@ export function buildToolbox(ctx: AppContext, profile: AgentProfile): Toolbox {
   };
 
   return {
-    specs: profile.tools.map((tool) => specs[tool]),
+    specs: profile.tools.map((tool) => ({
+      name: tool,
+      description: descriptions[tool],
+      parameters: toolParameters(schemas[tool]),
+    })),
     has: (name) => (profile.tools as string[]).includes(name),
     async run(name, args, signal) {
       signal.throwIfAborted();

@@ -8,7 +8,7 @@
 // callers fall back to their in-memory state instead of waiting, and the client reconnects in
 // the background; what each caller does meanwhile is written next to it.
 import { randomUUID } from "node:crypto";
-import { createClient, type RedisClientType } from "@redis/client";
+import type { RedisClientType } from "@redis/client";
 import type { Logger } from "../logger.ts";
 
 export type SharedHandler = (payload: Record<string, unknown>) => void;
@@ -42,6 +42,9 @@ export class SharedState {
    * in-memory fallbacks and the client keeps trying; the log says so.
    */
   static async connect(url: string, prefix: string, logger: Logger): Promise<SharedState> {
+    // Loaded here, not at the top: a server without REDIS_URL never needs the client, over a
+    // megabyte of code that every start would otherwise load.
+    const { createClient } = await import("@redis/client");
     const commands: RedisClientType = createClient({
       url,
       disableOfflineQueue: true,

@@ -1,5 +1,5 @@
-// The real server as a separate process (`src/main.ts`, as `pnpm start` runs it), for faults
-// that only a process can show: being killed, refusing to start, staying up through trouble.
+// The real server as a separate process (`src/main.ts`, which `pnpm start` runs once built), for
+// faults that only a process can show: being killed, refusing to start, staying up through trouble.
 // DATABASE_URL is cleared unless given (SQLite in DATA_DIR); on the PostgreSQL leg of the suite,
 // pass the `env` of processDatabase() from ../harness.ts.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -15,8 +15,14 @@ export interface ServerProcess {
 
 const serverDir = path.resolve(import.meta.dirname, "..", "..");
 
+/**
+ * Node's flags to run the server's TypeScript as it is, as the tests do: tsx, and @fim/db from its
+ * source (its "@fim/source" export) rather than its build, which may be stale or absent.
+ */
+export const FROM_SOURCE = ["--conditions=@fim/source", "--import", "tsx"];
+
 function spawnMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, [...FROM_SOURCE, "src/main.ts"], {
     cwd: serverDir,
     env: {
       ...process.env,
