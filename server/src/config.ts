@@ -104,7 +104,8 @@ export interface Config {
   redis: { url: string; keyPrefix: string } | undefined;
   /** Rate limit for keys that have none of their own; unset = none. */
   defaultKeyRateLimit: { requests: number; windowSeconds: number } | undefined;
-  webDist: string | undefined;
+  /** The built portal (WEB_DIST, else web/dist of this checkout); served when it holds index.html. */
+  webDist: string;
   llm: { baseUrl: string; apiKey: string | undefined; model: string } | undefined;
   cookieSecure: "auto" | "true" | "false";
   /** Whether connector calls may reach loopback, private and link-local addresses. */
