@@ -73,6 +73,9 @@ test("when the session ends, the portal sends you to log in and then back to the
   await page.getByLabel("Password").fill(E2E_ADMIN.password);
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page.getByRole("heading", { name: "Sessions", level: 1 })).toBeVisible();
+  // Every query of the page has answered: one still in flight when the cookies go would end the
+  // session on this page, before the click below (what this test is about happens on the click).
+  await page.waitForLoadState("networkidle");
 
   // The session disappears under the page (as when it is revoked elsewhere or the cookies expire).
   await context.clearCookies();
