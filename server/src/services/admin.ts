@@ -64,38 +64,48 @@ export async function adminUpdateUser(
   const roleChanges = input.role !== undefined && input.role !== before.role;
   if (!disabledChanges && !roleChanges) return before;
 
-  await ctx.db.user.update({
-    where: { id: userId },
-    data: {
-      ...(disabledChanges ? { disabled: input.disabled } : {}),
-      ...(roleChanges ? { role: input.role } : {}),
-    },
+  // The change, the sessions it ends and its audit entries: all kept, or none.
+  await ctx.db.$transaction(async (tx) => {
+    await tx.user.update({
+      where: { id: userId },
+      data: {
+        ...(disabledChanges ? { disabled: input.disabled } : {}),
+        ...(roleChanges ? { role: input.role } : {}),
+      },
+    });
+    if (disabledChanges) {
+      let revoked = 0;
+      if (input.disabled) revoked = await revokeAllSessions(ctx, userId, { reason: "user_disabled" }, tx);
+      await recordAudit(
+        ctx,
+        {
+          actorId: actor.id,
+          action: input.disabled ? "admin.user_disable" : "admin.user_enable",
+          targetType: "user",
+          targetId: userId,
+          meta,
+          detail: input.disabled ? { revoked_sessions: revoked } : undefined,
+        },
+        tx,
+      );
+    }
+    if (roleChanges) {
+      await recordAudit(
+        ctx,
+        {
+          actorId: actor.id,
+          action: "admin.user_role",
+          targetType: "user",
+          targetId: userId,
+          meta,
+          detail: { from: before.role, to: input.role },
+        },
+        tx,
+      );
+    }
   });
   // Cached keys carry the user's role and disabled flag: drop them so the next request re-reads.
   ctx.keyCache.invalidateUser(userId);
-
-  if (disabledChanges) {
-    let revoked = 0;
-    if (input.disabled) revoked = await revokeAllSessions(ctx, userId, { reason: "user_disabled" });
-    await recordAudit(ctx, {
-      actorId: actor.id,
-      action: input.disabled ? "admin.user_disable" : "admin.user_enable",
-      targetType: "user",
-      targetId: userId,
-      meta,
-      detail: input.disabled ? { revoked_sessions: revoked } : undefined,
-    });
-  }
-  if (roleChanges) {
-    await recordAudit(ctx, {
-      actorId: actor.id,
-      action: "admin.user_role",
-      targetType: "user",
-      targetId: userId,
-      meta,
-      detail: { from: before.role, to: input.role },
-    });
-  }
   return getUser(ctx, userId);
 }
 
@@ -107,14 +117,21 @@ export async function adminRevokeSessions(
   meta: RequestMeta,
 ): Promise<{ revoked_sessions: number }> {
   assertMayActOn(actor, await getUser(ctx, userId));
-  const revoked = await revokeAllSessions(ctx, userId, { reason: "revoked_by_admin" });
-  await recordAudit(ctx, {
-    actorId: actor.id,
-    action: "admin.sessions_revoke",
-    targetType: "user",
-    targetId: userId,
-    meta,
-    detail: { revoked_sessions: revoked },
+  const revoked = await ctx.db.$transaction(async (tx) => {
+    const count = await revokeAllSessions(ctx, userId, { reason: "revoked_by_admin" }, tx);
+    await recordAudit(
+      ctx,
+      {
+        actorId: actor.id,
+        action: "admin.sessions_revoke",
+        targetType: "user",
+        targetId: userId,
+        meta,
+        detail: { revoked_sessions: count },
+      },
+      tx,
+    );
+    return count;
   });
   return { revoked_sessions: revoked };
 }

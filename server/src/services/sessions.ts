@@ -1,6 +1,7 @@
 // Login sessions: password login, refresh-token rotation with reuse detection, logout, and the
 // list of a user's active sessions.
 import { randomUUID } from "node:crypto";
+import type { Prisma } from "@fim/db";
 import { signToken, verifyToken } from "../auth/jwt.ts";
 import type { AppContext } from "../context.ts";
 import type { Session } from "../contracts/account.ts";
@@ -153,8 +154,9 @@ export async function revokeAllSessions(
   ctx: AppContext,
   userId: string,
   options: { exceptSessionId?: string; reason: string },
+  db: Prisma.TransactionClient = ctx.db,
 ): Promise<number> {
-  const result = await ctx.db.session.updateMany({
+  const result = await db.session.updateMany({
     where: {
       userId,
       revokedAt: null,
