@@ -3,7 +3,7 @@
 // to the connector's own base URL: action paths are checked when saved, the final URL is checked
 // again after parameters are filled in, and the socket dials only the address that was checked.
 import type { Prisma } from "@fim/db";
-import { Agent, fetch, type Response } from "undici";
+import type { Agent, Response } from "undici";
 import type { AppContext } from "../context.ts";
 import { z } from "../contracts/common.ts";
 import {
@@ -489,8 +489,10 @@ export async function callConnectorAction(
       }),
       combined,
     );
-    dispatcher = new Agent({ connect: { lookup: pinnedLookup(destination) } });
-    const response = await fetch(url, {
+    // undici (a megabyte of the built server) is loaded by the first connector call, not at start.
+    const undici = await import("undici");
+    dispatcher = new undici.Agent({ connect: { lookup: pinnedLookup(destination) } });
+    const response = await undici.fetch(url, {
       method: action.method,
       headers,
       body: sendsBody ? JSON.stringify(input.body) : undefined,
