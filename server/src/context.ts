@@ -68,8 +68,9 @@ export interface AppContext {
   liveRuns: LiveRuns;
   /**
    * Run keys the portal's runs were started with, so an EventSource reconnecting with the same key
-   * does not ask the question again. Per instance, and not shared: a reconnect that a load balancer
-   * sends to another instance is not recognised there (sticky sessions avoid it).
+   * does not ask the question again. Claimed in Redis (`shared`) for all instances, so a reconnect
+   * that a load balancer sends to another instance is recognised there; per instance while Redis
+   * is away.
    */
   startedRuns: RecentKeys;
 }
@@ -127,7 +128,7 @@ export function createContext(options: {
     agentSettings: { ...DEFAULT_AGENT_SETTINGS },
     runs,
     liveRuns: { stop: (conversationId, reason) => runs.cancelConversation(conversationId, reason) },
-    startedRuns: new RecentKeys(RUN_KEY_MEMORY_MS),
+    startedRuns: new RecentKeys(RUN_KEY_MEMORY_MS, shared, logger),
   };
   return ctx;
 }

@@ -12,6 +12,7 @@ import path from "node:path";
 import { createClient } from "@redis/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ADMIN } from "../harness.ts";
+import { PortalBrowser } from "../support/browser.ts";
 import { jsonRequest, simultaneousBurst } from "../support/rawHttp.ts";
 import { call, type ServerProcess, startServerProcess } from "../support/serverProcess.ts";
 import { eventually, openStream } from "../support/sse.ts";
@@ -230,6 +231,24 @@ describe("limits and cancellation across instances", () => {
     await eventually(() => model.held() === 1);
     model.release();
     await again.rest();
+  });
+
+  test("a portal run key claimed on one instance is refused on the other (a reconnect sent elsewhere)", async () => {
+    const browser = new PortalBrowser(a.url);
+    await browser.login(ADMIN.email, ADMIN.password);
+    const cookie = browser.cookieHeader(`${a.url}/trpc/chat.run`);
+    const question = `Run key across instances ${randomUUID()}`;
+    const input = encodeURIComponent(JSON.stringify({ mode: "react", q: question, run_key: randomUUID() }));
+    const open = async (instance: ServerProcess) => {
+      const response = await fetch(`${instance.url}/trpc/chat.run?input=${input}`, {
+        headers: { cookie, accept: "text/event-stream", "sec-fetch-site": "same-origin" },
+      });
+      return response.text();
+    };
+    expect(await open(a)).toContain('"event":"done"');
+    const again = await open(b);
+    expect(again).toContain("run_key: this run already started");
+    expect(again).not.toContain('"event":"start"');
   });
 
   test("deleting a conversation through one instance ends its run streaming from the other", async () => {

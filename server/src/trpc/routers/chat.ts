@@ -46,7 +46,7 @@ export const chatRouter = router({
   run: chatAccess.input(portalRunInput).subscription(async function* ({ ctx, input, signal }) {
     // An EventSource reconnects on its own after a dropped connection; without this, a
     // reconnect would silently start the same question again.
-    if (!ctx.app.startedRuns.claim(input.run_key))
+    if (!(await ctx.app.startedRuns.claim(input.run_key)))
       throw new AppError("validation_error", "run_key: this run already started; start a new one");
     const { run_key: _key, ...runInput } = input;
     yield* runAgent(ctx.app, ctx.principal, runInput, { signal, token: ctx.accessToken });
