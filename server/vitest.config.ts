@@ -26,6 +26,8 @@ const sqliteOnly = [
   "test/security/databaseFile.test.ts",
   // The OpenAPI document and the client generated from it: the same on either database.
   "test/contract/openapi.test.ts",
+  // The built server on its own data directory: the bundle is the same whatever the database.
+  "test/builtServer.test.ts",
   // Prisma's migrate deploy skipped when a SQLite database is up to date.
   "test/sqliteMigrations.test.ts",
 ];

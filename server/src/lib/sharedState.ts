@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import type { RedisClientType } from "@redis/client";
 import type { Logger } from "../logger.ts";
+import { loadCommonJs } from "./lazyModule.ts";
 
 export type SharedHandler = (payload: Record<string, unknown>) => void;
 
@@ -44,7 +45,7 @@ export class SharedState {
   static async connect(url: string, prefix: string, logger: Logger): Promise<SharedState> {
     // Loaded here, not at the top: a server without REDIS_URL never needs the client, over a
     // megabyte of code that every start would otherwise load.
-    const { createClient } = await import("@redis/client");
+    const { createClient } = await loadCommonJs(() => import("@redis/client"));
     const commands: RedisClientType = createClient({
       url,
       disableOfflineQueue: true,

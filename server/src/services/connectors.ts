@@ -15,6 +15,7 @@ import {
   type HttpMethod,
 } from "../contracts/connectors.ts";
 import { AppError, notFound, validationError } from "../errors.ts";
+import { loadCommonJs } from "../lib/lazyModule.ts";
 import { pinnedLookup, resolveDestination } from "../lib/networkGuard.ts";
 import { openSecret, sealSecret } from "../lib/secretBox.ts";
 import { detachFromAgents } from "./agents.ts";
@@ -490,7 +491,7 @@ export async function callConnectorAction(
       combined,
     );
     // undici (a megabyte of the built server) is loaded by the first connector call, not at start.
-    const undici = await import("undici");
+    const undici = await loadCommonJs(() => import("undici"));
     dispatcher = new undici.Agent({ connect: { lookup: pinnedLookup(destination) } });
     const response = await undici.fetch(url, {
       method: action.method,

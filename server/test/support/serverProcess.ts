@@ -21,8 +21,12 @@ const serverDir = path.resolve(import.meta.dirname, "..", "..");
  */
 export const FROM_SOURCE = ["--conditions=@fim/source", "--import", "tsx"];
 
-function spawnMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, [...FROM_SOURCE, "src/main.ts"], {
+/** What runs: the TypeScript as the tests run it, or the build `pnpm start` runs (dist/main.js). */
+export type ServerEntry = "source" | "built";
+
+function spawnMain(env: Record<string, string>, entry: ServerEntry = "source") {
+  const args = entry === "built" ? ["dist/main.js"] : [...FROM_SOURCE, "src/main.ts"];
+  const child = spawn(process.execPath, args, {
     cwd: serverDir,
     env: {
       ...process.env,
@@ -49,8 +53,11 @@ function spawnMain(env: Record<string, string>) {
 }
 
 /** Starts `src/main.ts` with `env`; resolves once it listens, rejects if it exits first. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const { child, exited, output } = spawnMain(env);
+export async function startServerProcess(
+  env: Record<string, string>,
+  entry: ServerEntry = "source",
+): Promise<ServerProcess> {
+  const { child, exited, output } = spawnMain(env, entry);
   const deadline = Date.now() + 30_000;
   let gone = false;
   void exited.then(() => {
