@@ -172,6 +172,23 @@ describe("two instances on one database and one Redis", () => {
     expect(inject?.data).toMatchObject({ content: "Also: say something about the injected message." });
     expect(events.find((event) => event.event === "done")?.data.answer).toContain("Second answer");
   });
+  test("a portal run key claimed on one instance is refused on the other (a reconnect sent elsewhere)", async () => {
+    const browser = new PortalBrowser(a.url);
+    await browser.login(ADMIN.email, ADMIN.password);
+    const cookie = browser.cookieHeader(`${a.url}/trpc/chat.run`);
+    const question = `Run key across instances ${randomUUID()}`;
+    const input = encodeURIComponent(JSON.stringify({ mode: "react", q: question, run_key: randomUUID() }));
+    const open = async (instance: ServerProcess) => {
+      const response = await fetch(`${instance.url}/trpc/chat.run?input=${input}`, {
+        headers: { cookie, accept: "text/event-stream", "sec-fetch-site": "same-origin" },
+      });
+      return response.text();
+    };
+    expect(await open(a)).toContain('"event":"done"');
+    const again = await open(b);
+    expect(again).toContain("run_key: this run already started");
+    expect(again).not.toContain('"event":"start"');
+  });
 });
 
 describe("limits and cancellation across instances", () => {
@@ -231,24 +248,6 @@ describe("limits and cancellation across instances", () => {
     await eventually(() => model.held() === 1);
     model.release();
     await again.rest();
-  });
-
-  test("a portal run key claimed on one instance is refused on the other (a reconnect sent elsewhere)", async () => {
-    const browser = new PortalBrowser(a.url);
-    await browser.login(ADMIN.email, ADMIN.password);
-    const cookie = browser.cookieHeader(`${a.url}/trpc/chat.run`);
-    const question = `Run key across instances ${randomUUID()}`;
-    const input = encodeURIComponent(JSON.stringify({ mode: "react", q: question, run_key: randomUUID() }));
-    const open = async (instance: ServerProcess) => {
-      const response = await fetch(`${instance.url}/trpc/chat.run?input=${input}`, {
-        headers: { cookie, accept: "text/event-stream", "sec-fetch-site": "same-origin" },
-      });
-      return response.text();
-    };
-    expect(await open(a)).toContain('"event":"done"');
-    const again = await open(b);
-    expect(again).toContain("run_key: this run already started");
-    expect(again).not.toContain('"event":"start"');
   });
 
   test("deleting a conversation through one instance ends its run streaming from the other", async () => {
