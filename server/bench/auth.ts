@@ -173,7 +173,10 @@ async function spawnAndWait(args: string[], env: NodeJS.ProcessEnv, healthPath: 
     exited = true;
   });
   for (;;) {
-    if (exited) throw new Error(`${args.join(" ")} exited before it answered; see ${logFile}`);
+    if (exited) {
+      const message = readFileSync(logFile, "utf8").match(/"message":"([^"]*)"/)?.[1] ?? "see its log";
+      throw new Error(`${args.join(" ")} exited before it answered: ${message}`);
+    }
     const status = await new Promise<number>((resolve) => {
       const req = http.get(`${url}${healthPath}`, (res) => {
         res.resume();
@@ -697,7 +700,13 @@ try {
       continue;
     }
     try {
-      const rows = await measure(backend, floor, workDir);
+      let rows: Row[];
+      try {
+        rows = await measure(backend, floor, workDir);
+      } catch (error) {
+        if (backend === sqlite) throw error;
+        rows = [notMeasured("every figure", "as on SQLite", (error as Error).message)];
+      }
       tables.push({ backend: backend.name, rows });
       printTable(backend.name, rows);
     } finally {
