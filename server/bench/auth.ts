@@ -1,0 +1,740 @@
+// `pnpm bench`, the table of issue 11: the built server (`dist/main.js`, plain node, as `pnpm start`
+// runs it) on a fresh data directory this script seeds, next to a bare Express 5 route (the floor,
+// `floor.ts`) in a process of its own, both driven over real HTTP from this process (autocannon
+// at 32 connections for throughput, a keep-alive client for latencies). Throughput is measured
+// interleaved (floor, key, JWT, tRPC; repeated) and each ratio is the median of the repetitions'
+// ratios. Prints one table (figure, measured, target, pass/fail) per database and writes it to
+// bench/results/latest.json. It measures; it asserts nothing.
+//   BENCH_SECONDS (3) per throughput measurement, BENCH_REPEATS (3), BENCH_MEMORY_REQUESTS (100000)
+//   within BENCH_MEMORY_SECONDS (30),
+//   BENCH_POSTGRES_URL (postgresql://postgres@127.0.0.1:5432/postgres, where a throwaway database
+//   is made and dropped), BENCH_REDIS_URL (redis://127.0.0.1:6379), BENCH_DATABASES (sqlite,postgresql).
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { createDb, type Db } from "@fim/db";
+import { createClient } from "@redis/client";
+import autocannon from "autocannon";
+import pg from "pg";
+import { apiKeyPrefix, generateApiKey, hashApiKey } from "../src/auth/apiKeyFormat.ts";
+
+const ADMIN = { email: "bench@example.com", password: "bench-password-1" };
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const MEMORY_REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000);
+const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? 30);
+const CONNECTIONS = 32;
+const SERVER_DIR = path.resolve(import.meta.dirname, "..");
+const API_KEY_SECRET = randomBytes(32).toString("hex");
+const JWT_SECRET = randomBytes(32).toString("hex");
+
+interface Row {
+  figure: string;
+  measured: string;
+  target: string;
+  /** null: no target, or not measured */
+  pass: boolean | null;
+  detail?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+};
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+};
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+function notMeasured(figure: string, target: string, why: string): Row {
+  return { figure, measured: "not measured", target, pass: null, detail: why };
+}
+
+/** Resident memory of a process, from /proc (Linux). */
+function rssOf(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+) kB/m);
+    return line ? Number(line[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN; // the process has exited
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+interface Answer {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) {
+  return new Promise<Answer>((resolve, reject) => {
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const req = http.request(
+      url,
+      {
+        method: options.method ?? "GET",
+        agent,
+        headers: { ...(body ? { "content-type": "application/json" } : {}), ...options.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** One request at a time; returns each one's latency in ms and how many were not 200. */
+async function latencies(url: string, headersFor: (i: number) => Record<string, string>, n: number) {
+  const samples: number[] = [];
+  let errors = 0;
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    const answer = await request(url, { headers: headersFor(i) }).catch(() => ({ status: 0 }));
+    samples.push(performance.now() - started);
+    if (answer.status !== 200) errors++;
+  }
+  return { samples, errors };
+}
+
+interface Load {
+  rps: number;
+  total: number;
+  errors: number;
+  p99: number;
+}
+
+async function cannon(options: autocannon.Options): Promise<Load> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
+  return {
+    rps: result.requests.average,
+    total: result.requests.total,
+    errors: result.errors + result.timeouts + result.non2xx,
+    p99: result.latency.p99,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes: the floor and the server
+
+interface Spawned {
+  url: string;
+  child: ChildProcess;
+  /** spawn → first 200 from the health route, ms */
+  startMs: number;
+  stop(): Promise<void>;
+}
+
+async function spawnAndWait(args: string[], env: NodeJS.ProcessEnv, healthPath: string, logFile: string) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const log = openSync(logFile, "a");
+  const started = performance.now();
+  const child = spawn(process.execPath, args, {
+    cwd: SERVER_DIR,
+    env: { ...env, PORT: String(port), HOST: "127.0.0.1" },
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void exit.then(() => {
+    exited = true;
+  });
+  for (;;) {
+    if (exited) {
+      const message = readFileSync(logFile, "utf8").match(/"message":"([^"]*)"/)?.[1] ?? "see its log";
+      throw new Error(`${args.join(" ")} exited before it answered: ${message}`);
+    }
+    const status = await new Promise<number>((resolve) => {
+      const req = http.get(`${url}${healthPath}`, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", () => resolve(0));
+    });
+    if (status === 200) break;
+    await sleep(5);
+  }
+  const startMs = performance.now() - started;
+  return {
+    url,
+    child,
+    startMs,
+    async stop() {
+      if (!exited) child.kill("SIGTERM");
+      await exit;
+    },
+  } satisfies Spawned;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The database seen from outside: seeding keys, counting writes
+
+interface Backend {
+  name: string;
+  databaseUrl: string;
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+/** Inserts keys for `userId` the way createApiKey stores them (prefix + HMAC under the server's secret). */
+async function seedKeys(db: Db, userId: string, count: number): Promise<string[]> {
+  const keys: string[] = [];
+  const batch = 5_000;
+  const now = new Date();
+  for (let done = 0; done < count; done += batch) {
+    const rows = Array.from({ length: Math.min(batch, count - done) }, (_, i) => {
+      const key = generateApiKey();
+      keys.push(key);
+      return {
+        userId,
+        name: `seeded ${done + i}`,
+        prefix: apiKeyPrefix(key),
+        hash: hashApiKey(key, API_KEY_SECRET),
+        scopes: "[]",
+        createdAt: now,
+      };
+    });
+    await db.apiKey.createMany({ data: rows });
+  }
+  return keys;
+}
+
+/**
+ * Counts row writes (INSERT, UPDATE, DELETE, one per row) on every table of the server's database
+ * with triggers added for the measurement and removed after it.
+ */
+async function writeCounter(db: Db, postgres: boolean) {
+  const tables = postgres
+    ? (
+        await db.$queryRawUnsafe<{ name: string }[]>(
+          "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '\\_%'",
+        )
+      ).map((row) => row.name)
+    : (
+        await db.$queryRawUnsafe<{ name: string }[]>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_%' ESCAPE '\\'",
+        )
+      ).map((row) => row.name);
+  await db.$executeRawUnsafe("CREATE TABLE bench_writes (n BIGINT NOT NULL)");
+  await db.$executeRawUnsafe("INSERT INTO bench_writes (n) VALUES (0)");
+  if (postgres) {
+    await db.$executeRawUnsafe(
+      "CREATE FUNCTION bench_count_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE bench_writes SET n = n + 1; RETURN NULL; END $$",
+    );
+  }
+  for (const table of tables) {
+    for (const operation of ["INSERT", "UPDATE", "DELETE"]) {
+      const name = `"bench_${table}_${operation}"`;
+      await db.$executeRawUnsafe(
+        postgres
+          ? `CREATE TRIGGER ${name} AFTER ${operation} ON "${table}" FOR EACH ROW EXECUTE FUNCTION bench_count_write()`
+          : `CREATE TRIGGER ${name} AFTER ${operation} ON "${table}" BEGIN UPDATE bench_writes SET n = n + 1; END`,
+      );
+    }
+  }
+  return {
+    tables: tables.length,
+    async read(): Promise<number> {
+      const rows = await db.$queryRawUnsafe<{ n: number | bigint }[]>("SELECT n FROM bench_writes");
+      return Number(rows[0]?.n ?? Number.NaN);
+    },
+    async remove() {
+      for (const table of tables) {
+        for (const operation of ["INSERT", "UPDATE", "DELETE"]) {
+          const name = `"bench_${table}_${operation}"`;
+          await db.$executeRawUnsafe(postgres ? `DROP TRIGGER ${name} ON "${table}"` : `DROP TRIGGER ${name}`);
+        }
+      }
+      if (postgres) await db.$executeRawUnsafe("DROP FUNCTION bench_count_write()");
+      await db.$executeRawUnsafe("DROP TABLE bench_writes");
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One table
+
+async function measure(backend: Backend, floor: Spawned, workDir: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  const dataDir = mkdtempSync(path.join(workDir, "data-"));
+  const logFile = path.join(workDir, `server-${backend.name.replace(/\W+/g, "-")}.log`);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    DATABASE_URL: backend.databaseUrl,
+    REDIS_URL: "",
+    API_KEY_SECRET,
+    JWT_SECRET,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: "1000000",
+    LOGIN_MAX_FAILURES_PER_IP: "1000000",
+    QUOTA_CONCURRENT_RUNS: "1000",
+    NODE_ENV: "production",
+    ...backend.env,
+  };
+  delete env.LOG_LEVEL; // the server's default (info), as it runs in production
+  const startServer = () => spawnAndWait(["dist/main.js"], env, "/api/health", logFile);
+  const databaseUrl = backend.databaseUrl || `file:${path.join(dataDir, "fim.db")}`;
+  const postgres = databaseUrl.startsWith("postgres");
+
+  let server = await startServer();
+  const startFresh = server.startMs;
+  const db = createDb(databaseUrl);
+  try {
+    // Credentials: a login (JWT), a key made through the API, the portal's cookie session.
+    const login = JSON.parse((await request(`${server.url}/api/auth/login`, { method: "POST", body: ADMIN })).body);
+    const bearer = `Bearer ${login.access_token}`;
+    const created = JSON.parse(
+      (
+        await request(`${server.url}/api/me/api-keys`, {
+          method: "POST",
+          headers: { authorization: bearer },
+          body: { name: "bench" },
+        })
+      ).body,
+    );
+    const keyHeader = `Bearer ${created.key}`;
+    const portal = await request(`${server.url}/trpc/auth.login`, {
+      method: "POST",
+      headers: { "x-fim-csrf": "1", "sec-fetch-site": "same-origin" },
+      body: ADMIN,
+    });
+    const setCookie = portal.headers["set-cookie"] ?? [];
+    const cookie = setCookie
+      .map((line) => line.split(";")[0] ?? "")
+      .filter((pair) => pair.startsWith("fim_access="))
+      .join("; ");
+    const portalHeaders = { cookie, "sec-fetch-site": "same-origin" };
+
+    const targets = [
+      { name: "key", url: `${server.url}/api/auth/verify`, headers: { authorization: keyHeader } },
+      { name: "jwt", url: `${server.url}/api/auth/verify`, headers: { authorization: bearer } },
+      { name: "trpc", url: `${server.url}/trpc/me`, headers: portalHeaders },
+    ];
+    for (const target of targets) {
+      const answer = await request(target.url, { headers: target.headers });
+      if (answer.status !== 200) throw new Error(`${target.name}: ${answer.status} ${answer.body.slice(0, 200)}`);
+    }
+
+    // 1. Throughput, interleaved with the floor, repeated.
+    const floorTarget = { name: "floor", url: `${floor.url}/floor`, headers: {} };
+    for (const target of [floorTarget, ...targets]) await cannon({ ...target, duration: 1 }); // warm-up
+    const runs: Record<string, Load[]> = { floor: [], key: [], jwt: [], trpc: [] };
+    for (let repeat = 0; repeat < REPEATS; repeat++) {
+      for (const target of [floorTarget, ...targets]) runs[target.name]?.push(await cannon(target));
+    }
+    const floorRuns = runs.floor ?? [];
+    rows.push({
+      figure: "floor: bare Express 5, small JSON",
+      measured: `${median(floorRuns.map((run) => run.rps)).toFixed(0)} req/s`,
+      target: "(reference)",
+      pass: null,
+      detail: `runs ${floorRuns.map((run) => run.rps.toFixed(0)).join(", ")}; errors ${floorRuns.reduce((sum, run) => sum + run.errors, 0)}`,
+    });
+    const ratioRow = (name: string, figure: string, min: number) => {
+      const own = runs[name] ?? [];
+      const ratios = own.map((run, i) => run.rps / (floorRuns[i]?.rps ?? Number.NaN));
+      const ratio = median(ratios);
+      const errors = own.reduce((sum, run) => sum + run.errors, 0);
+      rows.push({
+        figure,
+        measured: `${ratio.toFixed(2)} × floor, ${errors} errors`,
+        target: `≥ ${min.toFixed(2)}, 0 errors`,
+        pass: ratio >= min && errors === 0,
+        detail: `${median(own.map((run) => run.rps)).toFixed(0)} req/s; ratios ${ratios.map((r) => r.toFixed(2)).join(", ")}; p99 ${median(own.map((run) => run.p99))} ms`,
+      });
+    };
+    ratioRow("key", "GET /api/auth/verify, warm API key", 0.9);
+    ratioRow("jwt", "GET /api/auth/verify, access JWT", 0.85);
+    ratioRow("trpc", "GET /trpc/me, portal cookie session", 0.8);
+
+    // 3. Database writes per authenticated request at steady load.
+    const counter = await writeCounter(db, postgres);
+    try {
+      for (const target of targets.slice(0, 2)) {
+        await sleep(1_200); // the usage flush of the requests before
+        const before = await counter.read();
+        const load = await cannon(target);
+        await sleep(1_200); // the usage counts of this load are flushed within USAGE_FLUSH_MS (1 s)
+        const writes = (await counter.read()) - before;
+        const perRequest = writes / load.total;
+        rows.push({
+          figure: `DB row writes per request, ${target.name === "key" ? "API key" : "JWT"} (steady load)`,
+          measured: perRequest.toFixed(4),
+          target: "< 0.01",
+          pass: perRequest < 0.01,
+          detail: `${writes} row writes (triggers on all ${counter.tables} tables) for ${load.total} requests`,
+        });
+      }
+    } finally {
+      await counter.remove();
+    }
+
+    // 4. Key-authenticated calls while storms of 50 concurrent logins run.
+    {
+      const verify = `${server.url}/api/auth/verify`;
+      const probe = async (until: number) => {
+        const samples: number[] = [];
+        let errors = 0;
+        await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            while (performance.now() < until) {
+              const { samples: one, errors: failed } = await latencies(verify, () => ({ authorization: keyHeader }), 1);
+              samples.push(...one);
+              errors += failed;
+            }
+          }),
+        );
+        return { samples, errors };
+      };
+      const quiet = await probe(performance.now() + 1_500);
+      const until = performance.now() + 5_000;
+      let logins = 0;
+      let loginErrors = 0;
+      const storms = (async () => {
+        while (performance.now() < until) {
+          const answers = await Promise.all(
+            Array.from({ length: 50 }, () =>
+              request(`${server.url}/api/auth/login`, { method: "POST", body: ADMIN }).catch(() => ({ status: 0 })),
+            ),
+          );
+          logins += answers.length;
+          loginErrors += answers.filter((answer) => answer.status !== 200).length;
+        }
+      })();
+      const stormed = await probe(until);
+      await storms;
+      const p99 = percentile(stormed.samples, 99);
+      rows.push({
+        figure: "p99 of key calls during 50-login storms",
+        measured: ms(p99),
+        target: "< 25 ms",
+        pass: p99 < 25 && stormed.errors === 0,
+        detail: `${stormed.samples.length} calls from 4 clients, ${stormed.errors} errors, ${logins} logins (${loginErrors} not 200); without storms p99 ${ms(percentile(quiet.samples, 99))}`,
+      });
+    }
+
+    // 5. 200 concurrent streaming runs on the offline engine.
+    rows.push(...(await streams(server, keyHeader)));
+
+    // 2. Cold path: keys the server has not seen since it started, at 1,000 and 100,000 keys.
+    const userId = (await db.user.findFirstOrThrow({ where: { email: ADMIN.email } })).id;
+    const restarts: number[] = [];
+    const seeded: string[] = [];
+    for (const total of [1_000, 100_000]) {
+      const existing = await db.apiKey.count();
+      seeded.push(...(await seedKeys(db, userId, total - existing)));
+      await server.stop();
+      server = await startServer();
+      restarts.push(server.startMs);
+      const verify = `${server.url}/api/auth/verify`;
+      await latencies(verify, () => ({ authorization: keyHeader }), 300); // warm the route, not the keys
+      const sample = [...seeded].sort(() => Math.random() - 0.5).slice(0, Math.min(2_000, seeded.length));
+      const warm = Math.floor(sample.length / 5); // the first cold lookups also warm the code path
+      const { samples, errors } = await latencies(
+        verify,
+        (i) => ({ authorization: `Bearer ${sample[i]}` }),
+        sample.length,
+      );
+      const counted = samples.slice(warm);
+      const p99 = percentile(counted, 99);
+      rows.push({
+        figure: `cold key, p99 over HTTP, ${total.toLocaleString("en")} keys`,
+        measured: ms(p99),
+        target: "< 2 ms",
+        pass: p99 < 2 && errors === 0,
+        detail: `${counted.length} distinct keys after a restart, one at a time (first ${warm} not counted); p50 ${ms(percentile(counted, 50))}; ${errors} errors`,
+      });
+    }
+
+    // 6. Memory over many requests with 10,000 distinct keys (cold at first: just restarted).
+    {
+      const distinct = seeded.slice(0, 10_000);
+      await sleep(500);
+      const before = rssOf(server.child.pid);
+      let next = 0;
+      // At most BENCH_MEMORY_SECONDS: on a slow path 100,000 requests would not fit in the run.
+      const result = await new Promise<autocannon.Result>((resolve, reject) => {
+        const instance = autocannon(
+          {
+            url: `${server.url}/api/auth/verify`,
+            connections: CONNECTIONS,
+            amount: MEMORY_REQUESTS,
+            requests: [
+              {
+                setupRequest: (req) => {
+                  const key = distinct[next++ % distinct.length];
+                  return { ...req, headers: { ...req.headers, authorization: `Bearer ${key}` } };
+                },
+              },
+            ],
+          },
+          (error, finished) => (error ? reject(error) : resolve(finished)),
+        );
+        setTimeout(() => instance.stop(), MEMORY_SECONDS * 1000).unref();
+      });
+      await sleep(1_500);
+      const after = rssOf(server.child.pid);
+      const errors = result.errors + result.timeouts + result.non2xx;
+      rows.push({
+        figure: `RSS over ${result.requests.total.toLocaleString("en")} requests, ${distinct.length.toLocaleString("en")} keys`,
+        measured: `${mb(before)} → ${mb(after)}`,
+        target: "flat (printed)",
+        pass: null,
+        detail: `${result.requests.total} of the ${MEMORY_REQUESTS} asked for (stopped after ${MEMORY_SECONDS} s at most), ${errors} errors, ${result.requests.average.toFixed(0)} req/s`,
+      });
+    }
+
+    // 7. Start of the built server to a healthy /api/health.
+    rows.push({
+      figure: "start → healthy /api/health, new data dir",
+      measured: ms(startFresh),
+      target: "< 1000 ms",
+      pass: startFresh < 1000,
+      detail: "includes creating the database and the administrator",
+    });
+    const restart = median(restarts);
+    rows.push({
+      figure: "start → healthy /api/health, restart",
+      measured: ms(restart),
+      target: "< 1000 ms",
+      pass: restart < 1000,
+      detail: `restarts ${restarts.map((value) => value.toFixed(0)).join(", ")} ms, with 1,000 and 100,000 keys`,
+    });
+  } catch (error) {
+    // Say why: the end of the server's log (it is removed with the work directory).
+    const log = readFileSync(logFile, "utf8");
+    console.error(`\n${backend.name}: the measurement failed; the server's log ends with:\n${log.slice(-3000)}`);
+    throw error;
+  } finally {
+    await server.stop();
+    await db.$disconnect();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+/** 200 POST /api/react at once; time to the first event, errors, and server memory while open. */
+async function streams(server: Spawned, keyHeader: string): Promise<Row[]> {
+  const count = 200;
+  await sleep(500);
+  const before = rssOf(server.child.pid);
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssOf(server.child.pid));
+  }, 10);
+  let open = 0;
+  let maxOpen = 0;
+  const streamAgent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  const one = () =>
+    new Promise<{ firstEventMs: number; ok: boolean }>((resolve) => {
+      const started = performance.now();
+      let firstEventMs = Number.NaN;
+      let text = "";
+      const req = http.request(
+        `${server.url}/api/react`,
+        {
+          method: "POST",
+          agent: streamAgent,
+          headers: { "content-type": "application/json", authorization: keyHeader },
+        },
+        (res) => {
+          open++;
+          maxOpen = Math.max(maxOpen, open);
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            if (Number.isNaN(firstEventMs) && chunk.includes("event:")) firstEventMs = performance.now() - started;
+            text += chunk;
+          });
+          res.on("end", () => {
+            open--;
+            const ok = res.statusCode === 200 && !/^event: error$/m.test(text) && /^event: end$/m.test(text);
+            resolve({ firstEventMs, ok });
+          });
+        },
+      );
+      req.on("error", () => resolve({ firstEventMs, ok: false }));
+      req.end(JSON.stringify({ q: "What is 17 * 23?" }));
+    });
+  const results = await Promise.all(Array.from({ length: count }, one));
+  clearInterval(sampler);
+  streamAgent.destroy();
+  const errors = results.filter((result) => !result.ok).length;
+  const firstEvents = results.map((result) => result.firstEventMs).filter((value) => !Number.isNaN(value));
+  const p99 = percentile(firstEvents, 99);
+  return [
+    {
+      figure: `${count} concurrent POST /api/react: time to first event p99`,
+      measured: `${ms(p99)}, ${errors} errors`,
+      target: "< 100 ms, 0 errors",
+      pass: p99 < 100 && errors === 0 && firstEvents.length === count,
+      detail: `p50 ${ms(percentile(firstEvents, 50))}; at most ${maxOpen} streams open at once`,
+    },
+    {
+      figure: `memory per open stream (${count} at once)`,
+      measured: `${((peak - before) / Math.max(1, maxOpen) / 1024).toFixed(0)} KB`,
+      target: "(printed)",
+      pass: null,
+      detail: `server RSS ${mb(before)} → peak ${mb(peak)} (sampled every 10 ms), divided by the ${maxOpen} open at once`,
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backends
+
+const sqlite: Backend = { name: "SQLite", databaseUrl: "", env: {}, async cleanup() {} };
+
+/** PostgreSQL + Redis when both answer: a throwaway database and Redis key prefix, removed after. */
+async function postgresAndRedis(): Promise<Backend | string> {
+  const adminUrl = process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+  const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await admin.connect();
+  } catch {
+    return `PostgreSQL not reachable at ${adminUrl}`;
+  }
+  const redis = createClient({ url: redisUrl, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+  redis.on("error", () => undefined);
+  try {
+    await redis.connect();
+  } catch {
+    await admin.end();
+    return `Redis not reachable at ${redisUrl}`;
+  }
+  const name = `fim_bench_${randomUUID().replaceAll("-", "")}`;
+  const prefix = `fim-bench-${randomUUID()}:`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const databaseUrl = new URL(adminUrl);
+  databaseUrl.pathname = `/${name}`;
+  return {
+    name: "PostgreSQL + Redis",
+    databaseUrl: databaseUrl.toString(),
+    env: { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix },
+    async cleanup() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+      for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+        if (keys.length > 0) await redis.del(keys);
+      }
+      await redis.close();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function printTable(title: string, rows: Row[]): void {
+  const width = (pick: (row: Row) => string, header: string) =>
+    Math.max(header.length, ...rows.map((row) => pick(row).length));
+  const verdict = (row: Row) => (row.pass === null ? "—" : row.pass ? "pass" : "FAIL");
+  const w1 = width((row) => row.figure, "figure");
+  const w2 = width((row) => row.measured, "measured");
+  const w3 = width((row) => row.target, "target");
+  console.log(`\n${title}`);
+  console.log(`  ${"figure".padEnd(w1)}  ${"measured".padEnd(w2)}  ${"target".padEnd(w3)}  pass/fail`);
+  for (const row of rows) {
+    console.log(`  ${row.figure.padEnd(w1)}  ${row.measured.padEnd(w2)}  ${row.target.padEnd(w3)}  ${verdict(row)}`);
+  }
+  for (const row of rows) if (row.detail) console.log(`    ${row.figure}: ${row.detail}`);
+}
+
+const started = performance.now();
+const workDir = mkdtempSync(path.join(os.tmpdir(), "fim-issue11-bench-"));
+const floor = await spawnAndWait(
+  ["--import", "tsx", "bench/floor.ts"],
+  process.env,
+  "/floor",
+  path.join(workDir, "floor.log"),
+);
+const wanted = (process.env.BENCH_DATABASES ?? "sqlite,postgresql").split(",");
+const tables: { backend: string; rows: Row[] }[] = [];
+console.log(
+  `\nFIM One benchmark (issue 11) — node ${process.version}, ${os.cpus().length} CPU(s), load average ${os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ")}; ${REPEATS} × ${SECONDS} s per throughput figure, autocannon at ${CONNECTIONS} connections`,
+);
+try {
+  for (const which of wanted) {
+    const backend = which === "sqlite" ? sqlite : await postgresAndRedis();
+    if (typeof backend === "string") {
+      const rows = [notMeasured("every figure", "as on SQLite", backend)];
+      tables.push({ backend: "PostgreSQL + Redis", rows });
+      printTable("PostgreSQL + Redis", rows);
+      continue;
+    }
+    try {
+      let rows: Row[];
+      try {
+        rows = await measure(backend, floor, workDir);
+      } catch (error) {
+        if (backend === sqlite) throw error;
+        rows = [notMeasured("every figure", "as on SQLite", (error as Error).message)];
+      }
+      tables.push({ backend: backend.name, rows });
+      printTable(backend.name, rows);
+    } finally {
+      await backend.cleanup();
+    }
+  }
+} finally {
+  await floor.stop();
+  agent.destroy();
+  rmSync(workDir, { recursive: true, force: true });
+}
+const seconds = (performance.now() - started) / 1000;
+console.log(`\n(${seconds.toFixed(0)} s)`);
+const resultsDir = path.join(SERVER_DIR, "bench", "results");
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(
+  path.join(resultsDir, "latest.json"),
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      loadAverage: os.loadavg(),
+      settings: { seconds: SECONDS, repeats: REPEATS, connections: CONNECTIONS, memoryRequests: MEMORY_REQUESTS },
+      durationSeconds: Math.round(seconds),
+      tables,
+    },
+    null,
+    2,
+  )}\n`,
+);
