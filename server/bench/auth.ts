@@ -240,7 +240,7 @@ async function writeCounter(db: Db, postgres: boolean) {
   const tables = postgres
     ? (
         await db.$queryRawUnsafe<{ name: string }[]>(
-          "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '\\_%'",
+          "SELECT tablename::text AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '\\_%'",
         )
       ).map((row) => row.name)
     : (
