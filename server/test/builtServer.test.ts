@@ -8,10 +8,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createClient } from "@redis/client";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ADMIN } from "./harness.ts";
 import { call, type ServerProcess, startServerProcess } from "./support/serverProcess.ts";
+import { deleteRedisKeys } from "./support/testDatabases.ts";
 
 const prefix = `fim-test-${randomUUID()}:`;
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "fim-built-"));
@@ -50,10 +50,7 @@ afterAll(async () => {
   await server?.exited;
   upstream?.close();
   rmSync(dataDir, { recursive: true, force: true });
-  const redis = createClient({ url: "redis://127.0.0.1:6379" });
-  await redis.connect();
-  for (const key of await redis.keys(`${prefix}*`)) await redis.del(key);
-  await redis.close();
+  await deleteRedisKeys(prefix);
 });
 
 test("the built server connects to Redis and calls a connector", async () => {

@@ -390,15 +390,9 @@ describe("chat runs", () => {
   test("a run key starts one run: the same key again (an EventSource reconnecting) is refused", async () => {
     const browser = new PortalBrowser(server.url);
     await browser.login(ADMIN.email, ADMIN.password);
-    const cookie = browser.cookieHeader(`${server.url}/trpc/chat.run`);
     const question = "Run key check: what is 17 + 25?";
-    const input = encodeURIComponent(JSON.stringify({ mode: "react", q: question, run_key: randomUUID() }));
-    const open = async () => {
-      const response = await fetch(`${server.url}/trpc/chat.run?input=${input}`, {
-        headers: { cookie, accept: "text/event-stream", "sec-fetch-site": "same-origin" },
-      });
-      return response.text();
-    };
+    const input = { mode: "react", q: question, run_key: randomUUID() };
+    const open = () => browser.subscription("chat.run", input);
     expect(await open()).toContain('"event":"done"');
     const again = await open();
     expect(again).toContain("run_key: this run already started");

@@ -19,15 +19,17 @@ export const idParams = z.object({ id });
 /** An instant as every answer gives it: ISO 8601 in UTC, to the millisecond. */
 export const instant = z.iso.datetime().meta({ example: "2026-11-28T17:04:05.123Z" });
 
+const pageLimit = z.coerce.number().int().min(1).max(100);
+
 /** A page size and the cursor of the previous page's `next_cursor`. */
 export const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: pageLimit.default(20),
   cursor: z.string().max(100).optional().meta({ description: "The previous page's next_cursor" }),
 });
 
 /** The same query with a different default page size. */
 export function pageQueryOf(defaultLimit: number) {
-  return pageQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(defaultLimit) });
+  return pageQuery.extend({ limit: pageLimit.default(defaultLimit) });
 }
 
 export function page<T extends z.ZodType>(item: T) {

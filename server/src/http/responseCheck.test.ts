@@ -2,7 +2,8 @@
 // what it reports.
 import { expect, test } from "vitest";
 import { z } from "../contracts/common.ts";
-import { contractProblem } from "./responseCheck.ts";
+import { reactRunEvent } from "../contracts/runs.ts";
+import { contractProblem, eventProblem } from "./responseCheck.ts";
 import { defineRoute } from "./route.ts";
 
 const route = defineRoute({
@@ -39,4 +40,10 @@ test("a body that does not match, or says more than its schema, is reported", ()
     "the body has fields its schema does not declare",
   );
   expect(contractProblem(route, 404, { error: "gone", message: "?" })).toMatch(/^error: /);
+});
+
+test("a streamed event its mode does not document, or with the wrong data, is reported", () => {
+  expect(eventProblem(reactRunEvent, { event: "end", data: {} })).toBeUndefined();
+  expect(eventProblem(reactRunEvent, { event: "phase", data: { phase: "planning" } })).toMatch(/^event: /);
+  expect(eventProblem(reactRunEvent, { event: "done", data: { answer: "4" } })).toMatch(/^data\.iterations: /);
 });

@@ -26,6 +26,17 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
+/** A failed parse in one line: each issue's dotted path (`whole` for the value itself) and message. */
+function issueText(error: z.ZodError, whole: string): string {
+  return error.issues.map((issue) => `${issue.path.join(".") || whole}: ${issue.message}`).join("; ");
+}
+
+/** What is wrong with a streamed `event` as one of `events` (a route's `success.events`); undefined when nothing. */
+export function eventProblem(events: z.ZodType, event: unknown): string | undefined {
+  const result = events.safeParse(event);
+  return result.success ? undefined : issueText(result.error, "event");
+}
+
 /** What is wrong with `body` as the answer `status` of `route`; undefined when nothing. */
 export function contractProblem(route: AnyRoute, status: number, body: unknown): string | undefined {
   let schema: z.ZodType | undefined;
@@ -38,9 +49,7 @@ export function contractProblem(route: AnyRoute, status: number, body: unknown):
     return `status ${status} is not documented`;
   }
   const result = schema.safeParse(body);
-  if (!result.success) {
-    return result.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
-  }
+  if (!result.success) return issueText(result.error, "body");
   // Error bodies may carry extra fields (the contract allows them); success bodies may not.
   if (schema !== errorBody && JSON.stringify(canonical(result.data)) !== JSON.stringify(canonical(body))) {
     return "the body has fields its schema does not declare";

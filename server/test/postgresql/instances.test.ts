@@ -9,14 +9,13 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createClient } from "@redis/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ADMIN } from "../harness.ts";
 import { PortalBrowser } from "../support/browser.ts";
 import { jsonRequest, simultaneousBurst } from "../support/rawHttp.ts";
 import { call, type ServerProcess, startServerProcess } from "../support/serverProcess.ts";
 import { eventually, openStream } from "../support/sse.ts";
-import { createPostgresDatabase, dropPostgresDatabase } from "../support/testDatabases.ts";
+import { createPostgresDatabase, deleteRedisKeys, dropPostgresDatabase } from "../support/testDatabases.ts";
 
 const prefix = `fim-test-${randomUUID()}:`;
 // Instances share their secrets (each would otherwise generate its own into its data directory).
@@ -117,10 +116,7 @@ afterAll(async () => {
   await dropPostgresDatabase(databaseUrl);
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   dataDirs = [];
-  const redis = createClient({ url: "redis://127.0.0.1:6379" });
-  await redis.connect();
-  for (const key of await redis.keys(`${prefix}*`)) await redis.del(key);
-  await redis.close();
+  await deleteRedisKeys(prefix);
 });
 
 describe("two instances on one database and one Redis", () => {
@@ -175,15 +171,8 @@ describe("two instances on one database and one Redis", () => {
   test("a portal run key claimed on one instance is refused on the other (a reconnect sent elsewhere)", async () => {
     const browser = new PortalBrowser(a.url);
     await browser.login(ADMIN.email, ADMIN.password);
-    const cookie = browser.cookieHeader(`${a.url}/trpc/chat.run`);
-    const question = `Run key across instances ${randomUUID()}`;
-    const input = encodeURIComponent(JSON.stringify({ mode: "react", q: question, run_key: randomUUID() }));
-    const open = async (instance: ServerProcess) => {
-      const response = await fetch(`${instance.url}/trpc/chat.run?input=${input}`, {
-        headers: { cookie, accept: "text/event-stream", "sec-fetch-site": "same-origin" },
-      });
-      return response.text();
-    };
+    const input = { mode: "react", q: `Run key across instances ${randomUUID()}`, run_key: randomUUID() };
+    const open = (instance: ServerProcess) => browser.subscription("chat.run", input, instance.url);
     expect(await open(a)).toContain('"event":"done"');
     const again = await open(b);
     expect(again).toContain("run_key: this run already started");

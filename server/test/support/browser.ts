@@ -32,6 +32,22 @@ export class PortalBrowser {
     }
   }
 
+  /**
+   * Reads a subscription (tRPC over SSE) to its end with this browser's cookies, as an EventSource
+   * would; `baseUrl` sends it to another instance sharing the same secrets.
+   */
+  async subscription(procedure: string, input: unknown, baseUrl = this.baseUrl): Promise<string> {
+    const query = `?input=${encodeURIComponent(JSON.stringify(input))}`;
+    const response = await fetch(`${baseUrl}/trpc/${procedure}${query}`, {
+      headers: {
+        cookie: this.cookieHeader(`${this.baseUrl}/trpc/${procedure}`),
+        accept: "text/event-stream",
+        "sec-fetch-site": "same-origin",
+      },
+    });
+    return response.text();
+  }
+
   async call(
     type: "query" | "mutation",
     procedure: string,

@@ -6,6 +6,7 @@
 // runs at the same time never meet.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { createClient } from "@redis/client";
 import pg from "pg";
 import { inject } from "vitest";
 
@@ -87,6 +88,14 @@ export async function dropPostgresDatabase(url: string): Promise<void> {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
   if (!name.startsWith(databases.prefix)) throw new Error(`not a database of this test run: ${name}`);
   await adminQuery(databases.adminUrl, `DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
+}
+
+/** Removes every key under `prefix` from the tests' Redis (127.0.0.1:6379), as a test that used it ends. */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = createClient({ url: "redis://127.0.0.1:6379" });
+  await redis.connect();
+  for (const key of await redis.keys(`${prefix}*`)) await redis.del(key);
+  await redis.close();
 }
 
 export interface ProcessDatabase {

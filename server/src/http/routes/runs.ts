@@ -11,7 +11,7 @@ import type { Principal } from "../../auth/scopes.ts";
 import type { AppContext } from "../../context.ts";
 import type { z } from "../../contracts/common.ts";
 import { dagRunEvent, injectBody, injected, reactRunEvent, runBody } from "../../contracts/runs.ts";
-import { CONTRACT_VIOLATION } from "../responseCheck.ts";
+import { CONTRACT_VIOLATION, eventProblem } from "../responseCheck.ts";
 import { defineRoute } from "../route.ts";
 
 type RunBody = z.infer<typeof runBody>;
@@ -54,9 +54,8 @@ class SseWriter {
  */
 function checked(ctx: AppContext, mode: RunMode, event: RunEvent): RunEvent {
   if (!ctx.config.checkResponses) return event;
-  const result = (mode === "react" ? reactRunEvent : dagRunEvent).safeParse(event);
-  if (result.success) return event;
-  const problem = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+  const problem = eventProblem(mode === "react" ? reactRunEvent : dagRunEvent, event);
+  if (!problem) return event;
   ctx.logger.error({ route: `POST /api/${mode}`, event: event.event, problem }, CONTRACT_VIOLATION);
   return { event: "error", data: { error: "internal_error", message: `${CONTRACT_VIOLATION}: ${problem}` } };
 }
