@@ -2,12 +2,13 @@
 // retrieval) and connectors (descriptions and calls). Each enforces ownership itself: another
 // user's agent, knowledge base or connector is not_found.
 import type { AppContext } from "../context.ts";
+import type { Agent } from "../contracts/agents.ts";
 import { AppError } from "../errors.ts";
-import { type AgentView, getAgent } from "../services/agents.ts";
+import { getAgent } from "../services/agents.ts";
 import { callConnectorAction, getConnector } from "../services/connectors.ts";
 import { getKnowledgeBase, listKnowledgeBases, retrieve } from "../services/knowledgeBases.ts";
 
-export type { AgentView };
+export type { Agent };
 
 export interface RetrievedPassage {
   content: string;
@@ -36,7 +37,7 @@ export interface ConnectorRef {
   actions: ConnectorActionRef[];
 }
 
-export function loadAgent(ctx: AppContext, ownerId: string, agentId: string): Promise<AgentView> {
+export function loadAgent(ctx: AppContext, ownerId: string, agentId: string): Promise<Agent> {
   return getAgent(ctx, ownerId, agentId);
 }
 

@@ -7,12 +7,12 @@ import { randomUUID } from "node:crypto";
 import { authenticate } from "../auth/authenticate.ts";
 import { assertAccess, type Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
+import type { Message } from "../contracts/conversations.ts";
 import { AppError, databaseUnavailable, quotaExceeded, validationError } from "../errors.ts";
 import {
   appendMessage,
   assertConversationOwner,
   createConversation,
-  type MessageView,
   recentMessages,
   titleFromQuestion,
 } from "../services/conversations.ts";
@@ -246,7 +246,7 @@ async function* startedRun(
         input.mode === "react" ? await runReact(scope) : await runDag(scope, engine.dagBrain(scope));
       controller.signal.throwIfAborted();
       const elapsed = Math.round(Date.now() - started) / 1000;
-      let message: MessageView;
+      let message: Message;
       try {
         message = await appendMessage(ctx, conversationId, {
           role: "assistant",
@@ -309,7 +309,7 @@ export async function injectMessage(
   ctx: AppContext,
   principal: Principal,
   input: { conversation_id: string; content: string },
-): Promise<{ conversation_id: string; message: MessageView; runs: number }> {
+): Promise<{ conversation_id: string; message: Message; runs: number }> {
   assertAccess(principal, { scope: "chat" });
   const content = input.content.trim();
   if (content === "") throw validationError("content", "must not be empty");

@@ -4,10 +4,11 @@
 // revoked).
 import { assertUnscoped, type Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
+import type { Role, User } from "../contracts/users.ts";
 import { validationError } from "../errors.ts";
 import { type RequestMeta, recordAudit } from "./audit.ts";
 import { revokeAllSessions } from "./sessions.ts";
-import { createUser, getUser, type PublicUser, type Role } from "./users.ts";
+import { createUser, getUser } from "./users.ts";
 
 /** The administrator acting: who, and with what credential (a scoped key may do less). */
 export type AdminActor = Pick<Principal, "kind" | "scopes"> & { id: string };
@@ -26,7 +27,7 @@ export async function adminCreateUser(
   actor: AdminActor,
   input: { email: string; password: string; name?: string; role?: Role },
   meta: RequestMeta,
-): Promise<PublicUser> {
+): Promise<User> {
   if (input.role === "admin") assertUnscoped(actor, "Creating an administrator");
   const user = await createUser(ctx, input);
   await recordAudit(ctx, {
@@ -50,7 +51,7 @@ export async function adminUpdateUser(
   userId: string,
   input: { disabled?: boolean; role?: Role },
   meta: RequestMeta,
-): Promise<PublicUser> {
+): Promise<User> {
   const before = await getUser(ctx, userId);
   if (input.role !== undefined && input.role !== before.role) assertUnscoped(actor, "Changing a role");
   assertMayActOn(actor, before);

@@ -17,10 +17,6 @@ import { readJsonColumn } from "./jsonColumn.ts";
 import { ownedBy } from "./ownership.ts";
 import { type PageRequest, pageArgs, toPage } from "./paging.ts";
 
-export { AGENT_TOOLS, type AgentTool } from "../contracts/agents.ts";
-export type AgentView = Agent;
-export type AgentUpdate = Partial<AgentInput>;
-
 const agentSelect = {
   id: true,
   name: true,
@@ -46,7 +42,7 @@ function readModelSettings(stored: string): ModelSettings {
   return readJsonColumn(stored, modelSettings, {});
 }
 
-export function toPublicAgent(row: AgentRow): AgentView {
+export function toPublicAgent(row: AgentRow): Agent {
   return {
     id: row.id,
     name: row.name,
@@ -110,7 +106,7 @@ export async function listAgents(
   ctx: AppContext,
   ownerId: string,
   query: PageRequest,
-): Promise<{ items: AgentView[]; next_cursor: string | null }> {
+): Promise<{ items: Agent[]; next_cursor: string | null }> {
   const rows = await ctx.db.agent.findMany({
     where: { userId: ownerId },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -120,11 +116,11 @@ export async function listAgents(
   return toPage(rows, query, toPublicAgent);
 }
 
-export async function getAgent(ctx: AppContext, ownerId: string, agentId: string): Promise<AgentView> {
+export async function getAgent(ctx: AppContext, ownerId: string, agentId: string): Promise<Agent> {
   return toPublicAgent(await ownedAgent(ctx, ownerId, agentId));
 }
 
-export async function createAgent(ctx: AppContext, ownerId: string, input: AgentInput): Promise<AgentView> {
+export async function createAgent(ctx: AppContext, ownerId: string, input: AgentInput): Promise<Agent> {
   const knowledgeBaseIds = await assertOwnedIds(ctx, ownerId, input.knowledge_base_ids ?? [], "knowledge_base_ids");
   const connectorIds = await assertOwnedIds(ctx, ownerId, input.connector_ids ?? [], "connector_ids");
   const row = await ctx.db.agent.create({
@@ -150,8 +146,8 @@ export async function updateAgent(
   ctx: AppContext,
   ownerId: string,
   agentId: string,
-  input: AgentUpdate,
-): Promise<AgentView> {
+  input: Partial<AgentInput>,
+): Promise<Agent> {
   await ownedAgent(ctx, ownerId, agentId);
   const data: Prisma.AgentUpdateInput = { updatedAt: ctx.clock.now() };
   if (input.name !== undefined) data.name = cleanName(input.name);

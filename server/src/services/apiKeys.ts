@@ -42,16 +42,11 @@ const keySelect = {
 
 type KeyRow = Prisma.ApiKeyGetPayload<{ select: typeof keySelect }>;
 
-export type KeyStatus = ApiKey["status"];
-export type ApiKeyView = ApiKey;
-export type RateLimitView = RateLimit;
-export { RATE_LIMIT_BOUNDS, ROLL_OVERLAPS, type RollOverlap };
-
-function toLimitView(limit: { requests: number; windowSeconds: number } | null | undefined): RateLimitView | null {
+function toLimitView(limit: { requests: number; windowSeconds: number } | null | undefined): RateLimit | null {
   return limit ? { requests: limit.requests, window_seconds: limit.windowSeconds } : null;
 }
 
-function toView(ctx: AppContext, row: KeyRow): ApiKeyView {
+function toView(ctx: AppContext, row: KeyRow): ApiKey {
   // Add what has been counted but not flushed yet, so figures are exact the moment they are read.
   const pending = ctx.usage.pendingFor(row.id);
   const lastUsed =
@@ -86,7 +81,7 @@ function ownLimit(row: KeyRow): { requests: number; windowSeconds: number } | nu
 }
 
 /** A rate limit as given ({requests, window_seconds}, or null for none) into the two columns. */
-function limitColumns(limit: RateLimitView | null): {
+function limitColumns(limit: RateLimit | null): {
   rateLimitRequests: number | null;
   rateLimitWindowSeconds: number | null;
 } {
@@ -161,14 +156,12 @@ function cleanName(name: string): string {
   return trimmed;
 }
 
-export type CreatedKey = CreatedApiKey;
-
 export async function createApiKey(
   ctx: AppContext,
   userId: string,
   input: CreateKeyInput,
   meta: RequestMeta,
-): Promise<CreatedKey> {
+): Promise<CreatedApiKey> {
   const name = cleanName(input.name);
   const scopes = parseScopes(input.scopes);
   const expiresAt = input.expires_at ? parseExpiry(ctx, input.expires_at) : null;
@@ -214,7 +207,7 @@ export async function listApiKeys(
   ctx: AppContext,
   userId: string,
   query: PageRequest = { limit: 100 },
-): Promise<{ items: ApiKeyView[]; next_cursor: string | null }> {
+): Promise<{ items: ApiKey[]; next_cursor: string | null }> {
   const rows = await ctx.db.apiKey.findMany({
     where: { userId },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -229,11 +222,9 @@ async function ownedKey(ctx: AppContext, userId: string | null, keyId: string): 
   return ownedBy(row, userId, "API key");
 }
 
-export async function getApiKey(ctx: AppContext, userId: string, keyId: string): Promise<ApiKeyView> {
+export async function getApiKey(ctx: AppContext, userId: string, keyId: string): Promise<ApiKey> {
   return toView(ctx, await ownedKey(ctx, userId, keyId));
 }
-
-export type KeyUpdate = UpdateKeyInput;
 
 /** Who acts on a key: its owner, or an administrator acting on anyone's key. */
 export type KeyActor = { id: string; asAdmin?: false } | (AdminActor & { asAdmin: true });
@@ -253,9 +244,9 @@ export async function updateApiKey(
   ctx: AppContext,
   actor: KeyActor,
   keyId: string,
-  input: KeyUpdate,
+  input: UpdateKeyInput,
   meta: RequestMeta,
-): Promise<ApiKeyView> {
+): Promise<ApiKey> {
   const existing = await keyForActor(ctx, actor, keyId);
   const data: Prisma.ApiKeyUpdateInput = {};
   if (input.name !== undefined) data.name = cleanName(input.name);
@@ -320,7 +311,7 @@ export async function rollApiKey(
   keyId: string,
   overlap: RollOverlap,
   meta: RequestMeta,
-): Promise<CreatedKey> {
+): Promise<CreatedApiKey> {
   await ownedKey(ctx, userId, keyId);
   const current = await ctx.db.apiKey.findUniqueOrThrow({ where: { id: keyId }, select: { hash: true } });
   const now = ctx.clock.now();
@@ -356,7 +347,7 @@ export async function rollApiKey(
   return { ...toView(ctx, row), key };
 }
 
-export type UsageDayView = KeyUsage["days"][number];
+type UsageDayView = KeyUsage["days"][number];
 
 /**
  * Requests per UTC day for the last `days` days, oldest first, zero-filled, split by outcome;
@@ -392,7 +383,7 @@ export async function apiKeyUsage(
 export async function listAllApiKeys(
   ctx: AppContext,
   query: PageRequest & { userId?: string },
-): Promise<{ items: (ApiKeyView & { owner: { id: string; email: string } })[]; next_cursor: string | null }> {
+): Promise<{ items: (ApiKey & { owner: { id: string; email: string } })[]; next_cursor: string | null }> {
   const rows = await ctx.db.apiKey.findMany({
     where: query.userId ? { userId: query.userId } : {},
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],

@@ -27,9 +27,7 @@ export const CONNECTOR_TIMEOUT_MS = 10_000;
 /** Response bodies beyond this are cut off (and marked truncated). */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 
-export type ConnectorAction = z.infer<typeof connectorAction>;
-export type ConnectorUpdate = Partial<ConnectorInput>;
-export type ConnectorView = Connector;
+type ConnectorAction = z.infer<typeof connectorAction>;
 
 // The sealed secret is selected only where a call needs it, never for views.
 const connectorSelect = {
@@ -58,7 +56,7 @@ function readActions(stored: string): ConnectorAction[] {
   });
 }
 
-export function toPublicConnector(row: ConnectorRow): ConnectorView {
+export function toPublicConnector(row: ConnectorRow): Connector {
   return {
     id: row.id,
     name: row.name,
@@ -192,7 +190,7 @@ async function ownedConnector(ctx: AppContext, ownerId: string, id: string): Pro
   return ownedBy(row, ownerId, "Connector");
 }
 
-export async function createConnector(ctx: AppContext, ownerId: string, input: ConnectorInput): Promise<ConnectorView> {
+export async function createConnector(ctx: AppContext, ownerId: string, input: ConnectorInput): Promise<Connector> {
   const secret = input.auth_header == null ? null : cleanSecretValue(input.auth_header);
   const now = ctx.clock.now();
   const row = await ctx.db.connector.create({
@@ -216,7 +214,7 @@ export async function listConnectors(
   ctx: AppContext,
   ownerId: string,
   query: PageRequest,
-): Promise<{ items: ConnectorView[]; next_cursor: string | null }> {
+): Promise<{ items: Connector[]; next_cursor: string | null }> {
   const rows = await ctx.db.connector.findMany({
     where: { userId: ownerId },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -226,7 +224,7 @@ export async function listConnectors(
   return toPage(rows, query, toPublicConnector);
 }
 
-export async function getConnector(ctx: AppContext, ownerId: string, id: string): Promise<ConnectorView> {
+export async function getConnector(ctx: AppContext, ownerId: string, id: string): Promise<Connector> {
   return toPublicConnector(await ownedConnector(ctx, ownerId, id));
 }
 
@@ -241,8 +239,8 @@ export async function updateConnector(
   ctx: AppContext,
   ownerId: string,
   id: string,
-  input: ConnectorUpdate,
-): Promise<ConnectorView> {
+  input: Partial<ConnectorInput>,
+): Promise<Connector> {
   const existing = await ownedConnector(ctx, ownerId, id);
   const data: Prisma.ConnectorUpdateInput = { updatedAt: ctx.clock.now() };
   const keepsSecret = existing.authSecretEnc !== null && input.auth_header === undefined;

@@ -46,11 +46,7 @@ type MessageRow = Prisma.MessageGetPayload<{ select: typeof messageSelect }>;
 
 export type MessageRole = "user" | "assistant";
 
-export type ConversationView = Conversation;
-export type MessageView = Message;
-export type { ConversationWithMessages };
-
-function toView(row: ConversationRow): ConversationView {
+function toView(row: ConversationRow): Conversation {
   return {
     id: row.id,
     title: row.title,
@@ -65,7 +61,7 @@ function parseMetadata(stored: string): Record<string, unknown> {
   return readJsonColumn(stored, message.shape.metadata, {});
 }
 
-export function toMessageView(row: MessageRow): MessageView {
+export function toMessageView(row: MessageRow): Message {
   return {
     id: row.id,
     role: row.role === "assistant" ? "assistant" : "user",
@@ -95,7 +91,7 @@ async function ownedConversation(ctx: AppContext, userId: string, id: string): P
 }
 
 /** Throws not_found unless the conversation exists and belongs to the user. */
-export async function assertConversationOwner(ctx: AppContext, userId: string, id: string): Promise<ConversationView> {
+export async function assertConversationOwner(ctx: AppContext, userId: string, id: string): Promise<Conversation> {
   return toView(await ownedConversation(ctx, userId, id));
 }
 
@@ -103,7 +99,7 @@ export async function listConversations(
   ctx: AppContext,
   userId: string,
   query: PageRequest,
-): Promise<{ items: ConversationView[]; next_cursor: string | null }> {
+): Promise<{ items: Conversation[]; next_cursor: string | null }> {
   if (query.cursor) {
     // A cursor from someone else's list (or a deleted conversation) is simply not a cursor here.
     const anchor = await ctx.db.conversation.findFirst({ where: { id: query.cursor, userId }, select: { id: true } });
@@ -133,7 +129,7 @@ export async function renameConversation(
   userId: string,
   id: string,
   title: string,
-): Promise<ConversationView> {
+): Promise<Conversation> {
   await ownedConversation(ctx, userId, id);
   const row = await ctx.db.conversation.update({
     where: { id },
@@ -156,7 +152,7 @@ export async function createConversation(
   ctx: AppContext,
   userId: string,
   input: { title: string; agentId: string | null },
-): Promise<ConversationView> {
+): Promise<Conversation> {
   const now = ctx.clock.now();
   const row = await ctx.db.conversation.create({
     data: { userId, title: cleanTitle(input.title), agentId: input.agentId, createdAt: now },
@@ -170,7 +166,7 @@ export async function appendMessage(
   ctx: AppContext,
   conversationId: string,
   input: { role: MessageRole; content: string; metadata?: Record<string, unknown> },
-): Promise<MessageView> {
+): Promise<Message> {
   const now = ctx.clock.now();
   const [row] = await ctx.db.$transaction([
     ctx.db.message.create({
@@ -189,7 +185,7 @@ export async function appendMessage(
 }
 
 /** The latest messages of a conversation, oldest first: the context a model sees. */
-export async function recentMessages(ctx: AppContext, conversationId: string, limit: number): Promise<MessageView[]> {
+export async function recentMessages(ctx: AppContext, conversationId: string, limit: number): Promise<Message[]> {
   const rows = await ctx.db.message.findMany({
     where: { conversationId },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],

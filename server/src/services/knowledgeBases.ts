@@ -30,10 +30,8 @@ export const MAX_CHUNKS_PER_DOCUMENT = 2000;
 /** Chunks written per statement when a document is added. */
 const CHUNK_INSERT_SLICE = 200;
 
-export type KnowledgeBaseView = KnowledgeBase;
-export type DocumentView = Document;
-export type DocumentWithContent = z.infer<typeof documentWithContent>;
-export type RetrievalResult = z.infer<typeof retrievalResult>;
+type DocumentWithContent = z.infer<typeof documentWithContent>;
+type RetrievalResult = z.infer<typeof retrievalResult>;
 
 const kbSelect = {
   id: true,
@@ -60,7 +58,7 @@ const documentSelect = {
 
 type DocumentRow = Prisma.DocumentGetPayload<{ select: typeof documentSelect }>;
 
-function toPublicKnowledgeBase(row: KbRow): KnowledgeBaseView {
+function toPublicKnowledgeBase(row: KbRow): KnowledgeBase {
   return {
     id: row.id,
     name: row.name,
@@ -110,7 +108,7 @@ function readMetadata(stored: string): Record<string, unknown> {
   return nestedDeeperThan(value, MAX_METADATA_DEPTH) ? {} : value;
 }
 
-function toPublicDocument(row: DocumentRow): DocumentView {
+function toPublicDocument(row: DocumentRow): Document {
   return {
     id: row.id,
     knowledge_base_id: row.knowledgeBaseId,
@@ -149,7 +147,7 @@ export async function createKnowledgeBase(
   ctx: AppContext,
   ownerId: string,
   input: { name: string; description?: string },
-): Promise<KnowledgeBaseView> {
+): Promise<KnowledgeBase> {
   const name = cleanText("name", input.name);
   const limit = ctx.config.quotas.knowledgeBases;
   // Count and insert in one transaction, serialized per owner, so parallel creations cannot go
@@ -176,7 +174,7 @@ export async function listKnowledgeBases(
   ctx: AppContext,
   ownerId: string,
   query: PageRequest,
-): Promise<{ items: KnowledgeBaseView[]; next_cursor: string | null }> {
+): Promise<{ items: KnowledgeBase[]; next_cursor: string | null }> {
   const rows = await ctx.db.knowledgeBase.findMany({
     where: { userId: ownerId },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -186,7 +184,7 @@ export async function listKnowledgeBases(
   return toPage(rows, query, toPublicKnowledgeBase);
 }
 
-export async function getKnowledgeBase(ctx: AppContext, ownerId: string, id: string): Promise<KnowledgeBaseView> {
+export async function getKnowledgeBase(ctx: AppContext, ownerId: string, id: string): Promise<KnowledgeBase> {
   return toPublicKnowledgeBase(await ownedKnowledgeBase(ctx, ownerId, id));
 }
 
@@ -195,7 +193,7 @@ export async function updateKnowledgeBase(
   ownerId: string,
   id: string,
   input: { name?: string; description?: string },
-): Promise<KnowledgeBaseView> {
+): Promise<KnowledgeBase> {
   await assertOwned(ctx, ownerId, id);
   const row = await ctx.db.knowledgeBase.update({
     where: { id },
@@ -231,7 +229,7 @@ export async function addDocument(
   ownerId: string,
   knowledgeBaseId: string,
   input: DocumentInput,
-): Promise<DocumentView> {
+): Promise<Document> {
   await assertOwned(ctx, ownerId, knowledgeBaseId);
   const title = cleanText("title", input.title);
   if (title.length > MAX_DOCUMENT_TITLE_CHARS)
@@ -366,7 +364,7 @@ export async function listDocuments(
   ownerId: string,
   knowledgeBaseId: string,
   query: PageRequest,
-): Promise<{ items: DocumentView[]; next_cursor: string | null }> {
+): Promise<{ items: Document[]; next_cursor: string | null }> {
   await assertOwned(ctx, ownerId, knowledgeBaseId);
   const rows = await ctx.db.document.findMany({
     where: { knowledgeBaseId, ready: true },

@@ -6,19 +6,12 @@ import { signToken, verifyToken } from "../auth/jwt.ts";
 import type { AppContext } from "../context.ts";
 import type { Session } from "../contracts/account.ts";
 import type { TokenPair } from "../contracts/auth.ts";
+import type { User } from "../contracts/users.ts";
 import { AppError, notFound, validationError } from "../errors.ts";
 import { type RequestMeta, recordAudit } from "./audit.ts";
-import { normalizeEmail, type PublicUser, setPassword, toPublicUser, type UserRow, userSelect } from "./users.ts";
+import { normalizeEmail, setPassword, toPublicUser, type UserRow, userSelect } from "./users.ts";
 
-export type { TokenPair };
-
-function issuePair(
-  ctx: AppContext,
-  user: PublicUser,
-  sessionId: string,
-  jti: string,
-  sessionExpiresAt: Date,
-): TokenPair {
+function issuePair(ctx: AppContext, user: User, sessionId: string, jti: string, sessionExpiresAt: Date): TokenPair {
   const { jwtKey, accessTokenTtl } = ctx.config;
   const access = signToken(jwtKey, ctx.clock, accessTokenTtl, { sub: user.id, sid: sessionId, typ: "access" });
   const refreshTtl = Math.max(1, Math.floor((sessionExpiresAt.getTime() - ctx.clock.now().getTime()) / 1000));
@@ -167,13 +160,11 @@ export async function revokeAllSessions(
   return result.count;
 }
 
-export type SessionView = Session;
-
 export async function listActiveSessions(
   ctx: AppContext,
   userId: string,
   currentSessionId: string | null,
-): Promise<SessionView[]> {
+): Promise<Session[]> {
   const rows = await ctx.db.session.findMany({
     where: { userId, revokedAt: null, expiresAt: { gt: ctx.clock.now() } },
     orderBy: { lastUsedAt: "desc" },

@@ -7,8 +7,6 @@ import type { Role, User } from "../contracts/users.ts";
 import { notFound, validationError } from "../errors.ts";
 import { type PageRequest, pageArgs, toPage } from "./paging.ts";
 
-export type { Role };
-
 export const userSelect = {
   id: true,
   email: true,
@@ -20,9 +18,7 @@ export const userSelect = {
 
 export type UserRow = Prisma.UserGetPayload<{ select: typeof userSelect }>;
 
-export type PublicUser = User;
-
-export function toPublicUser(row: UserRow): PublicUser {
+export function toPublicUser(row: UserRow): User {
   return {
     id: row.id,
     email: row.email,
@@ -46,7 +42,7 @@ function assertPasswordStrength(password: string): void {
 export async function createUser(
   ctx: AppContext,
   input: { email: string; password: string; name?: string; role?: Role },
-): Promise<PublicUser> {
+): Promise<User> {
   assertPasswordStrength(input.password);
   const email = normalizeEmail(input.email);
   const taken = () => validationError("email", "a user with this email already exists");
@@ -63,13 +59,13 @@ export async function createUser(
   return toPublicUser(row);
 }
 
-export async function getUser(ctx: AppContext, id: string): Promise<PublicUser> {
+export async function getUser(ctx: AppContext, id: string): Promise<User> {
   const row = await ctx.db.user.findUnique({ where: { id }, select: userSelect });
   if (!row) throw notFound("User");
   return toPublicUser(row);
 }
 
-export async function findUserByEmail(ctx: AppContext, email: string): Promise<PublicUser | null> {
+export async function findUserByEmail(ctx: AppContext, email: string): Promise<User | null> {
   const row = await ctx.db.user.findUnique({ where: { email: normalizeEmail(email) }, select: userSelect });
   return row ? toPublicUser(row) : null;
 }
@@ -82,7 +78,7 @@ export async function setPassword(ctx: AppContext, userId: string, password: str
 export async function listUsers(
   ctx: AppContext,
   query: PageRequest & { search?: string },
-): Promise<{ items: PublicUser[]; next_cursor: string | null }> {
+): Promise<{ items: User[]; next_cursor: string | null }> {
   const search = query.search?.trim().toLowerCase();
   const provider = ctx.config.databaseProvider;
   const where: Prisma.UserWhereInput = search

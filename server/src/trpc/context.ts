@@ -5,8 +5,8 @@ import type { Request, Response } from "express";
 import { authenticate } from "../auth/authenticate.ts";
 import type { Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
+import type { TokenPair } from "../contracts/auth.ts";
 import type { RequestMeta } from "../services/audit.ts";
-import type { TokenPair } from "../services/sessions.ts";
 import { ACCESS_COOKIE, clearSessionCookies, REFRESH_COOKIE, type SessionTimes, setSessionCookies } from "./cookies.ts";
 
 export interface PortalContext {

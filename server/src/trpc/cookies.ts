@@ -2,7 +2,7 @@
 // tRPC call, and the refresh token, sent only to the one procedure that rotates it.
 import type { Response } from "express";
 import type { Config } from "../config.ts";
-import type { TokenPair } from "../services/sessions.ts";
+import type { TokenPair } from "../contracts/auth.ts";
 
 /** Where the tRPC handler is mounted; the cookie paths below depend on it. */
 export const TRPC_PATH = "/trpc";
