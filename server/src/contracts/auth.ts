@@ -48,8 +48,6 @@ export const verification = z
 
 // ---- the portal's cookie session (tRPC) ----
 
-export const portalLoginInput = loginBody;
-
 export const sessionTimes = z.object({
   access_expires_at: instant,
   access_expires_in: z.number().int(),

@@ -1,6 +1,6 @@
 // auth.*: log in and out with cookies. The tokens never reach the page's JavaScript; the page
 // learns only when its access token expires, so it can refresh in time.
-import { loggedOutEverywhere, portalLoginInput, portalSession, secondsUntil, signedIn } from "../../contracts/auth.ts";
+import { loggedOutEverywhere, loginBody, portalSession, secondsUntil, signedIn } from "../../contracts/auth.ts";
 import { ok } from "../../contracts/common.ts";
 import { AppError } from "../../errors.ts";
 import { recordAudit } from "../../services/audit.ts";
@@ -9,7 +9,7 @@ import { protectedProcedure, publicProcedure, router } from "../trpc.ts";
 
 export const authRouter = router({
   login: publicProcedure
-    .input(portalLoginInput)
+    .input(loginBody)
     .output(signedIn)
     .mutation(async ({ ctx, input }) => {
       const pair = await login(ctx.app, input, ctx.meta);
