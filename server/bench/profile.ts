@@ -1,0 +1,161 @@
+// `pnpm bench:profile`: where the time of an authenticated request goes. Starts the built server
+// (`dist/main.js`) with V8's sampling profiler (`--cpu-prof`) on a fresh data directory, drives
+// one credential path with autocannon, stops the server and prints the functions with the most
+// self time and the same grouped by package, from the profile it wrote. The `.cpuprofile` file
+// is kept (its path is printed): open it in Chrome DevTools (Performance → Load profile) or
+// speedscope for the flame graph.
+//   PROFILE_TARGET: key (default), jwt or trpc; PROFILE_SECONDS (8); PROFILE_TOP (25).
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import http from "node:http";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+
+const TARGET = process.env.PROFILE_TARGET ?? "key";
+const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
+const TOP = Number(process.env.PROFILE_TOP ?? 25);
+const SERVER_DIR = path.resolve(import.meta.dirname, "..");
+const ADMIN = { email: "profile@example.com", password: "profile-password-1" };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function call(url: string, options: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) {
+  return new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const req = http.request(
+      url,
+      { method: options.method ?? "GET", headers: { "content-type": "application/json", ...options.headers } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const work = mkdtempSync(path.join(os.tmpdir(), "fim-profile-"));
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
+const child = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${work}`, "dist/main.js"], {
+  cwd: SERVER_DIR,
+  env: {
+    ...process.env,
+    DATA_DIR: path.join(work, "data"),
+    DATABASE_URL: "",
+    REDIS_URL: "",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    API_KEY_SECRET: randomBytes(32).toString("hex"),
+    JWT_SECRET: randomBytes(32).toString("hex"),
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    NODE_ENV: "production",
+  },
+  stdio: ["ignore", "ignore", "inherit"],
+});
+const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+for (let tries = 0; ; tries++) {
+  const status = await call(`${url}/api/health`).then(
+    (answer) => answer.status,
+    () => 0,
+  );
+  if (status === 200) break;
+  if (tries > 1000) throw new Error("the server did not start");
+  await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+const login = JSON.parse((await call(`${url}/api/auth/login`, { method: "POST", body: ADMIN })).body);
+let headers: Record<string, string>;
+let target = `${url}/api/auth/verify`;
+if (TARGET === "jwt") {
+  headers = { authorization: `Bearer ${login.access_token}` };
+} else if (TARGET === "trpc") {
+  const portal = await call(`${url}/trpc/auth.login`, {
+    method: "POST",
+    headers: { "x-fim-csrf": "1", "sec-fetch-site": "same-origin" },
+    body: ADMIN,
+  });
+  const cookie = (portal.headers["set-cookie"] ?? [])
+    .map((line) => line.split(";")[0] ?? "")
+    .filter((pair) => pair.startsWith("fim_access="))
+    .join("; ");
+  headers = { cookie, "sec-fetch-site": "same-origin" };
+  target = `${url}/trpc/me`;
+} else {
+  const created = await call(`${url}/api/me/api-keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${login.access_token}` },
+    body: { name: "profile" },
+  });
+  headers = { authorization: `Bearer ${JSON.parse(created.body).key}` };
+}
+const check = await call(target, { headers });
+if (check.status !== 200) throw new Error(`${TARGET}: ${check.status} ${check.body.slice(0, 200)}`);
+
+const result = await autocannon({ url: target, headers, connections: 32, duration: SECONDS });
+console.log(
+  `${TARGET}: ${result.requests.average.toFixed(0)} req/s over ${SECONDS} s, ${result.non2xx + result.errors} errors`,
+);
+child.kill("SIGTERM");
+await exited;
+
+// The profile: nodes with their own hit counts; self time is hits × the sampling interval.
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+const file = readdirSync(work).find((name) => name.endsWith(".cpuprofile"));
+if (!file) throw new Error("no profile was written");
+const profile = JSON.parse(readFileSync(path.join(work, file), "utf8")) as { nodes: ProfileNode[] };
+const total = profile.nodes.reduce((sum, node) => sum + (node.hitCount ?? 0), 0);
+const byFunction = new Map<string, number>();
+const byPackage = new Map<string, number>();
+for (const node of profile.nodes) {
+  const hits = node.hitCount ?? 0;
+  if (hits === 0) continue;
+  const { functionName, url: source, lineNumber } = node.callFrame;
+  const where = source ? `${path.basename(source)}:${lineNumber + 1}` : "";
+  const name = `${functionName || "(anonymous)"} ${where}`.trim();
+  byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
+  // The bundle inlines its packages: the esbuild banner comments are gone, so group by the file
+  // for node internals and by "server bundle" for dist/main.js.
+  const group = !source
+    ? functionName.startsWith("(")
+      ? functionName
+      : "(native)"
+    : source.startsWith("node:")
+      ? source
+      : source.includes("/dist/")
+        ? "server bundle"
+        : path.basename(source);
+  byPackage.set(group, (byPackage.get(group) ?? 0) + hits);
+}
+const show = (title: string, entries: Map<string, number>) => {
+  console.log(`\n${title}`);
+  for (const [name, hits] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
+    console.log(`  ${((100 * hits) / total).toFixed(1).padStart(5)} %  ${name}`);
+  }
+};
+show("self time by function", byFunction);
+show("self time by source", byPackage);
+console.log(`\nprofile: ${path.join(work, file)}`);
