@@ -186,7 +186,7 @@ try {
   report(
     "  API key, cache cold (HMAC + DB lookup)",
     await sequential(2_000, () => {
-      ctx.keyCache.invalidateKey(keyId);
+      ctx.credentials.invalidateKey(keyId);
       return authenticate(ctx, key);
     }),
     { p95Ms: 5 },

@@ -5,11 +5,12 @@
 import type { Db } from "@fim/db";
 import { configuredEngine, type EngineChoice } from "./agent/engine.ts";
 import { type AgentSettings, DEFAULT_AGENT_SETTINGS, RunRegistry } from "./agent/runtime.ts";
-import { KeyCache } from "./auth/keyCache.ts";
+import { CredentialCache } from "./auth/credentialCache.ts";
 import { KeyRateLimiter } from "./auth/keyRateLimits.ts";
 import { LoginThrottle } from "./auth/loginThrottle.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { RevocationFeed } from "./auth/revocationFeed.ts";
+import { UnknownKeyBudget } from "./auth/unknownKeys.ts";
 import { UsageRecorder } from "./auth/usage.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
@@ -32,7 +33,14 @@ export interface AppContext {
   database: { readonly state: DatabaseState };
   clock: Clock;
   logger: Logger;
-  keyCache: KeyCache;
+  /**
+   * Verified keys, sessions and access tokens (credentialCache.ts): changes made here are
+   * forgotten at once; those of other instances or the CLI arrive over Redis (about a
+   * millisecond) and through the Revocation table (within a second).
+   */
+  credentials: CredentialCache;
+  /** The bound on lookups of unknown keys per client address (counted in `shared` when it is on). */
+  unknownKeys: UnknownKeyBudget;
   usage: UsageRecorder;
   loginThrottle: LoginThrottle;
   /** argon2id hashing behind a concurrency gate (shared by login, password changes, user creation). */
@@ -89,19 +97,15 @@ export function createContext(options: {
   const { config, logger } = options;
   const shared = options.shared ?? SharedState.local(logger);
   // Revocations made here are announced to the other instances (Redis: at once; the database
-  // table: within a second, whatever Redis does), and theirs forgotten here. See keyCache.ts.
-  const keyCache = new KeyCache((change) => {
+  // table: within a second, whatever Redis does), and theirs forgotten here. See credentialCache.ts.
+  const credentials = new CredentialCache((change) => {
     shared.publish("revoke", { ...change });
     revocations.record(change);
   });
-  shared.on("revoke", (change) => keyCache.apply(change));
-  const revocations = new RevocationFeed({
-    db: () => ctx.db,
-    // Several instances can only share a PostgreSQL database; SQLite is served by one process.
-    enabled: config.databaseProvider === "postgresql",
-    keyCache,
-    logger,
-  });
+  shared.on("revoke", (change) => credentials.apply(change));
+  // Read on SQLite too: one server serves the file, but the CLI (ending a user's sessions, say)
+  // changes it from another process.
+  const revocations = new RevocationFeed({ db: () => ctx.db, credentials, logger });
   // Subscribes to the other instances' injects and cancellations now, before the server listens.
   const runs = new RunRegistry(shared, logger);
   const ctx: AppContext = {
@@ -110,7 +114,8 @@ export function createContext(options: {
     database: options.database ?? { state: "ok" },
     logger,
     clock: options.clock ?? systemClock,
-    keyCache,
+    credentials,
+    unknownKeys: new UnknownKeyBudget(shared),
     // Reads the context's current client at each flush, and holds counts while writes are refused.
     usage: new UsageRecorder(
       { db: () => ctx.db, writable: () => ctx.database.state === "ok" },
@@ -140,7 +145,7 @@ export function createContext(options: {
  */
 export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.usage.stop();
-  ctx.revocations.stop();
+  await ctx.revocations.stop();
   ctx.runs.close();
   await ctx.search.stop();
 }

@@ -169,7 +169,7 @@ describe("credential errors", () => {
     const { key } = await server.createKey(user.token);
     expect((await server.api("GET", "/api/me", { token: key })).status).toBe(200);
     await server.ctx.db.user.update({ where: { id: user.id }, data: { disabled: true } });
-    server.ctx.keyCache.invalidateUser(user.id);
+    server.ctx.credentials.invalidateUser(user.id);
     await expectError(`Bearer ${key}`, "unauthorized");
     await expectError(`Bearer ${user.token}`, "unauthorized");
   });

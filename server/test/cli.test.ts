@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type ProcessDatabase, processDatabase, startTestServer } from "./harness.ts";
 import { FROM_SOURCE } from "./support/serverProcess.ts";
+import { eventually } from "./support/sse.ts";
 
 const run = promisify(execFile);
 let dataDir: string;
@@ -63,6 +64,16 @@ test("create an admin, reset a password, list users; the accounts work over the 
     });
     expect(login.status).toBe(200);
     expect(login.body.user.role).toBe("admin");
+
+    // A password set by the CLI while the server runs ends the user's sessions there too: the
+    // server had the session in memory and learns of it from the revocation the CLI wrote.
+    const session = login.body.access_token;
+    for (let i = 0; i < 3; i++) expect((await server.api("GET", "/api/me", { token: session })).status).toBe(200);
+    const again = await cli("user:password", "--email", "ops@example.com", "--password", "chosen-password-2");
+    expect(again.code).toBe(0);
+    const resetAt = Date.now();
+    await eventually(async () => (await server.api("GET", "/api/me", { token: session })).status === 401, 1500);
+    expect(Date.now() - resetAt).toBeLessThan(1500);
   } finally {
     await server.close();
   }

@@ -3,8 +3,8 @@
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { API_KEY_PREFIX, apiKeyPrefix, checkApiKeyFormat, hashApiKey } from "./apiKeyFormat.ts";
+import type { CachedKey, CachedSession, VerifiedToken } from "./credentialCache.ts";
 import { verifyToken } from "./jwt.ts";
-import type { CachedKey } from "./keyCache.ts";
 import type { RateLimitState } from "./keyRateLimits.ts";
 import { decodeScopes, type Principal } from "./scopes.ts";
 
@@ -26,6 +26,8 @@ export interface AuthenticateOptions {
    * re-check of its credential is not, and passes false so it is not counted in the key's usage.
    */
   countUsage?: boolean;
+  /** The caller's address: its lookups of unknown keys are bounded (unknownKeys.ts). */
+  client?: string;
 }
 
 export async function authenticate(
@@ -34,44 +36,104 @@ export async function authenticate(
   options: AuthenticateOptions = {},
 ): Promise<Principal> {
   if (token === undefined || token === "") throw new AppError("unauthorized");
-  if (token.startsWith(API_KEY_PREFIX)) return authenticateApiKey(ctx, token, options.countUsage ?? true);
+  if (token.startsWith(API_KEY_PREFIX))
+    return authenticateApiKey(ctx, token, options.countUsage ?? true, options.client);
   if (token.startsWith("eyJ")) return authenticateAccessToken(ctx, token);
   throw new AppError("invalid_token", "API keys start with fim_; access tokens are JWTs");
 }
 
+/** A value of a DateTime column read by raw SQL: a Date from PostgreSQL, a Date or text from SQLite. */
+function asDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value : new Date(value as string | number);
+}
+
+function asRole(role: unknown): "user" | "admin" {
+  return role === "admin" ? "admin" : "user";
+}
+
+interface KeyRow {
+  id: string;
+  hash: string;
+  scopes: string;
+  isActive: boolean | number;
+  expiresAt: unknown;
+  previousExpiresAt: unknown;
+  rateLimitRequests: number | bigint | null;
+  rateLimitWindowSeconds: number | bigint | null;
+  userId: string;
+  email: string;
+  name: string;
+  role: string;
+  disabled: boolean | number;
+}
+
+/**
+ * A key not seen since start: one indexed query, the key and its owner joined (both hash columns
+ * are unique indexes; SQLite and PostgreSQL both answer the OR from the two indexes). Written as
+ * SQL because the ORM's version of it costs about four times as long (two queries and its query
+ * compiler) on the path that every first request of a key takes.
+ */
 async function loadKey(ctx: AppContext, hash: string): Promise<CachedKey | undefined> {
+  const rows = await ctx.db.$queryRaw<KeyRow[]>`
+    SELECT k."id", k."hash", k."scopes", k."isActive", k."expiresAt", k."previousExpiresAt",
+      k."rateLimitRequests", k."rateLimitWindowSeconds",
+      u."id" AS "userId", u."email", u."name", u."role", u."disabled"
+    FROM "ApiKey" k JOIN "User" u ON u."id" = k."userId"
+    WHERE k."hash" = ${hash} OR k."previousHash" = ${hash}`;
   const now = ctx.clock.now();
-  const row = await ctx.db.apiKey.findFirst({
-    where: { OR: [{ hash }, { previousHash: hash, previousExpiresAt: { gt: now } }] },
-    select: {
-      id: true,
-      hash: true,
-      scopes: true,
-      isActive: true,
-      expiresAt: true,
-      previousExpiresAt: true,
-      rateLimitRequests: true,
-      rateLimitWindowSeconds: true,
-      user: { select: { id: true, email: true, name: true, role: true, disabled: true } },
-    },
-  });
+  // The current secret, or a pre-roll secret whose overlap has not ended.
+  const row =
+    rows.find((candidate) => candidate.hash === hash) ??
+    rows.find((candidate) => (asDate(candidate.previousExpiresAt)?.getTime() ?? 0) > now.getTime());
   if (!row) return undefined;
+  const requests = row.rateLimitRequests === null ? null : Number(row.rateLimitRequests);
+  const windowSeconds = row.rateLimitWindowSeconds === null ? null : Number(row.rateLimitWindowSeconds);
   return {
     keyId: row.id,
-    rateLimit:
-      row.rateLimitRequests && row.rateLimitWindowSeconds
-        ? { requests: row.rateLimitRequests, windowSeconds: row.rateLimitWindowSeconds }
-        : null,
+    rateLimit: requests && windowSeconds ? { requests, windowSeconds } : null,
     scopes: decodeScopes(row.scopes),
-    isActive: row.isActive,
-    expiresAt: row.expiresAt,
-    graceUntil: row.hash === hash ? null : row.previousExpiresAt,
-    user: { ...row.user, role: row.user.role === "admin" ? "admin" : "user" },
+    isActive: Boolean(row.isActive),
+    expiresAt: asDate(row.expiresAt),
+    graceUntil: row.hash === hash ? null : asDate(row.previousExpiresAt),
+    user: { id: row.userId, email: row.email, name: row.name, role: asRole(row.role), disabled: Boolean(row.disabled) },
     cachedAt: Date.now(),
   };
 }
 
-async function authenticateApiKey(ctx: AppContext, key: string, countUsage: boolean): Promise<Principal> {
+interface SessionRow {
+  userId: string;
+  revokedAt: unknown;
+  expiresAt: unknown;
+  email: string;
+  name: string;
+  role: string;
+  disabled: boolean | number;
+}
+
+/** A session not seen since start: one query by primary key, its user joined (as loadKey, for the same reason). */
+async function loadSession(ctx: AppContext, sessionId: string): Promise<CachedSession | undefined> {
+  const rows = await ctx.db.$queryRaw<SessionRow[]>`
+    SELECT s."userId", s."revokedAt", s."expiresAt", u."email", u."name", u."role", u."disabled"
+    FROM "Session" s JOIN "User" u ON u."id" = s."userId"
+    WHERE s."id" = ${sessionId}`;
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    sessionId,
+    revoked: row.revokedAt !== null && row.revokedAt !== undefined,
+    expiresAt: asDate(row.expiresAt) ?? new Date(0),
+    user: { id: row.userId, email: row.email, name: row.name, role: asRole(row.role), disabled: Boolean(row.disabled) },
+    cachedAt: Date.now(),
+  };
+}
+
+async function authenticateApiKey(
+  ctx: AppContext,
+  key: string,
+  countUsage: boolean,
+  client: string | undefined,
+): Promise<Principal> {
   const problem = checkApiKeyFormat(key);
   if (problem === "format") {
     throw new AppError("invalid_token", "An API key is fim_ followed by 44 letters and digits");
@@ -80,12 +142,19 @@ async function authenticateApiKey(ctx: AppContext, key: string, countUsage: bool
     throw new AppError("invalid_token", "The API key's checksum does not match; check for a typo");
   }
   const hash = hashApiKey(key, ctx.config.apiKeySecret);
-  let entry = ctx.keyCache.get(hash);
+  let entry = ctx.credentials.getKey(hash);
   if (!entry) {
-    const generation = ctx.keyCache.generation;
-    entry = await loadKey(ctx, hash);
-    if (!entry) throw new AppError("invalid_token", "This API key does not exist or was deleted");
-    ctx.keyCache.set(hash, entry, generation);
+    const missing = () => new AppError("invalid_token", "This API key does not exist or was deleted");
+    if (ctx.credentials.isUnknownKey(hash)) throw missing();
+    ctx.unknownKeys.assertMayLookUp(client);
+    const generation = ctx.credentials.generation;
+    entry = await ctx.credentials.loadOnce(`key:${hash}`, () => loadKey(ctx, hash));
+    if (!entry) {
+      ctx.credentials.rememberUnknownKey(hash);
+      await ctx.unknownKeys.recordMiss(client);
+      throw missing();
+    }
+    ctx.credentials.setKey(hash, entry, generation);
   }
   const now = ctx.clock.now();
   const known = entry;
@@ -95,7 +164,7 @@ async function authenticateApiKey(ctx: AppContext, key: string, countUsage: bool
     throw error;
   };
   if (entry.graceUntil && entry.graceUntil <= now) {
-    ctx.keyCache.invalidateKey(entry.keyId);
+    ctx.credentials.invalidateKey(entry.keyId);
     refuse(new AppError("invalid_token", "This API key secret was replaced by a roll and its overlap has ended"));
   }
   if (entry.user.disabled) refuse(new AppError("unauthorized", "The account that owns this API key is disabled"));
@@ -129,27 +198,37 @@ async function authenticateApiKey(ctx: AppContext, key: string, countUsage: bool
   };
 }
 
+/** The claims of an access token: its signature checked once, its expiry at every use. */
+function accessClaims(ctx: AppContext, token: string): VerifiedToken {
+  let claims = ctx.credentials.getVerifiedToken(token);
+  if (!claims) {
+    const verified = verifyToken(ctx.config.jwtKey, ctx.clock, token, "access");
+    claims = { sub: verified.sub, sid: verified.sid, exp: verified.exp, cachedAt: Date.now() };
+    ctx.credentials.setVerifiedToken(token, claims);
+  }
+  // As the JWT library decides it: expired from the second `exp` names.
+  if (Math.floor(ctx.clock.now().getTime() / 1000) >= claims.exp) throw new AppError("token_expired");
+  return claims;
+}
+
 async function authenticateAccessToken(ctx: AppContext, token: string): Promise<Principal> {
-  const claims = verifyToken(ctx.config.jwtKey, ctx.clock, token, "access");
-  const session = await ctx.db.session.findUnique({
-    where: { id: claims.sid },
-    select: {
-      userId: true,
-      revokedAt: true,
-      expiresAt: true,
-      user: { select: { id: true, email: true, name: true, role: true, disabled: true } },
-    },
-  });
-  if (!session || session.userId !== claims.sub) {
+  const claims = accessClaims(ctx, token);
+  let session = ctx.credentials.getSession(claims.sid);
+  if (!session) {
+    const generation = ctx.credentials.generation;
+    session = await ctx.credentials.loadOnce(`session:${claims.sid}`, () => loadSession(ctx, claims.sid));
+    if (session) ctx.credentials.setSession(session, generation);
+  }
+  if (!session || session.user.id !== claims.sub) {
     throw new AppError("invalid_token", "This session no longer exists");
   }
-  if (session.revokedAt) throw new AppError("invalid_token", "This session was revoked");
+  if (session.revoked) throw new AppError("invalid_token", "This session was revoked");
   if (session.expiresAt <= ctx.clock.now()) throw new AppError("token_expired", "This session has expired");
   if (session.user.disabled) throw new AppError("unauthorized", "This account is disabled");
   const { disabled: _disabled, ...user } = session.user;
   return {
     kind: "jwt",
-    user: { ...user, role: user.role === "admin" ? "admin" : "user" },
+    user,
     scopes: [],
     keyId: null,
     keyPrefix: null,

@@ -4,11 +4,13 @@
 // the fast path (about a millisecond); this is the guarantee, for the message Redis drops or
 // the instance that was away from Redis for a while.
 //
-// Only where several instances can share a database (PostgreSQL): a SQLite database is served
-// by one process (it holds a lock), which forgets its own revocations at once.
+// On SQLite too: one server process serves the file (it holds a lock), and forgets its own
+// revocations at once, but the CLI changes the database from another process (ending a user's
+// sessions when it sets their password) and writes its revocations here for the server to read.
+// The read is one indexed query a second.
 import type { Db } from "@fim/db";
 import type { Logger } from "../logger.ts";
-import type { CacheChange, KeyCache } from "./keyCache.ts";
+import type { CacheChange, CredentialCache } from "./credentialCache.ts";
 
 const POLL_MS = 1000;
 /** Sequence numbers are handed out before commit: a row may appear a little after a later one. */
@@ -22,30 +24,33 @@ export class RevocationFeed {
   private readonly seen = new Set<number>();
   private lastPrune = Date.now();
   private polling = false;
+  /** Writes not finished yet: `stop` waits for them (a CLI command exits right after its change). */
+  private readonly writing = new Set<Promise<unknown>>();
 
-  constructor(private readonly options: { db: () => Db; enabled: boolean; keyCache: KeyCache; logger: Logger }) {}
+  constructor(private readonly options: { db: () => Db; credentials: CredentialCache; logger: Logger }) {}
 
-  /** Writes a revocation for the other instances (fire and forget; a failure is logged). */
+  /** Writes a revocation for the other processes (the request does not wait; a failure is logged). */
   record(change: CacheChange): void {
-    if (!this.options.enabled) return;
-    this.options
+    const write = this.options
       .db()
       .revocation.create({ data: { kind: change.kind, targetId: change.id } })
       .catch((error: unknown) =>
         this.options.logger.error({ err: error }, "revocation not written for the other instances"),
-      );
+      )
+      .finally(() => this.writing.delete(write));
+    this.writing.add(write);
   }
 
   async start(): Promise<void> {
-    if (!this.options.enabled) return;
     const newest = await this.options.db().revocation.aggregate({ _max: { seq: true } });
     this.highest = newest._max.seq ?? 0;
     this.timer = setInterval(() => void this.poll(), POLL_MS);
     this.timer.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await Promise.all(this.writing);
   }
 
   /** Reads the rows since the last poll (and a little before) and forgets what they name. */
@@ -64,7 +69,7 @@ export class RevocationFeed {
         if (this.seen.has(row.seq)) continue;
         this.seen.add(row.seq);
         this.highest = Math.max(this.highest, row.seq);
-        this.options.keyCache.apply({ kind: row.kind, id: row.targetId });
+        this.options.credentials.apply({ kind: row.kind, id: row.targetId });
       }
       for (const seq of this.seen) if (seq <= this.highest - 2 * LOOKBACK) this.seen.delete(seq);
       if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {

@@ -105,8 +105,9 @@ export async function adminUpdateUser(
       );
     }
   });
-  // Cached keys carry the user's role and disabled flag: drop them so the next request re-reads.
-  ctx.keyCache.invalidateUser(userId);
+  // Cached keys and sessions carry the user's role and disabled flag (and a disable ended the
+  // sessions): drop them so the next request re-reads.
+  ctx.credentials.invalidateUser(userId);
   return getUser(ctx, userId);
 }
 
@@ -134,5 +135,6 @@ export async function adminRevokeSessions(
     );
     return count;
   });
+  ctx.credentials.invalidateUser(userId);
   return { revoked_sessions: revoked };
 }

@@ -276,7 +276,7 @@ export async function updateApiKey(
     );
     return updated;
   });
-  ctx.keyCache.invalidateKey(keyId);
+  ctx.credentials.invalidateKey(keyId);
   return toView(ctx, row);
 }
 
@@ -298,7 +298,7 @@ export async function deleteApiKey(ctx: AppContext, actor: KeyActor, keyId: stri
       tx,
     );
   });
-  ctx.keyCache.invalidateKey(keyId);
+  ctx.credentials.invalidateKey(keyId);
 }
 
 /**
@@ -343,7 +343,7 @@ export async function rollApiKey(
     );
     return rolled;
   });
-  ctx.keyCache.invalidateKey(keyId);
+  ctx.credentials.invalidateKey(keyId);
   return { ...toView(ctx, row), key };
 }
 

@@ -120,6 +120,7 @@ export async function rotateRefreshToken(ctx: AppContext, refreshToken: string, 
       where: { id: session.id },
       data: { revokedAt: now, revokedReason: "refresh_token_reuse" },
     });
+    ctx.credentials.invalidateSession(session.id);
     await recordAudit(ctx, {
       actorId: session.userId,
       action: "refresh_reuse_detected",
@@ -140,9 +141,15 @@ export async function logout(ctx: AppContext, sessionId: string, actorId: string
     });
     await recordAudit(ctx, { actorId, action: "logout", targetType: "session", targetId: sessionId, meta }, tx);
   });
+  ctx.credentials.invalidateSession(sessionId);
 }
 
-/** Ends every session of a user (optionally keeping one), e.g. "log out everywhere". */
+/**
+ * Ends every session of a user (optionally keeping one), e.g. "log out everywhere". Outside a
+ * transaction the user's cached credentials are forgotten here; a caller that passes its
+ * transaction (`db`) forgets them itself once it commits, or a request in between could cache
+ * the sessions as they were before the commit.
+ */
 export async function revokeAllSessions(
   ctx: AppContext,
   userId: string,
@@ -157,6 +164,7 @@ export async function revokeAllSessions(
     },
     data: { revokedAt: ctx.clock.now(), revokedReason: options.reason },
   });
+  if (db === ctx.db) ctx.credentials.invalidateUser(userId);
   return result.count;
 }
 
@@ -198,6 +206,7 @@ export async function revokeSession(
       tx,
     );
   });
+  ctx.credentials.invalidateSession(sessionId);
 }
 
 /**

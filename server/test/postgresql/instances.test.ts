@@ -132,6 +132,17 @@ describe("two instances on one database and one Redis", () => {
     expect(refusedAfter).toBeLessThan(1000);
   });
 
+  test("a session logged out through one is refused by the other within a second", async () => {
+    const pair = (await call(a.url, "POST", "/api/auth/login", undefined, ADMIN)).body;
+    for (let i = 0; i < 3; i++) expect((await call(b.url, "GET", "/api/me", pair.access_token)).status).toBe(200);
+    const loggedOutAt = Date.now();
+    expect((await call(a.url, "POST", "/api/auth/logout", pair.access_token, {})).status).toBe(204);
+    await eventually(async () => (await call(b.url, "GET", "/api/me", pair.access_token)).status === 401, 1000);
+    const refusedAfter = Date.now() - loggedOutAt;
+    console.log(`session ended on one instance, refused by the other after ${refusedAfter} ms`);
+    expect(refusedAfter).toBeLessThan(1000);
+  });
+
   test("a 100-per-minute limit lets at most 100 of 300 alternating requests through", async () => {
     const created = (await call(a.url, "POST", "/api/me/api-keys", token, { name: "limited across" })).body;
     const statuses: number[] = [];

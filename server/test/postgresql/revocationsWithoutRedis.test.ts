@@ -1,6 +1,6 @@
 // Without Redis, instances of a PostgreSQL deployment still agree on revocations: each writes
 // them to a table every instance reads each second, so a key deleted through one instance is
-// refused by the other within a second by the database alone.
+// refused by the other within a second by the database alone (and a session logged out).
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, test } from "vitest";
 import { ADMIN, startTestServer, type TestServer } from "../harness.ts";
@@ -20,7 +20,7 @@ async function sharedDatabase(): Promise<Record<string, string>> {
 }
 
 describe("revocations without Redis", () => {
-  test("a key deleted through one instance is refused by the other within a second, by the database alone", async () => {
+  test("a key deleted and a session ended through one instance are refused by the other within a second, by the database alone", async () => {
     const database = await sharedDatabase();
     const env = { ...database, JWT_SECRET: secret(), API_KEY_SECRET: secret() };
     const a: TestServer = await startTestServer(env);
@@ -38,5 +38,13 @@ describe("revocations without Redis", () => {
     await a.api("DELETE", `/api/me/api-keys/${id}`, { token });
     await eventually(async () => (await b.api("GET", "/api/auth/verify", { token: key })).status === 401, 1500);
     expect(Date.now() - deletedAt).toBeLessThan(1500);
+
+    // A login session too: logged out through one, refused by the other (which cached it).
+    const other = await a.login(ADMIN.email, ADMIN.password);
+    for (let i = 0; i < 3; i++) expect((await b.api("GET", "/api/me", { token: other.access_token })).status).toBe(200);
+    const loggedOutAt = Date.now();
+    expect((await a.api("POST", "/api/auth/logout", { token: other.access_token })).status).toBe(204);
+    await eventually(async () => (await b.api("GET", "/api/me", { token: other.access_token })).status === 401, 1500);
+    expect(Date.now() - loggedOutAt).toBeLessThan(1500);
   });
 });

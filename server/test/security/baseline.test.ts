@@ -62,7 +62,7 @@ test("a fresh install has no default password: the first administrator's is rand
 test("a key whose stored scopes are corrupt is refused, never taken for a full-access key", async () => {
   const { key, id } = await server.createKey(token, { name: "corrupted", scopes: "chat" });
   await server.ctx.db.apiKey.update({ where: { id }, data: { scopes: '"all"' } });
-  server.ctx.keyCache.invalidateKey(id);
+  server.ctx.credentials.invalidateKey(id);
   const answer = await server.api("GET", "/api/me", { token: key });
   expect(answer.status).toBe(500);
   expect(answer.body).toEqual({ error: "internal_error", message: "Something went wrong on our side" });

@@ -136,6 +136,16 @@ describe("sessions", () => {
     await expectRefused(other.access_token, 401, "invalid_token");
   });
 
+  test("a refresh token used twice → the session is revoked: its access token is invalid_token", async () => {
+    const user = await freshUser();
+    const pair = await server.login(user.email, "revoked-password-1");
+    await warm(pair.access_token);
+    const body = { refresh_token: pair.refresh_token };
+    expect((await server.api("POST", "/api/auth/refresh", { body })).status).toBe(200);
+    expect((await server.api("POST", "/api/auth/refresh", { body })).status).toBe(401);
+    await expectRefused(pair.access_token, 401, "invalid_token");
+  });
+
   test("password changed → every other session refused, this one kept", async () => {
     const user = await freshUser();
     const other = await server.login(user.email, "revoked-password-1");
