@@ -3,7 +3,7 @@
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { API_KEY_PREFIX, apiKeyPrefix, checkApiKeyFormat, hashApiKey } from "./apiKeyFormat.ts";
-import type { CachedKey, CachedSession, VerifiedToken } from "./credentialCache.ts";
+import type { CachedKey, CachedSession, CachedUser, VerifiedToken } from "./credentialCache.ts";
 import { verifyToken } from "./jwt.ts";
 import type { RateLimitState } from "./keyRateLimits.ts";
 import { decodeScopes, type Principal } from "./scopes.ts";
@@ -52,6 +52,24 @@ function asRole(role: unknown): "user" | "admin" {
   return role === "admin" ? "admin" : "user";
 }
 
+function userOf(row: {
+  userId: string;
+  email: string;
+  name: string;
+  role: string;
+  disabled: boolean | number;
+  userCreatedAt: unknown;
+}): CachedUser {
+  return {
+    id: row.userId,
+    email: row.email,
+    name: row.name,
+    role: asRole(row.role),
+    disabled: Boolean(row.disabled),
+    createdAt: asDate(row.userCreatedAt) ?? new Date(0),
+  };
+}
+
 interface KeyRow {
   id: string;
   hash: string;
@@ -66,6 +84,7 @@ interface KeyRow {
   name: string;
   role: string;
   disabled: boolean | number;
+  userCreatedAt: unknown;
 }
 
 /**
@@ -78,7 +97,7 @@ async function loadKey(ctx: AppContext, hash: string): Promise<CachedKey | undef
   const rows = await ctx.db.$queryRaw<KeyRow[]>`
     SELECT k."id", k."hash", k."scopes", k."isActive", k."expiresAt", k."previousExpiresAt",
       k."rateLimitRequests", k."rateLimitWindowSeconds",
-      u."id" AS "userId", u."email", u."name", u."role", u."disabled"
+      u."id" AS "userId", u."email", u."name", u."role", u."disabled", u."createdAt" AS "userCreatedAt"
     FROM "ApiKey" k JOIN "User" u ON u."id" = k."userId"
     WHERE k."hash" = ${hash} OR k."previousHash" = ${hash}`;
   const now = ctx.clock.now();
@@ -96,7 +115,7 @@ async function loadKey(ctx: AppContext, hash: string): Promise<CachedKey | undef
     isActive: Boolean(row.isActive),
     expiresAt: asDate(row.expiresAt),
     graceUntil: row.hash === hash ? null : asDate(row.previousExpiresAt),
-    user: { id: row.userId, email: row.email, name: row.name, role: asRole(row.role), disabled: Boolean(row.disabled) },
+    user: userOf(row),
     cachedAt: Date.now(),
   };
 }
@@ -109,12 +128,14 @@ interface SessionRow {
   name: string;
   role: string;
   disabled: boolean | number;
+  userCreatedAt: unknown;
 }
 
 /** A session not seen since start: one query by primary key, its user joined (as loadKey, for the same reason). */
 async function loadSession(ctx: AppContext, sessionId: string): Promise<CachedSession | undefined> {
   const rows = await ctx.db.$queryRaw<SessionRow[]>`
-    SELECT s."userId", s."revokedAt", s."expiresAt", u."email", u."name", u."role", u."disabled"
+    SELECT s."userId", s."revokedAt", s."expiresAt", u."email", u."name", u."role", u."disabled",
+      u."createdAt" AS "userCreatedAt"
     FROM "Session" s JOIN "User" u ON u."id" = s."userId"
     WHERE s."id" = ${sessionId}`;
   const row = rows[0];
@@ -123,7 +144,7 @@ async function loadSession(ctx: AppContext, sessionId: string): Promise<CachedSe
     sessionId,
     revoked: row.revokedAt !== null && row.revokedAt !== undefined,
     expiresAt: asDate(row.expiresAt) ?? new Date(0),
-    user: { id: row.userId, email: row.email, name: row.name, role: asRole(row.role), disabled: Boolean(row.disabled) },
+    user: userOf(row),
     cachedAt: Date.now(),
   };
 }

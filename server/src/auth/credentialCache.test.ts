@@ -1,7 +1,14 @@
 import { describe, expect, test } from "vitest";
 import { type CachedKey, type CachedSession, CredentialCache } from "./credentialCache.ts";
 
-const user = (disabled: boolean) => ({ id: "u1", email: "u@example.com", name: "", role: "user" as const, disabled });
+const user = (disabled: boolean) => ({
+  id: "u1",
+  email: "u@example.com",
+  name: "",
+  role: "user" as const,
+  disabled,
+  createdAt: new Date(),
+});
 
 const key = (disabled: boolean): CachedKey => ({
   keyId: "k1",

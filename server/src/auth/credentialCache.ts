@@ -37,6 +37,7 @@ export interface CachedUser {
   name: string;
   role: "user" | "admin";
   disabled: boolean;
+  createdAt: Date;
 }
 
 export interface CachedKey {

@@ -21,7 +21,8 @@ export type Access = "public" | "authenticated" | "key_management" | { scope: Sc
 
 export interface Principal {
   kind: "api_key" | "jwt";
-  user: { id: string; email: string; name: string; role: "user" | "admin" };
+  /** The account, as the credential's cache entry holds it (never a disabled one: those are refused). */
+  user: { id: string; email: string; name: string; role: "user" | "admin"; createdAt: Date };
   /** Empty means full access (API keys without scopes, and every login session). */
   scopes: Scope[];
   keyId: string | null;
@@ -30,6 +31,12 @@ export interface Principal {
   expiresAt: Date | null;
   /** For a key with a rate limit: where it stands after this request (the RateLimit fields). */
   rateLimit?: RateLimitState | null;
+}
+
+/** Who the caller is, as /api/auth/verify and the portal's session tell it. */
+export function identityOf(principal: Principal): { id: string; email: string; name: string; role: "user" | "admin" } {
+  const { id, email, name, role } = principal.user;
+  return { id, email, name, role };
 }
 
 export function hasScope(principal: Principal, scope: Scope): boolean {

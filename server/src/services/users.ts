@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { type Prisma, textContains, textContainsIsExact, uniqueViolation } from "@fim/db";
 import { PASSWORD_MIN_LENGTH } from "../auth/passwords.ts";
+import type { Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
 import type { Role, User } from "../contracts/users.ts";
 import { notFound, validationError } from "../errors.ts";
@@ -27,6 +28,16 @@ export function toPublicUser(row: UserRow): User {
     disabled: row.disabled,
     created_at: row.createdAt.toISOString(),
   };
+}
+
+/**
+ * The caller's own account, from their credential: what getUser would read, without the read. The
+ * credential cache forgets a user's entries whenever their role or state changes, and a disabled
+ * account never authenticates.
+ */
+export function callerAccount(principal: Principal): User {
+  const { id, email, name, role, createdAt } = principal.user;
+  return { id, email, name, role, disabled: false, created_at: createdAt.toISOString() };
 }
 
 export function normalizeEmail(email: string): string {

@@ -1,6 +1,7 @@
 // /api/auth: login, refresh, verify, logout.
 import { authenticate, bearerToken } from "../../auth/authenticate.ts";
 import { verifyToken } from "../../auth/jwt.ts";
+import { identityOf } from "../../auth/scopes.ts";
 import { loginBody, logoutBody, refreshBody, tokenPair, verification } from "../../contracts/auth.ts";
 import { AppError } from "../../errors.ts";
 import { login, logout, rotateRefreshToken } from "../../services/sessions.ts";
@@ -46,7 +47,7 @@ export const authRoutes = [
     handler: ({ principal }) => ({
       valid: true,
       type: principal.kind,
-      user: principal.user,
+      user: identityOf(principal),
       expires_at: principal.expiresAt?.toISOString() ?? null,
       scopes: principal.scopes,
       key_prefix: principal.keyPrefix,

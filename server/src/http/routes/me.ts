@@ -21,7 +21,7 @@ import {
   updateApiKey,
 } from "../../services/apiKeys.ts";
 import { changePassword, listActiveSessions, revokeSession } from "../../services/sessions.ts";
-import { getUser } from "../../services/users.ts";
+import { callerAccount } from "../../services/users.ts";
 import { defineRoute } from "../route.ts";
 
 export const meRoutes = [
@@ -37,8 +37,8 @@ export const meRoutes = [
       description: "The caller",
       schema: me,
     },
-    handler: async ({ ctx, principal }) => ({
-      user: await getUser(ctx, principal.user.id),
+    handler: ({ principal }) => ({
+      user: callerAccount(principal),
       credential: {
         type: principal.kind,
         scopes: principal.scopes,

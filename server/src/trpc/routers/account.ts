@@ -5,11 +5,11 @@ import { secondsUntil } from "../../contracts/auth.ts";
 import { idParams, ok, page } from "../../contracts/common.ts";
 import * as apiKeys from "../../services/apiKeys.ts";
 import { changePassword, listActiveSessions, revokeSession } from "../../services/sessions.ts";
-import { getUser } from "../../services/users.ts";
+import { callerAccount } from "../../services/users.ts";
 import { protectedProcedure, router } from "../trpc.ts";
 
-export const meProcedure = protectedProcedure.output(portalMe).query(async ({ ctx }) => ({
-  user: await getUser(ctx.app, ctx.userId),
+export const meProcedure = protectedProcedure.output(portalMe).query(({ ctx }) => ({
+  user: callerAccount(ctx.principal),
   access_expires_in: secondsUntil(ctx.principal.expiresAt, ctx.app.clock.now()),
 }));
 

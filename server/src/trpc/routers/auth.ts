@@ -1,5 +1,6 @@
 // auth.*: log in and out with cookies. The tokens never reach the page's JavaScript; the page
 // learns only when its access token expires, so it can refresh in time.
+import { identityOf } from "../../auth/scopes.ts";
 import { loggedOutEverywhere, loginBody, portalSession, secondsUntil, signedIn } from "../../contracts/auth.ts";
 import { ok } from "../../contracts/common.ts";
 import { AppError } from "../../errors.ts";
@@ -32,7 +33,7 @@ export const authRouter = router({
   session: publicProcedure.output(portalSession).query(async ({ ctx }) => {
     try {
       const principal = await ctx.principal();
-      return { user: principal.user, access_expires_in: secondsUntil(principal.expiresAt, ctx.app.clock.now()) };
+      return { user: identityOf(principal), access_expires_in: secondsUntil(principal.expiresAt, ctx.app.clock.now()) };
     } catch (error) {
       if (error instanceof AppError) return { user: null, access_expires_in: null };
       throw error;
