@@ -123,6 +123,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 const file = readdirSync(work).find((name) => name.endsWith(".cpuprofile"));
 if (!file) throw new Error("no profile was written");
@@ -156,6 +157,33 @@ const show = (title: string, entries: Map<string, number>) => {
     console.log(`  ${((100 * hits) / total).toFixed(1).padStart(5)} %  ${name}`);
   }
 };
+// Total time: a function's own samples and its callees', counted once per call path even when
+// the function appears again below itself (Express's `next` does).
+const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+const byTotal = new Map<string, number>();
+const nameOf = (node: ProfileNode) => {
+  const { functionName, url: source, lineNumber } = node.callFrame;
+  return `${functionName || "(anonymous)"} ${source ? `${path.basename(source)}:${lineNumber + 1}` : ""}`.trim();
+};
+const walk = (node: ProfileNode, open: Set<string>): number => {
+  const name = nameOf(node);
+  const first = !open.has(name);
+  if (first) open.add(name);
+  let hits = node.hitCount ?? 0;
+  for (const child of node.children ?? []) {
+    const next = nodes.get(child);
+    if (next) hits += walk(next, open);
+  }
+  if (first) {
+    open.delete(name);
+    byTotal.set(name, (byTotal.get(name) ?? 0) + hits);
+  }
+  return hits;
+};
+const root = profile.nodes[0];
+if (root) walk(root, new Set());
+for (const name of ["(root)", "(idle)", "(program)", "(garbage collector)"]) byTotal.delete(name);
 show("self time by function", byFunction);
+show("total time by function (self and callees)", byTotal);
 show("self time by source", byPackage);
 console.log(`\nprofile: ${path.join(work, file)}`);

@@ -1,6 +1,7 @@
 // The Express application: security headers, JSON parsing, the declared REST routes, the
 // OpenAPI document, the portal's static files, and the one error handler.
 import { existsSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import express, { type Express, type RequestHandler } from "express";
 import helmet from "helmet";
@@ -42,26 +43,46 @@ function requestLogger(ctx: AppContext): RequestHandler {
   };
 }
 
+/**
+ * Helmet's headers, worked out once: with this configuration (no CSP nonces) they are the same for
+ * every request, so each response gets them set from a list instead of through helmet's eleven
+ * middleware functions. HSTS and upgrade-insecure-requests belong to whoever terminates TLS; set
+ * here they would break the embedded mode on plain http over a LAN address.
+ */
+function securityHeaders(): RequestHandler {
+  const headers = new Map<string, string | number | readonly string[]>();
+  const removed: string[] = [];
+  const recorder = {
+    setHeader: (name: string, value: string | number | readonly string[]) => headers.set(name, value),
+    removeHeader: (name: string) => removed.push(name),
+  };
+  helmet({
+    crossOriginEmbedderPolicy: false,
+    strictTransportSecurity: false,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  })({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  const list = [...headers];
+  return (_req, res, next) => {
+    for (const [name, value] of list) res.setHeader(name, value);
+    for (const name of removed) res.removeHeader(name);
+    next();
+  };
+}
+
 export function createApp(ctx: AppContext, extras: AppExtras = {}): Express {
   const app = express();
   const routes = extras.routes ?? allRoutes;
   app.disable("x-powered-by");
   app.set("etag", false);
   if (ctx.config.trustProxy !== undefined) app.set("trust proxy", ctx.config.trustProxy);
-  // HSTS and upgrade-insecure-requests belong to whoever terminates TLS; set here they would break
-  // the embedded mode on plain http over a LAN address.
-  app.use(
-    helmet({
-      crossOriginEmbedderPolicy: false,
-      strictTransportSecurity: false,
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-    }),
-  );
+  app.use(securityHeaders());
   app.use(requestLogger(ctx));
   if (ctx.config.checkResponses) app.use(checkResponses(ctx.logger));
   // While the database file is missing or read-only, refuse before reading a body. The health
-  // check reports the state itself; the portal's door refuses in its own envelope.
-  app.use("/api", (req, _res, next) => {
+  // check reports the state itself; the portal's door refuses in its own envelope. No API answer
+  // may be stored by a cache.
+  app.use("/api", (req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
     if (req.path === "/health" || req.path === "/openapi.json") return next();
     next(refusalFor(ctx.database.state, req.method !== "GET" && req.method !== "HEAD") ?? undefined);
   });
@@ -76,10 +97,6 @@ export function createApp(ctx: AppContext, extras: AppExtras = {}): Express {
       verify: (_req, _res, bytes) => assertJsonDepth(bytes),
     }),
   );
-  app.use("/api", (_req, res, next) => {
-    res.set("Cache-Control", "no-store");
-    next();
-  });
   for (const extra of extras.beforeRoutes ?? []) app.use(extra.path, extra.handler);
 
   // Built on first request: it costs about 170 ms, which no start should pay for nothing.
