@@ -118,7 +118,7 @@ export function createContext(options: {
     unknownKeys: new UnknownKeyBudget(shared),
     // Reads the context's current client at each flush, and holds counts while writes are refused.
     usage: new UsageRecorder(
-      { db: () => ctx.db, writable: () => ctx.database.state === "ok" },
+      { db: () => ctx.db, writable: () => ctx.database.state === "ok", provider: config.databaseProvider },
       logger,
       config.usageFlushMs,
     ),

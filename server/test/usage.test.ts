@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { createDb } from "@fim/db";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { apiKeyPrefix, generateApiKey, hashApiKey } from "../src/auth/apiKeyFormat.ts";
 import { ADMIN, type ProcessDatabase, processDatabase, startTestServer, type TestServer } from "./harness.ts";
 import { FROM_SOURCE } from "./support/serverProcess.ts";
 
@@ -52,6 +53,47 @@ describe("in-process server", () => {
       (await server.api("GET", `/api/me/api-keys/${id}`, { token })).body.total_requests;
     await expect.poll(() => count(a.id)).toBe(120);
     await expect.poll(() => count(b.id)).toBe(80);
+  });
+
+  test("1,200 keys used at once are each counted exactly (a flush writes them several hundred to a statement)", async () => {
+    const owner = (await server.ctx.db.user.findFirstOrThrow({ where: { email: ADMIN.email } })).id;
+    const keys = Array.from({ length: 1_200 }, () => generateApiKey());
+    await server.ctx.db.apiKey.createMany({
+      data: keys.map((key, i) => ({
+        userId: owner,
+        name: `many ${i}`,
+        prefix: apiKeyPrefix(key),
+        hash: hashApiKey(key, server.ctx.config.apiKeySecret),
+      })),
+    });
+    // Key i is used 1 + (i % 3) times.
+    const uses = keys.flatMap((key, i) => Array.from({ length: 1 + (i % 3) }, () => key));
+    for (let at = 0; at < uses.length; at += 100) {
+      const answers = await Promise.all(
+        uses.slice(at, at + 100).map((key) => server.api("GET", "/api/auth/verify", { token: key })),
+      );
+      expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    }
+    const stored = async () =>
+      await server.ctx.db.apiKey.findMany({
+        where: { name: { startsWith: "many " } },
+        select: { name: true, totalRequests: true, lastUsedAt: true },
+      });
+    await expect
+      .poll(async () => (await stored()).reduce((sum, row) => sum + row.totalRequests, 0), { timeout: 10_000 })
+      .toBe(uses.length);
+    for (const row of await stored()) {
+      const i = Number(row.name.slice("many ".length));
+      expect(row.totalRequests).toBe(1 + (i % 3));
+      expect(row.lastUsedAt).not.toBeNull();
+    }
+    const days = await server.ctx.db.apiKeyUsageDay.aggregate({
+      where: { apiKey: { name: { startsWith: "many " } } },
+      _sum: { count: true },
+      _count: true,
+    });
+    expect(days._sum.count).toBe(uses.length);
+    expect(days._count).toBe(1_200);
   });
 });
 

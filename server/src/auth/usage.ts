@@ -11,8 +11,12 @@
 // The key's `total_requests` and `last_used_at` count authenticated requests (served, forbidden
 // and rate-limited: the contract counts "every authenticated request", errors included); the
 // per-day series splits them into served, refused (forbidden + refused) and rate-limited.
-import type { Db } from "@fim/db";
+import type { DatabaseProvider, Db, Prisma } from "@fim/db";
 import type { Logger } from "../logger.ts";
+
+type TransactionClient = Prisma.TransactionClient;
+/** Keys per statement: at 5 parameters a row, far below both databases' limits on parameters. */
+const ROWS_PER_STATEMENT = 500;
 
 export type UsageOutcome = "served" | "forbidden" | "refused" | "rate_limited";
 
@@ -51,7 +55,7 @@ export class UsageRecorder {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly store: { db: () => Db; writable: () => boolean },
+    private readonly store: { db: () => Db; writable: () => boolean; provider: DatabaseProvider },
     private readonly logger: Logger,
     private readonly intervalMs: number,
   ) {}
@@ -110,51 +114,89 @@ export class UsageRecorder {
     const db = this.store.db();
     const batch = this.pending;
     this.pending = new Map();
+    // Keys in one order (by id) in every flush of every server sharing the database, so two
+    // flushes at once wait for each other instead of deadlocking (PostgreSQL).
+    const keys = [...batch].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     try {
-      const existing = new Set(
-        (await db.apiKey.findMany({ where: { id: { in: [...batch.keys()] } }, select: { id: true } })).map(
-          (row) => row.id,
-        ),
+      await db.$transaction(
+        async (tx) => {
+          for (let at = 0; at < keys.length; at += ROWS_PER_STATEMENT) {
+            await this.writeRows(tx, keys.slice(at, at + ROWS_PER_STATEMENT));
+          }
+        },
+        { timeout: 60_000 },
       );
-      const writes = [];
-      // Rows in one order (key, then day) in every flush of every server sharing the database, so
-      // two flushes at once wait for each other instead of deadlocking (PostgreSQL).
-      for (const [keyId, entry] of [...batch].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        // A key deleted since it was used has nothing left to count against.
-        if (!existing.has(keyId)) continue;
-        if (entry.count > 0) {
-          // `increment` is one UPDATE … SET x = x + n: atomic on both databases.
-          writes.push(db.apiKey.update({ where: { id: keyId }, data: { totalRequests: { increment: entry.count } } }));
-        }
-        if (entry.lastUsedAt) {
-          // Only forward: another server's flush may have written a later use already.
-          writes.push(
-            db.apiKey.updateMany({
-              where: { id: keyId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: entry.lastUsedAt } }] },
-              data: { lastUsedAt: entry.lastUsedAt },
-            }),
-          );
-        }
-        for (const [day, counts] of [...entry.days].sort(([a], [b]) => (a < b ? -1 : 1))) {
-          // One atomic statement, the same on SQLite (≥ 3.24) and PostgreSQL: two flushes (from two
-          // servers) adding to the same key's day never lose a count and never collide on the
-          // insert. Prisma 6.19 compiles the equivalent upsert to this too, but only while its
-          // conditions for a "database upsert" hold (else: a read, then an insert or an update);
-          // written out, it stays atomic whatever the query around it becomes.
-          writes.push(
-            db.$executeRaw`INSERT INTO "ApiKeyUsageDay" ("apiKeyId", "day", "count", "refused", "rateLimited")
-              VALUES (${keyId}, ${day}, ${counts.served}, ${counts.refused}, ${counts.rateLimited})
-              ON CONFLICT ("apiKeyId", "day") DO UPDATE SET
-                "count" = "ApiKeyUsageDay"."count" + excluded."count",
-                "refused" = "ApiKeyUsageDay"."refused" + excluded."refused",
-                "rateLimited" = "ApiKeyUsageDay"."rateLimited" + excluded."rateLimited"`,
-          );
-        }
-      }
-      await db.$transaction(writes);
     } catch (error) {
       this.logger.error({ err: error }, "usage flush failed; counts kept for the next flush");
       for (const [keyId, entry] of batch) this.merge(keyId, entry);
+    }
+  }
+
+  /**
+   * A few statements for many keys, whatever their number: the keys that still exist (locked, on
+   * PostgreSQL, in id order), their totals and last use in one UPDATE, their days in one upsert.
+   * One statement per key and day, as before, made a flush of 10,000 keys take seconds of the
+   * server's time. Every change is an addition (or a forward-only date) done by the database, so
+   * two servers adding to the same key never lose a count; SQLite (3.33+) and PostgreSQL take the
+   * same SQL apart from the placeholders, the casts and the row locks.
+   */
+  private async writeRows(tx: Db | TransactionClient, rows: [string, Pending][]): Promise<void> {
+    const postgres = this.store.provider === "postgresql";
+    const params: unknown[] = [];
+    const param = (value: unknown, cast: string): string => {
+      params.push(value);
+      return postgres ? `$${params.length}::${cast}` : "?";
+    };
+    const take = () => params.splice(0, params.length);
+
+    // A key deleted since it was used has nothing left to count against.
+    const ids = rows.map(([keyId]) => param(keyId, "text")).join(", ");
+    const found = await tx.$queryRawUnsafe<{ id: string }[]>(
+      `SELECT "id" FROM "ApiKey" WHERE "id" IN (${ids}) ORDER BY "id"${postgres ? " FOR UPDATE" : ""}`,
+      ...take(),
+    );
+    const existing = new Set(found.map((row) => row.id));
+    const live = rows.filter(([keyId]) => existing.has(keyId));
+
+    const used = live.filter(([, entry]) => entry.count > 0 || entry.lastUsedAt);
+    if (used.length > 0) {
+      const values = used
+        .map(
+          ([keyId, entry]) =>
+            `(${param(keyId, "text")}, ${param(entry.count, "integer")}, ${param(entry.lastUsedAt, "timestamp(3)")})`,
+        )
+        .join(", ");
+      // The last use only moves forward: another server's flush may have written a later one.
+      await tx.$executeRawUnsafe(
+        `WITH v("id", "n", "last") AS (VALUES ${values})
+        UPDATE "ApiKey" SET
+          "totalRequests" = "ApiKey"."totalRequests" + v."n",
+          "lastUsedAt" = CASE WHEN v."last" IS NOT NULL AND ("ApiKey"."lastUsedAt" IS NULL OR "ApiKey"."lastUsedAt" < v."last")
+            THEN v."last" ELSE "ApiKey"."lastUsedAt" END
+        FROM v WHERE "ApiKey"."id" = v."id"`,
+        ...take(),
+      );
+    }
+
+    const days = live.flatMap(([keyId, entry]) =>
+      [...entry.days].sort(([a], [b]) => (a < b ? -1 : 1)).map(([day, counts]) => ({ keyId, day, counts })),
+    );
+    if (days.length > 0) {
+      const values = days
+        .map(
+          ({ keyId, day, counts }) =>
+            `(${param(keyId, "text")}, ${param(day, "text")}, ${param(counts.served, "integer")}, ${param(counts.refused, "integer")}, ${param(counts.rateLimited, "integer")})`,
+        )
+        .join(", ");
+      await tx.$executeRawUnsafe(
+        `INSERT INTO "ApiKeyUsageDay" ("apiKeyId", "day", "count", "refused", "rateLimited")
+        VALUES ${values}
+        ON CONFLICT ("apiKeyId", "day") DO UPDATE SET
+          "count" = "ApiKeyUsageDay"."count" + excluded."count",
+          "refused" = "ApiKeyUsageDay"."refused" + excluded."refused",
+          "rateLimited" = "ApiKeyUsageDay"."rateLimited" + excluded."rateLimited"`,
+        ...take(),
+      );
     }
   }
 
