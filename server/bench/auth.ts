@@ -481,7 +481,8 @@ async function measure(backend: Backend, floor: Spawned, workDir: string): Promi
       server = await startServer();
       restarts.push(server.startMs);
       const verify = `${server.url}/api/auth/verify`;
-      await latencies(verify, () => ({ authorization: keyHeader }), 300); // warm the route, not the keys
+      // Warms the route, not the keys; the same calls with a cached key are the figure's reference.
+      const warmed = (await latencies(verify, () => ({ authorization: keyHeader }), 300)).samples.slice(100);
       const sample = [...seeded].sort(() => Math.random() - 0.5).slice(0, Math.min(2_000, seeded.length));
       const warm = Math.floor(sample.length / 5); // the first cold lookups also warm the code path
       const { samples, errors } = await latencies(
@@ -496,7 +497,7 @@ async function measure(backend: Backend, floor: Spawned, workDir: string): Promi
         measured: ms(p99),
         target: "< 2 ms",
         pass: p99 < 2 && errors === 0,
-        detail: `${counted.length} distinct keys after a restart, one at a time (first ${warm} not counted); p50 ${ms(percentile(counted, 50))}; ${errors} errors`,
+        detail: `${counted.length} distinct keys after a restart, one at a time (first ${warm} not counted); p50 ${ms(percentile(counted, 50))}; ${errors} errors; a cached key in the same run: p50 ${ms(percentile(warmed, 50))}, p99 ${ms(percentile(warmed, 99))}`,
       });
     }
 

@@ -3,7 +3,7 @@
 // that is not cached would cost a database query. So each client address gets a budget of such
 // misses (MISSES per WINDOW_SECONDS, counted in Redis across instances when it is on, per instance
 // otherwise); past it, that address's uncached keys are refused with 429 and no query until the
-// window ends. Keys already cached (its callers' real keys) still work from that address, and a
+// window ends, on every instance (the one that counts the last miss announces it). Keys already cached (its callers' real keys) still work from that address, and a
 // repeated unknown key is answered from the credential cache without touching the budget.
 //
 // IPv6 clients are counted by their /64 network: one host usually owns the whole /64.
@@ -17,6 +17,7 @@ const MISSES = 60;
 const WINDOW_SECONDS = 60;
 /** Addresses remembered as over budget (only those; the counts live in the limiter). */
 const MAX_BLOCKED = 10_000;
+const BLOCK_TOPIC = "unknown-key-block";
 
 /** The part of an address the budget counts: the address, or an IPv6 address's /64. */
 export function clientBucket(address: string): string {
@@ -38,8 +39,14 @@ export class UnknownKeyBudget {
   /** Address bucket → when its budget is available again (ms since the epoch). */
   private readonly blocked = new Map<string, number>();
 
-  constructor(shared: SharedState) {
+  constructor(private readonly shared: SharedState) {
     this.counter = windowCounter(shared, { keyPrefix: "unknown-key", points: MISSES, durationSeconds: WINDOW_SECONDS });
+    // The instance that sees an address spend its budget tells the others, which then refuse it
+    // too without a lookup of their own (about a millisecond later).
+    shared.on(BLOCK_TOPIC, (message) => {
+      const { bucket, until } = message as { bucket?: unknown; until?: unknown };
+      if (typeof bucket === "string" && typeof until === "number") this.block(bucket, until);
+    });
   }
 
   /** Refuses, without a query, a lookup from an address that spent its budget of misses. */
@@ -72,7 +79,13 @@ export class UnknownKeyBudget {
     }
     // The miss that spends the budget's last point blocks the address for the rest of the window.
     if (outcome.remainingPoints > 0) return;
+    const until = Date.now() + outcome.msBeforeNext;
+    this.block(bucket, until);
+    this.shared.publish(BLOCK_TOPIC, { bucket, until });
+  }
+
+  private block(bucket: string, until: number): void {
     if (this.blocked.size >= MAX_BLOCKED) this.blocked.delete(this.blocked.keys().next().value ?? "");
-    this.blocked.set(bucket, Date.now() + outcome.msBeforeNext);
+    this.blocked.set(bucket, until);
   }
 }

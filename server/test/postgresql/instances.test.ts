@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { generateApiKey } from "../../src/auth/apiKeyFormat.ts";
 import { ADMIN } from "../harness.ts";
 import { PortalBrowser } from "../support/browser.ts";
 import { jsonRequest, simultaneousBurst } from "../support/rawHttp.ts";
@@ -82,6 +83,8 @@ async function startInstance(env: Record<string, string> = {}): Promise<ServerPr
     ADMIN_PASSWORD: ADMIN.password,
     DEFAULT_KEY_RATE_LIMIT: "100/60",
     LLM_BASE_URL: model.url,
+    // Only so that a test can speak from other addresses (X-Forwarded-For from loopback).
+    TRUST_PROXY: "loopback",
     ...secrets,
     ...env,
   });
@@ -141,6 +144,25 @@ describe("two instances on one database and one Redis", () => {
     const refusedAfter = Date.now() - loggedOutAt;
     console.log(`session ended on one instance, refused by the other after ${refusedAfter} ms`);
     expect(refusedAfter).toBeLessThan(1000);
+  });
+
+  test("an address's budget of unknown-key lookups is counted over both instances", async () => {
+    const verify = async (url: string) =>
+      (
+        await fetch(`${url}/api/auth/verify`, {
+          headers: { authorization: `Bearer ${generateApiKey()}`, "x-forwarded-for": "203.0.113.99" },
+        })
+      ).status;
+    const fresh = (await call(a.url, "POST", "/api/me/api-keys", token, { name: "never used" })).body.key;
+    // 60 misses in all, alternating: neither instance alone has seen 60, and B counts the last.
+    for (let i = 0; i < 60; i++) expect(await verify(i % 2 === 0 ? a.url : b.url)).toBe(401);
+    expect(await verify(b.url)).toBe(429);
+    // A has been told: even a real key it has not looked up yet is refused (a lookup would find it).
+    const fromAttacker = { authorization: `Bearer ${fresh}`, "x-forwarded-for": "203.0.113.99" };
+    await eventually(
+      async () => (await fetch(`${a.url}/api/auth/verify`, { headers: fromAttacker })).status === 429,
+      1000,
+    );
   });
 
   test("a 100-per-minute limit lets at most 100 of 300 alternating requests through", async () => {
