@@ -13,6 +13,7 @@ import { RevocationFeed } from "./auth/revocationFeed.ts";
 import { UsageRecorder } from "./auth/usage.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
+import { Batcher } from "./lib/batcher.ts";
 import type { DatabaseState } from "./lib/databaseWatch.ts";
 import { type HostResolver, systemResolver } from "./lib/networkGuard.ts";
 import { RecentKeys } from "./lib/recentKeys.ts";
@@ -20,6 +21,7 @@ import { SearchPool } from "./lib/searchPool.ts";
 import { SharedState } from "./lib/sharedState.ts";
 import type { Logger } from "./logger.ts";
 import type { LiveRuns } from "./services/conversations.ts";
+import { type KnowledgeBaseName, knowledgeBaseNamesOf } from "./services/knowledgeBases.ts";
 
 /** How long the portal's run keys are remembered (an EventSource reconnects within seconds). */
 const RUN_KEY_MEMORY_MS = 10 * 60_000;
@@ -66,6 +68,12 @@ export interface AppContext {
   runs: RunRegistry;
   /** The same registry, through the port the conversation rules declare (services do not know the engine). */
   liveRuns: LiveRuns;
+  /**
+   * What runs read, gathered over the runs that start together (lib/batcher.ts): their default
+   * agents' knowledge bases, read in one query per batch. A batch lives for a turn of the event
+   * loop and goes straight to the shared database: nothing is held that other instances miss.
+   */
+  knowledgeBaseNames: Batcher<string, KnowledgeBaseName[]>;
   /**
    * Run keys the portal's runs were started with, so an EventSource reconnecting with the same key
    * does not ask the question again. Claimed in Redis (`shared`) for all instances, so a reconnect
@@ -128,6 +136,7 @@ export function createContext(options: {
     agentSettings: { ...DEFAULT_AGENT_SETTINGS },
     runs,
     liveRuns: { stop: (conversationId, reason) => runs.cancelConversation(conversationId, reason) },
+    knowledgeBaseNames: new Batcher((ownerIds) => knowledgeBaseNamesOf(ctx, ownerIds)),
     startedRuns: new RecentKeys(RUN_KEY_MEMORY_MS, shared, logger),
   };
   return ctx;
