@@ -20,7 +20,7 @@ import { RecentKeys } from "./lib/recentKeys.ts";
 import { SearchPool } from "./lib/searchPool.ts";
 import { SharedState } from "./lib/sharedState.ts";
 import type { Logger } from "./logger.ts";
-import type { LiveRuns } from "./services/conversations.ts";
+import { type LiveRuns, type RunMessage, recordRunMessages, type StoredRunMessage } from "./services/conversations.ts";
 import { type KnowledgeBaseName, knowledgeBaseNamesOf } from "./services/knowledgeBases.ts";
 
 /** How long the portal's run keys are remembered (an EventSource reconnects within seconds). */
@@ -69,10 +69,12 @@ export interface AppContext {
   /** The same registry, through the port the conversation rules declare (services do not know the engine). */
   liveRuns: LiveRuns;
   /**
-   * What runs read, gathered over the runs that start together (lib/batcher.ts): their default
-   * agents' knowledge bases, read in one query per batch. A batch lives for a turn of the event
-   * loop and goes straight to the shared database: nothing is held that other instances miss.
+   * What runs read and write, gathered over the runs that start or finish together
+   * (lib/batcher.ts): their questions and answers, stored in one transaction per batch, and their
+   * default agents' knowledge bases, read in one query per batch. A batch lives for a turn of the
+   * event loop and goes straight to the shared database: nothing is held that other instances miss.
    */
+  runMessages: Batcher<RunMessage, StoredRunMessage>;
   knowledgeBaseNames: Batcher<string, KnowledgeBaseName[]>;
   /**
    * Run keys the portal's runs were started with, so an EventSource reconnecting with the same key
@@ -136,6 +138,7 @@ export function createContext(options: {
     agentSettings: { ...DEFAULT_AGENT_SETTINGS },
     runs,
     liveRuns: { stop: (conversationId, reason) => runs.cancelConversation(conversationId, reason) },
+    runMessages: new Batcher((items) => recordRunMessages(ctx, items)),
     knowledgeBaseNames: new Batcher((ownerIds) => knowledgeBaseNamesOf(ctx, ownerIds)),
     startedRuns: new RecentKeys(RUN_KEY_MEMORY_MS, shared, logger),
   };
