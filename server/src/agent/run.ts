@@ -167,11 +167,13 @@ async function* startedRun(
   const runId = randomUUID();
 
   // `start` tells the client that its conversation and question are stored and that the run
-  // takes injected messages, so all of that happens first; what makes it fast under a burst of
-  // runs is that the reads only the input can fail (an agent or a conversation it names) are the
-  // only per-run queries, and the rest (the default agent's knowledge bases, the question and its
-  // new conversation) is done in batches shared with every run starting at the same moment.
-  const profile = await loadAgentProfile(ctx, ownerId, input.agent_id);
+  // takes injected messages, so all of that happens first. What keeps it fast under a burst of
+  // runs: only what the input names (an agent, a conversation) is read for each run, as only that
+  // can refuse it; the question (with its new conversation) and the default agent's knowledge
+  // bases go to the database in batches shared by every run starting at the same moment, and in
+  // the same turn of the event loop, since neither needs the other (should the read fail, the
+  // question stays, like that of any run that fails).
+  const agent = input.agent_id ? await loadAgentProfile(ctx, ownerId, input.agent_id) : null;
   let history: ChatMessage[] = [];
   if (input.conversation_id) {
     await assertConversationOwner(ctx, ownerId, input.conversation_id);
@@ -181,12 +183,15 @@ async function* startedRun(
     }));
   }
   options.signal?.throwIfAborted();
-  const { conversationId } = await ctx.runMessages.add({
-    conversation: input.conversation_id ?? { userId: ownerId, agentId: profile.id },
-    role: "user",
-    content: question,
-    metadata: { run_id: runId },
-  });
+  const [profile, { conversationId }] = await Promise.all([
+    agent ?? loadAgentProfile(ctx, ownerId, null),
+    ctx.runMessages.add({
+      conversation: input.conversation_id ?? { userId: ownerId, agentId: agent?.id ?? null },
+      role: "user",
+      content: question,
+      metadata: { run_id: runId },
+    }),
+  ]);
 
   const engine = ctx.engine(profile);
   const model = engine.model;
@@ -243,6 +248,11 @@ async function* startedRun(
 
   const work = (async () => {
     try {
+      // The engine starts on the event loop's next turn: `start` is sent first, and when a burst
+      // of runs starts together, all of their `start` events go out (and requests still arriving
+      // are read) before any of them spends the CPU its engine needs.
+      await new Promise((resolve) => setImmediate(resolve));
+      controller.signal.throwIfAborted();
       const result: EngineResult =
         input.mode === "react" ? await runReact(scope) : await runDag(scope, engine.dagBrain(scope));
       controller.signal.throwIfAborted();
