@@ -550,11 +550,12 @@ async function measure(backend: Backend, floor: Spawned, workDir: string): Promi
 
 /**
  * 200 POST /api/react at once, each on its own connection as 200 clients would: time to the first
- * event (p50, p99), errors, and server memory per open stream. The run path is warmed first by a
- * few runs that are not counted, so the figure is a running server's and not the JIT's. Beside it,
- * the same burst of GET /api/auth/verify (authenticated, no run) shows what 200 new connections
- * cost on this machine alone. Every stream is settled (a timeout or a dropped connection is an
- * error), so one bad stream cannot hang the bench or go uncounted.
+ * event (p50, p99), errors, and server memory per open stream. A few runs go first, not counted;
+ * then two bursts, the first of which also pays for compiling the run path; both are shown and
+ * must pass, and the memory is the first burst's. Beside it, the same burst of GET
+ * /api/auth/verify (authenticated, no run) shows what 200 new connections cost on this machine
+ * alone. Every stream is settled (a timeout or a dropped connection is an error), so one bad
+ * stream cannot hang the bench or go uncounted.
  */
 async function streams(server: Spawned, keyHeader: string): Promise<Row[]> {
   const count = 200;
@@ -606,33 +607,41 @@ async function streams(server: Spawned, keyHeader: string): Promise<Row[]> {
   const verifies = await Promise.all(Array.from({ length: count }, () => send("GET", "/api/auth/verify", undefined)));
   const verifyMs = verifies.map((outcome) => outcome.firstByteMs).filter((value) => !Number.isNaN(value));
 
-  await sleep(500);
   const pid = server.child.pid;
-  const before = rssOf(pid);
-  let peak = before;
-  let open = 0;
-  let maxOpen = 0;
-  const sampler = setInterval(() => {
+  /** One burst of runs, with the server's memory sampled while it lasts. */
+  const burst = async () => {
+    await sleep(500);
+    const before = rssOf(pid);
+    let peak = before;
+    let open = 0;
+    let maxOpen = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssOf(pid));
+    }, 10);
+    const outcomes = await Promise.all(
+      Array.from({ length: count }, () =>
+        send("POST", "/api/react", question, (res) => {
+          open++;
+          maxOpen = Math.max(maxOpen, open);
+          res.once("close", () => open--);
+        }),
+      ),
+    );
+    clearInterval(sampler);
     peak = Math.max(peak, rssOf(pid));
-  }, 10);
-  const outcomes = await Promise.all(
-    Array.from({ length: count }, () =>
-      send("POST", "/api/react", question, (res) => {
-        open++;
-        maxOpen = Math.max(maxOpen, open);
-        res.once("close", () => open--);
-      }),
-    ),
-  );
-  clearInterval(sampler);
-  peak = Math.max(peak, rssOf(pid));
-  await sleep(1_000);
-  const after = rssOf(pid);
+    await sleep(1_000);
+    const firstEvents = outcomes.map((outcome) => outcome.firstEventMs).filter((value) => !Number.isNaN(value));
+    return { outcomes, firstEvents, maxOpen, before, peak, after: rssOf(pid) };
+  };
+  // The first burst after the start pays for compiling the run path as well; the second is the
+  // server in its stride. Both are shown, and the figure passes only if both do.
+  const first = await burst();
+  const second = await burst();
   burstAgent.destroy();
 
   // A stream counts as served when it is a 200 that ends with `end` and carries no `error` event.
   const problems = new Map<string, number>();
-  for (const outcome of outcomes) {
+  for (const outcome of [...first.outcomes, ...second.outcomes]) {
     const problem =
       outcome.failure ??
       (outcome.status !== 200
@@ -645,20 +654,26 @@ async function streams(server: Spawned, keyHeader: string): Promise<Row[]> {
     if (problem) problems.set(problem, (problems.get(problem) ?? 0) + 1);
   }
   const errors = [...problems.values()].reduce((sum, n) => sum + n, 0);
-  const firstEvents = outcomes.map((outcome) => outcome.firstEventMs).filter((value) => !Number.isNaN(value));
-  const p50 = percentile(firstEvents, 50);
-  const p99 = percentile(firstEvents, 99);
+  const p99 = (firstEvents: number[]) => percentile(firstEvents, 99);
+  const described = (name: string, run: typeof first) =>
+    `${name}: p50 ${ms(percentile(run.firstEvents, 50))}, p99 ${ms(p99(run.firstEvents))}, ${run.firstEvents.length} of ${count} streams sent an event, at most ${run.maxOpen} open at once`;
+  const { before, peak, after, maxOpen } = first;
   const perStream = (peak - before) / Math.max(1, maxOpen);
   return [
     {
       figure: `${count} concurrent POST /api/react: time to first event`,
-      measured: `p50 ${ms(p50)}, p99 ${ms(p99)}, ${errors} errors`,
+      measured: `p50 ${ms(percentile(second.firstEvents, 50))}, p99 ${ms(p99(second.firstEvents))} (first burst p99 ${ms(p99(first.firstEvents))}), ${errors} errors`,
       target: "p99 < 100 ms, 0 errors",
-      pass: p99 < 100 && errors === 0 && firstEvents.length === count,
+      pass:
+        p99(first.firstEvents) < 100 &&
+        p99(second.firstEvents) < 100 &&
+        errors === 0 &&
+        first.firstEvents.length === count &&
+        second.firstEvents.length === count,
       detail:
-        `${firstEvents.length} of ${count} streams sent an event` +
-        (errors > 0 ? ` (errors: ${[...problems].map(([problem, n]) => `${n} ${problem}`).join(", ")})` : "") +
-        `; at most ${maxOpen} open at once; the same burst of GET /api/auth/verify: first byte p50 ${ms(percentile(verifyMs, 50))}, p99 ${ms(percentile(verifyMs, 99))}` +
+        `${described("second burst", second)}; ${described("first burst", first)}` +
+        (errors > 0 ? `; errors: ${[...problems].map(([problem, n]) => `${n} ${problem}`).join(", ")}` : "") +
+        `; the same burst of GET /api/auth/verify: first byte p50 ${ms(percentile(verifyMs, 50))}, p99 ${ms(percentile(verifyMs, 99))}` +
         ` (${count - verifies.filter((outcome) => outcome.status === 200).length} not 200)`,
     },
     {
@@ -666,7 +681,7 @@ async function streams(server: Spawned, keyHeader: string): Promise<Row[]> {
       measured: `${(perStream / 1024).toFixed(0)} KB`,
       target: "(printed)",
       pass: null,
-      detail: `server RSS ${mb(before)} before → peak ${mb(peak)} (sampled every 10 ms) → ${mb(after)} 1 s after; the growth to the peak divided by the ${maxOpen} streams open at once, so garbage not yet collected counts too`,
+      detail: `first burst: server RSS ${mb(before)} before → peak ${mb(peak)} (sampled every 10 ms) → ${mb(after)} 1 s after; the growth to the peak divided by the ${maxOpen} streams open at once, so garbage not yet collected counts too`,
     },
   ];
 }
