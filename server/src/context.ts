@@ -69,12 +69,13 @@ export interface AppContext {
   /** The same registry, through the port the conversation rules declare (services do not know the engine). */
   liveRuns: LiveRuns;
   /**
-   * What runs read and write, gathered over the runs that start or finish together
-   * (lib/batcher.ts): their questions and answers, stored in one transaction per batch, and their
-   * default agents' knowledge bases, read in one query per batch. A batch lives for a turn of the
-   * event loop and goes straight to the shared database: nothing is held that other instances miss.
+   * The messages runs store (their questions, with their new conversations, and their answers),
+   * gathered over the runs that start or finish together and stored in one transaction per batch
+   * (lib/batcher.ts). A batch lives for a turn of the event loop and goes straight to the shared
+   * database: nothing is held that other instances could miss.
    */
   runMessages: Batcher<RunMessage, StoredRunMessage>;
+  /** The default agent's knowledge bases, for the runs starting together in one query (lib/batcher.ts). */
   knowledgeBaseNames: Batcher<string, KnowledgeBaseName[]>;
   /**
    * Run keys the portal's runs were started with, so an EventSource reconnecting with the same key
