@@ -591,68 +591,140 @@ async function measure(backend: Backend, floor: Spawned, workDir: string): Promi
   return rows;
 }
 
-/** 200 POST /api/react at once; time to the first event, errors, and server memory while open. */
+/**
+ * 200 POST /api/react at once, each on its own connection as 200 clients would: time to the first
+ * event (p50, p99), errors, and server memory per open stream. A few runs go first, not counted;
+ * then two bursts, the first of which also pays for compiling the run path; both are shown and
+ * must pass, and the memory is the first burst's. Beside it, the same burst of GET
+ * /api/auth/verify (authenticated, no run) shows what 200 new connections cost on this machine
+ * alone. Every stream is settled (a timeout or a dropped connection is an error), so one bad
+ * stream cannot hang the bench or go uncounted.
+ */
 async function streams(server: Spawned, keyHeader: string): Promise<Row[]> {
   const count = 200;
-  await sleep(500);
-  const before = rssOf(server.child.pid);
-  let peak = before;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, rssOf(server.child.pid));
-  }, 10);
-  let open = 0;
-  let maxOpen = 0;
-  const streamAgent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
-  const one = () =>
-    new Promise<{ firstEventMs: number; ok: boolean }>((resolve) => {
-      const started = performance.now();
-      let firstEventMs = Number.NaN;
-      let text = "";
-      const req = http.request(
-        `${server.url}/api/react`,
-        {
-          method: "POST",
-          agent: streamAgent,
-          headers: { "content-type": "application/json", authorization: keyHeader },
-        },
-        (res) => {
+  const timeoutMs = 60_000;
+  const question = { q: "What is 17 * 23?" };
+  for (let i = 0; i < 5; i++) {
+    await request(`${server.url}/api/react`, { method: "POST", headers: { authorization: keyHeader }, body: question });
+  }
+
+  const burstAgent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  /** One request on a new connection; resolves when it is over, however it ends. */
+  const send = (method: string, route: string, body: unknown, onResponse?: (res: http.IncomingMessage) => void) =>
+    new Promise<{ status: number; text: string; firstByteMs: number; firstEventMs: number; failure?: string }>(
+      (resolve) => {
+        const started = performance.now();
+        const outcome = { status: 0, text: "", firstByteMs: Number.NaN, firstEventMs: Number.NaN };
+        const req = http.request(
+          `${server.url}${route}`,
+          {
+            method,
+            agent: burstAgent,
+            headers: { authorization: keyHeader, ...(body ? { "content-type": "application/json" } : {}) },
+          },
+          (res) => {
+            outcome.status = res.statusCode ?? 0;
+            onResponse?.(res);
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => {
+              if (Number.isNaN(outcome.firstByteMs)) outcome.firstByteMs = performance.now() - started;
+              outcome.text += chunk;
+              // The first event is complete once its frame ends (a blank line after `event:` and `data:`).
+              if (Number.isNaN(outcome.firstEventMs) && /^event: .*\ndata: .*\n\n/m.test(outcome.text)) {
+                outcome.firstEventMs = performance.now() - started;
+              }
+            });
+            res.on("error", () => undefined);
+            res.on("close", () =>
+              resolve({ ...outcome, ...(res.complete ? {} : { failure: "connection closed mid-answer" }) }),
+            );
+          },
+        );
+        req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+        req.on("error", (error) => resolve({ ...outcome, failure: error.message }));
+        req.end(body ? JSON.stringify(body) : undefined);
+      },
+    );
+
+  // The machine's own cost of the burst: the same new connections, authenticated, no run.
+  const verifies = await Promise.all(Array.from({ length: count }, () => send("GET", "/api/auth/verify", undefined)));
+  const verifyMs = verifies.map((outcome) => outcome.firstByteMs).filter((value) => !Number.isNaN(value));
+
+  const pid = server.child.pid;
+  /** One burst of runs, with the server's memory sampled while it lasts. */
+  const burst = async () => {
+    await sleep(500);
+    const before = rssOf(pid);
+    let peak = before;
+    let open = 0;
+    let maxOpen = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssOf(pid));
+    }, 10);
+    const outcomes = await Promise.all(
+      Array.from({ length: count }, () =>
+        send("POST", "/api/react", question, (res) => {
           open++;
           maxOpen = Math.max(maxOpen, open);
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => {
-            if (Number.isNaN(firstEventMs) && chunk.includes("event:")) firstEventMs = performance.now() - started;
-            text += chunk;
-          });
-          res.on("end", () => {
-            open--;
-            const ok = res.statusCode === 200 && !/^event: error$/m.test(text) && /^event: end$/m.test(text);
-            resolve({ firstEventMs, ok });
-          });
-        },
-      );
-      req.on("error", () => resolve({ firstEventMs, ok: false }));
-      req.end(JSON.stringify({ q: "What is 17 * 23?" }));
-    });
-  const results = await Promise.all(Array.from({ length: count }, one));
-  clearInterval(sampler);
-  streamAgent.destroy();
-  const errors = results.filter((result) => !result.ok).length;
-  const firstEvents = results.map((result) => result.firstEventMs).filter((value) => !Number.isNaN(value));
-  const p99 = percentile(firstEvents, 99);
+          res.once("close", () => open--);
+        }),
+      ),
+    );
+    clearInterval(sampler);
+    peak = Math.max(peak, rssOf(pid));
+    await sleep(1_000);
+    const firstEvents = outcomes.map((outcome) => outcome.firstEventMs).filter((value) => !Number.isNaN(value));
+    return { outcomes, firstEvents, maxOpen, before, peak, after: rssOf(pid) };
+  };
+  // The first burst after the start pays for compiling the run path as well; the second is the
+  // server in its stride. Both are shown, and the figure passes only if both do.
+  const first = await burst();
+  const second = await burst();
+  burstAgent.destroy();
+
+  // A stream counts as served when it is a 200 that ends with `end` and carries no `error` event.
+  const problems = new Map<string, number>();
+  for (const outcome of [...first.outcomes, ...second.outcomes]) {
+    const problem =
+      outcome.failure ??
+      (outcome.status !== 200
+        ? `HTTP ${outcome.status}`
+        : /^event: error$/m.test(outcome.text)
+          ? "error event"
+          : !/^event: end$/m.test(outcome.text)
+            ? "no end event"
+            : undefined);
+    if (problem) problems.set(problem, (problems.get(problem) ?? 0) + 1);
+  }
+  const errors = [...problems.values()].reduce((sum, n) => sum + n, 0);
+  const p99 = (firstEvents: number[]) => percentile(firstEvents, 99);
+  const described = (name: string, run: typeof first) =>
+    `${name}: p50 ${ms(percentile(run.firstEvents, 50))}, p99 ${ms(p99(run.firstEvents))}, ${run.firstEvents.length} of ${count} streams sent an event, at most ${run.maxOpen} open at once`;
+  const { before, peak, after, maxOpen } = first;
+  const perStream = (peak - before) / Math.max(1, maxOpen);
   return [
     {
-      figure: `${count} concurrent POST /api/react: time to first event p99`,
-      measured: `${ms(p99)}, ${errors} errors`,
-      target: "< 100 ms, 0 errors",
-      pass: p99 < 100 && errors === 0 && firstEvents.length === count,
-      detail: `p50 ${ms(percentile(firstEvents, 50))}; at most ${maxOpen} streams open at once`,
+      figure: `${count} concurrent POST /api/react: time to first event`,
+      measured: `p50 ${ms(percentile(second.firstEvents, 50))}, p99 ${ms(p99(second.firstEvents))} (first burst p99 ${ms(p99(first.firstEvents))}), ${errors} errors`,
+      target: "p99 < 100 ms, 0 errors",
+      pass:
+        p99(first.firstEvents) < 100 &&
+        p99(second.firstEvents) < 100 &&
+        errors === 0 &&
+        first.firstEvents.length === count &&
+        second.firstEvents.length === count,
+      detail:
+        `${described("second burst", second)}; ${described("first burst", first)}` +
+        (errors > 0 ? `; errors: ${[...problems].map(([problem, n]) => `${n} ${problem}`).join(", ")}` : "") +
+        `; the same burst of GET /api/auth/verify: first byte p50 ${ms(percentile(verifyMs, 50))}, p99 ${ms(percentile(verifyMs, 99))}` +
+        ` (${count - verifies.filter((outcome) => outcome.status === 200).length} not 200)`,
     },
     {
       figure: `memory per open stream (${count} at once)`,
-      measured: `${((peak - before) / Math.max(1, maxOpen) / 1024).toFixed(0)} KB`,
+      measured: `${(perStream / 1024).toFixed(0)} KB`,
       target: "(printed)",
       pass: null,
-      detail: `server RSS ${mb(before)} → peak ${mb(peak)} (sampled every 10 ms), divided by the ${maxOpen} open at once`,
+      detail: `first burst: server RSS ${mb(before)} before → peak ${mb(peak)} (sampled every 10 ms) → ${mb(after)} 1 s after; the growth to the peak divided by the ${maxOpen} streams open at once, so garbage not yet collected counts too`,
     },
   ];
 }

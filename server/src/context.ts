@@ -14,13 +14,15 @@ import { UnknownKeyBudget } from "./auth/unknownKeys.ts";
 import { UsageRecorder } from "./auth/usage.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
+import { Batcher } from "./lib/batcher.ts";
 import type { DatabaseState } from "./lib/databaseWatch.ts";
 import { type HostResolver, systemResolver } from "./lib/networkGuard.ts";
 import { RecentKeys } from "./lib/recentKeys.ts";
 import { SearchPool } from "./lib/searchPool.ts";
 import { SharedState } from "./lib/sharedState.ts";
 import type { Logger } from "./logger.ts";
-import type { LiveRuns } from "./services/conversations.ts";
+import { type LiveRuns, type RunMessage, recordRunMessages, type StoredRunMessage } from "./services/conversations.ts";
+import { type KnowledgeBaseName, knowledgeBaseNamesOf } from "./services/knowledgeBases.ts";
 
 /** How long the portal's run keys are remembered (an EventSource reconnects within seconds). */
 const RUN_KEY_MEMORY_MS = 10 * 60_000;
@@ -74,6 +76,15 @@ export interface AppContext {
   runs: RunRegistry;
   /** The same registry, through the port the conversation rules declare (services do not know the engine). */
   liveRuns: LiveRuns;
+  /**
+   * The messages runs store (their questions, with their new conversations, and their answers),
+   * gathered over the runs that start or finish together and stored in one transaction per batch
+   * (lib/batcher.ts). A batch lives for a turn of the event loop and goes straight to the shared
+   * database: nothing is held that other instances could miss.
+   */
+  runMessages: Batcher<RunMessage, StoredRunMessage>;
+  /** The default agent's knowledge bases, for the runs starting together in one query (lib/batcher.ts). */
+  knowledgeBaseNames: Batcher<string, KnowledgeBaseName[]>;
   /**
    * Run keys the portal's runs were started with, so an EventSource reconnecting with the same key
    * does not ask the question again. Claimed in Redis (`shared`) for all instances, so a reconnect
@@ -133,6 +144,8 @@ export function createContext(options: {
     agentSettings: { ...DEFAULT_AGENT_SETTINGS },
     runs,
     liveRuns: { stop: (conversationId, reason) => runs.cancelConversation(conversationId, reason) },
+    runMessages: new Batcher((items) => recordRunMessages(ctx, items)),
+    knowledgeBaseNames: new Batcher((ownerIds) => knowledgeBaseNamesOf(ctx, ownerIds)),
     startedRuns: new RecentKeys(RUN_KEY_MEMORY_MS, shared, logger),
   };
   return ctx;

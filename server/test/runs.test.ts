@@ -5,6 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { DEFAULT_AGENT_SETTINGS } from "../src/agent/runtime.ts";
+import { recordRunMessages } from "../src/services/conversations.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
 import { assembleAnswer, eventually, openStream, type SseEvent } from "./support/sse.ts";
 
@@ -234,6 +235,93 @@ describe("refusals come before the stream, as JSON", () => {
     });
     expect(response.status).toBe(404);
     expect(response.body.error).toBe("not_found");
+  });
+});
+
+describe("runs starting and finishing together", () => {
+  test("each run's conversation and question are stored when its `start` arrives, and its `done` names its own answer", async () => {
+    const earlier = await (
+      await openStream(`${server.url}/api/react`, { body: { q: "What is 1 + 1?", token: chatKey } })
+    ).rest();
+    const continued = earlier[0]!.data.conversation_id;
+    server.engine.hold();
+    // Four at once (the user's concurrent-runs quota), one of them continuing a conversation.
+    const questions = [1, 2, 3, 4].map((n) => `What is ${n} * 7?`);
+    const streams = await Promise.all(
+      questions.map((q, i) =>
+        openStream(`${server.url}/api/react`, {
+          body: { q, token: chatKey, ...(i === 0 ? { conversation_id: continued } : {}) },
+        }),
+      ),
+    );
+    const starts = await Promise.all(streams.map((stream) => stream.until("start")));
+    expect(starts[0]!.data.conversation_id).toBe(continued);
+    expect(new Set(starts.map((start) => start.data.conversation_id)).size).toBe(questions.length);
+    // The engine is still held: what the client can see now was stored before `start`.
+    for (const [i, start] of starts.entries()) {
+      const conversation = await server.api("GET", `/api/conversations/${start.data.conversation_id}`, {
+        token: chatKey,
+      });
+      expect(conversation.status).toBe(200);
+      const contents = conversation.body.messages.map((m: any) => [m.role, m.content]);
+      if (i === 0) {
+        expect(contents).toEqual([
+          ["user", "What is 1 + 1?"],
+          ["assistant", "1 + 1 = 2"],
+          ["user", questions[0]],
+        ]);
+      } else {
+        expect(conversation.body.title).toBe(questions[i]);
+        expect(contents).toEqual([["user", questions[i]]]);
+      }
+      expect(conversation.body.messages.at(-1).metadata).toEqual({ run_id: start.data.run_id });
+    }
+    server.engine.release();
+    for (const [i, stream] of streams.entries()) {
+      const done = (await stream.rest()).find((e) => e.event === "done")!.data;
+      expect(done.answer).toBe(`${i + 1} * 7 = ${(i + 1) * 7}`);
+      const conversation = await server.api("GET", `/api/conversations/${done.conversation_id}`, { token: chatKey });
+      const answer = conversation.body.messages.at(-1);
+      expect(answer).toMatchObject({ id: done.message_id, role: "assistant", content: done.answer });
+      expect(answer.metadata).toMatchObject({ run_id: starts[i]!.data.run_id, mode: "react" });
+    }
+  });
+
+  test("one transaction stores a batch; a message whose conversation is gone fails alone", async () => {
+    const gone = (
+      await recordRunMessages(server.ctx, [
+        { conversation: { userId: user.id, agentId: null }, role: "user", content: "to be deleted", metadata: {} },
+      ])
+    )[0]!;
+    if (gone.status !== "fulfilled") throw gone.reason;
+    await server.ctx.db.conversation.delete({ where: { id: gone.value.conversationId } });
+
+    const results = await recordRunMessages(server.ctx, [
+      { conversation: { userId: user.id, agentId: null }, role: "user", content: "first", metadata: { n: 1 } },
+      { conversation: gone.value.conversationId, role: "user", content: "lost", metadata: {} },
+      { conversation: { userId: user.id, agentId: null }, role: "user", content: "second", metadata: { n: 2 } },
+    ]);
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const [first, , second] = results.map((result) => (result.status === "fulfilled" ? result.value : null));
+    expect(first!.conversationId).not.toBe(second!.conversationId);
+    expect(await server.ctx.db.message.count({ where: { conversationId: second!.conversationId } })).toBe(1);
+
+    // Identical messages in one batch each get their own id, in the order they were given (ids
+    // break the tie of their equal created_at), and the conversation is marked active with them.
+    const twins = await recordRunMessages(server.ctx, [
+      { conversation: first!.conversationId, role: "user", content: "again", metadata: {} },
+      { conversation: first!.conversationId, role: "user", content: "again", metadata: {} },
+    ]);
+    const [twin1, twin2] = twins.map((result) => (result.status === "fulfilled" ? result.value.message : null));
+    expect(twin1!.id).not.toBe(twin2!.id);
+    const stored = await server.api("GET", `/api/conversations/${first!.conversationId}`, { token: chatKey });
+    expect(stored.body.messages.map((m: any) => [m.id, m.content, m.metadata])).toEqual([
+      [first!.message.id, "first", { n: 1 }],
+      [twin1!.id, "again", {}],
+      [twin2!.id, "again", {}],
+    ]);
+    expect(stored.body.updated_at).toBe(twin2!.created_at);
+    expect(await server.ctx.db.message.count({ where: { content: "lost" } })).toBe(0);
   });
 });
 

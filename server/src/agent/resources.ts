@@ -6,7 +6,7 @@ import type { Agent } from "../contracts/agents.ts";
 import { AppError } from "../errors.ts";
 import { getAgent } from "../services/agents.ts";
 import { callConnectorAction, getConnector } from "../services/connectors.ts";
-import { getKnowledgeBase, listKnowledgeBases, retrieve } from "../services/knowledgeBases.ts";
+import { getKnowledgeBase, retrieve } from "../services/knowledgeBases.ts";
 
 export type { Agent };
 
@@ -57,15 +57,8 @@ export async function knowledgeBasesById(ctx: AppContext, ownerId: string, ids: 
 }
 
 /** Every knowledge base of the user, oldest first (the default agent reads them all). */
-export async function allKnowledgeBases(ctx: AppContext, ownerId: string): Promise<KnowledgeBaseRef[]> {
-  const all: KnowledgeBaseRef[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listKnowledgeBases(ctx, ownerId, { limit: 100, cursor });
-    all.push(...page.items.map((kb) => ({ id: kb.id, name: kb.name })));
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return all.reverse();
+export function allKnowledgeBases(ctx: AppContext, ownerId: string): Promise<KnowledgeBaseRef[]> {
+  return ctx.knowledgeBaseNames.add(ownerId);
 }
 
 export async function connectorsById(ctx: AppContext, ownerId: string, ids: string[]): Promise<ConnectorRef[]> {

@@ -9,13 +9,7 @@ import { assertAccess, type Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
 import type { Message } from "../contracts/conversations.ts";
 import { AppError, databaseUnavailable, quotaExceeded, validationError } from "../errors.ts";
-import {
-  appendMessage,
-  assertConversationOwner,
-  createConversation,
-  recentMessages,
-  titleFromQuestion,
-} from "../services/conversations.ts";
+import { appendMessage, assertConversationOwner, recentMessages } from "../services/conversations.ts";
 import { runDag } from "./dag.ts";
 import { ModelError } from "./openai.ts";
 import { loadAgentProfile } from "./profile.ts";
@@ -172,22 +166,32 @@ async function* startedRun(
   const started = Date.now();
   const runId = randomUUID();
 
-  const profile = await loadAgentProfile(ctx, ownerId, input.agent_id);
+  // `start` tells the client that its conversation and question are stored and that the run
+  // takes injected messages, so all of that happens first. What keeps it fast under a burst of
+  // runs: only what the input names (an agent, a conversation) is read for each run, as only that
+  // can refuse it; the question (with its new conversation) and the default agent's knowledge
+  // bases go to the database in batches shared by every run starting at the same moment, and in
+  // the same turn of the event loop, since neither needs the other (should the read fail, the
+  // question stays, like that of any run that fails).
+  const agent = input.agent_id ? await loadAgentProfile(ctx, ownerId, input.agent_id) : null;
   let history: ChatMessage[] = [];
-  let conversationId: string;
   if (input.conversation_id) {
-    conversationId = (await assertConversationOwner(ctx, ownerId, input.conversation_id)).id;
-    history = (await recentMessages(ctx, conversationId, HISTORY_MESSAGES)).map((message) => ({
+    await assertConversationOwner(ctx, ownerId, input.conversation_id);
+    history = (await recentMessages(ctx, input.conversation_id, HISTORY_MESSAGES)).map((message) => ({
       role: message.role,
       content: message.content,
     }));
-  } else {
-    conversationId = (
-      await createConversation(ctx, ownerId, { title: titleFromQuestion(question), agentId: profile.id })
-    ).id;
   }
   options.signal?.throwIfAborted();
-  await appendMessage(ctx, conversationId, { role: "user", content: question, metadata: { run_id: runId } });
+  const [profile, { conversationId }] = await Promise.all([
+    agent ?? loadAgentProfile(ctx, ownerId, null),
+    ctx.runMessages.add({
+      conversation: input.conversation_id ?? { userId: ownerId, agentId: agent?.id ?? null },
+      role: "user",
+      content: question,
+      metadata: { run_id: runId },
+    }),
+  ]);
 
   const engine = ctx.engine(profile);
   const model = engine.model;
@@ -195,6 +199,8 @@ async function* startedRun(
   const controller = new AbortController();
   const onAbort = () => controller.abort(new RunAbandoned("the client went away"));
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  // A client that left while its question was being stored missed the event: the run stops at once.
+  if (options.signal?.aborted) onAbort();
   const queue = new EventQueue<RunEvent>();
   const handle: RunHandle = {
     runId,
@@ -242,13 +248,20 @@ async function* startedRun(
 
   const work = (async () => {
     try {
+      // The engine starts on the event loop's next turn: `start` is sent first, and when a burst
+      // of runs starts together, all of their `start` events go out (and requests still arriving
+      // are read) before any of them spends the CPU its engine needs.
+      await new Promise((resolve) => setImmediate(resolve));
+      controller.signal.throwIfAborted();
       const result: EngineResult =
         input.mode === "react" ? await runReact(scope) : await runDag(scope, engine.dagBrain(scope));
       controller.signal.throwIfAborted();
       const elapsed = Math.round(Date.now() - started) / 1000;
       let message: Message;
       try {
-        message = await appendMessage(ctx, conversationId, {
+        // Batched with the answers of the runs finishing at the same moment (see the question above).
+        ({ message } = await ctx.runMessages.add({
+          conversation: conversationId,
           role: "assistant",
           content: result.answer,
           metadata: {
@@ -260,7 +273,7 @@ async function* startedRun(
             elapsed,
             usage: result.usage,
           },
-        });
+        }));
       } catch (error) {
         const exists = await ctx.db.conversation.findUnique({ where: { id: conversationId }, select: { id: true } });
         if (!exists) throw new AppError("not_found", "The conversation was deleted during the run");

@@ -47,6 +47,8 @@ export function toolParameters(args: z.ZodObject): Record<string, unknown> {
 }
 
 const calculatorArgs = z.object({ expression: z.string().min(1).max(500).describe("e.g. (12 + 30) * 1.5") });
+/** The calculator's arguments are the same for every run: converted once, not per run. */
+const calculatorParameters = toolParameters(calculatorArgs);
 
 /** kb_retrieve's arguments: knowledge_base_id, when given, is one of the agent's. */
 function retrieveArgs(profile: AgentProfile) {
@@ -167,7 +169,7 @@ export function buildToolbox(ctx: AppContext, profile: AgentProfile): Toolbox {
     specs: profile.tools.map((tool) => ({
       name: tool,
       description: descriptions[tool],
-      parameters: toolParameters(schemas[tool]),
+      parameters: tool === "calculator" ? calculatorParameters : toolParameters(schemas[tool]),
     })),
     has: (name) => (profile.tools as string[]).includes(name),
     async run(name, args, signal) {

@@ -1,5 +1,6 @@
 // Conversations and their messages: list, read, rename, delete for their owner, and the writes
 // the agent runs make (a new conversation, the question, injected messages, the final answer).
+import { randomUUID } from "node:crypto";
 import type { Prisma } from "@fim/db";
 import type { AppContext } from "../context.ts";
 import {
@@ -9,7 +10,7 @@ import {
   type Message,
   message,
 } from "../contracts/conversations.ts";
-import { AppError, validationError } from "../errors.ts";
+import { AppError, databaseUnavailable, validationError } from "../errors.ts";
 import { readJsonColumn } from "./jsonColumn.ts";
 import { ownedBy } from "./ownership.ts";
 import { type PageRequest, pageArgs, toPage } from "./paging.ts";
@@ -148,17 +149,107 @@ export async function deleteConversation(ctx: AppContext, userId: string, id: st
 
 // ---- Writes made by agent runs ----
 
-export async function createConversation(
+/** A message a run stores: its question, or its answer. */
+export interface RunMessage {
+  /** The conversation's id (the caller checked it is the user's), or a new conversation to start with this message. */
+  conversation: string | { userId: string; agentId: string | null };
+  role: MessageRole;
+  content: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface StoredRunMessage {
+  conversationId: string;
+  message: Message;
+}
+
+/**
+ * Stores the messages of the runs that start or finish together (ctx.runMessages gathers them):
+ * the new conversations, the messages, and the other conversations marked as just active, in one
+ * transaction of at most three statements however many runs there are. Each Prisma operation
+ * costs milliseconds of CPU and a run's first event waits for its question, so a burst of runs
+ * writing one by one would keep the last ones waiting for all the others' writes. A new
+ * conversation gets its id here (a UUID) rather than from the database, which lets its first
+ * message go in the same statement as the others.
+ */
+export async function recordRunMessages(
   ctx: AppContext,
-  userId: string,
-  input: { title: string; agentId: string | null },
-): Promise<Conversation> {
+  items: RunMessage[],
+): Promise<PromiseSettledResult<StoredRunMessage>[]> {
+  try {
+    return (await writeRunMessages(ctx, items)).map((value) => ({ status: "fulfilled", value }));
+  } catch (error) {
+    // A message whose conversation (or user) was deleted a moment ago fails the whole
+    // transaction; written one at a time, it fails alone. A database that is away fails them all.
+    if (items.length === 1 || databaseUnavailable(error)) throw error;
+    const results: PromiseSettledResult<StoredRunMessage>[] = [];
+    for (const item of items) {
+      try {
+        const [value] = await writeRunMessages(ctx, [item]);
+        results.push({ status: "fulfilled", value: value! });
+      } catch (reason) {
+        results.push({ status: "rejected", reason });
+      }
+    }
+    return results;
+  }
+}
+
+async function writeRunMessages(ctx: AppContext, items: RunMessage[]): Promise<StoredRunMessage[]> {
+  const db = ctx.db;
   const now = ctx.clock.now();
-  const row = await ctx.db.conversation.create({
-    data: { userId, title: cleanTitle(input.title), agentId: input.agentId, createdAt: now },
-    select: conversationSelect,
+  const conversationIds = items.map((item) =>
+    typeof item.conversation === "string" ? item.conversation : randomUUID(),
+  );
+  const started = items.flatMap((item, i) =>
+    typeof item.conversation === "string"
+      ? []
+      : [
+          {
+            id: conversationIds[i]!,
+            userId: item.conversation.userId,
+            title: cleanTitle(titleFromQuestion(item.content)),
+            agentId: item.conversation.agentId,
+            createdAt: now,
+            updatedAt: now,
+          },
+        ],
+  );
+  const continued = [
+    ...new Set(items.flatMap((item) => (typeof item.conversation === "string" ? item.conversation : []))),
+  ];
+  const rows = items.map((item, i) => ({
+    conversationId: conversationIds[i]!,
+    role: item.role,
+    content: item.content,
+    metadata: JSON.stringify(item.metadata),
+    createdAt: now,
+  }));
+  const before = started.length > 0 ? [db.conversation.createMany({ data: started })] : [];
+  const after =
+    continued.length > 0
+      ? [db.conversation.updateMany({ where: { id: { in: continued } }, data: { updatedAt: now } })]
+      : [];
+  const insert = db.message.createManyAndReturn({ data: rows, select: { ...messageSelect, conversationId: true } });
+  const results = await db.$transaction([...before, insert, ...after]);
+  const created = results[before.length] as Awaited<typeof insert>;
+  // Rows come back in no promised order: each goes to the item it was made from. Identical items
+  // take theirs in id order, which is the order Prisma made them in (cuids count up), so the
+  // message that came first keeps the id that sorts first (ids break ties of createdAt).
+  const byItem = new Map<string, typeof created>();
+  for (const row of [...created].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const key = rowKey(row);
+    byItem.set(key, [...(byItem.get(key) ?? []), row]);
+  }
+  return rows.map((item, i) => {
+    const row = byItem.get(rowKey(item))?.shift();
+    if (!row) throw new Error("a stored message did not come back from the database");
+    return { conversationId: conversationIds[i]!, message: toMessageView(row) };
   });
-  return toView(row);
+}
+
+function rowKey(row: { conversationId: string; role: string; content: string; metadata: string }): string {
+  return JSON.stringify([row.conversationId, row.role, row.content, row.metadata]);
 }
 
 /** Appends a message and marks the conversation as just active (it moves to the top of the list). */

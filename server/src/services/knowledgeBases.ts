@@ -184,6 +184,35 @@ export async function listKnowledgeBases(
   return toPage(rows, query, toPublicKnowledgeBase);
 }
 
+/** A knowledge base as an agent is told of it. */
+export interface KnowledgeBaseName {
+  id: string;
+  name: string;
+}
+
+/**
+ * Each user's knowledge bases, oldest first, by id and name only, for several users in one query:
+ * what the default agent of each run starting together works with (ctx.knowledgeBaseNames gathers
+ * them). The listing's document counts would cost a join per run that nobody reads.
+ */
+export async function knowledgeBaseNamesOf(
+  ctx: AppContext,
+  ownerIds: string[],
+): Promise<PromiseSettledResult<KnowledgeBaseName[]>[]> {
+  const rows = await ctx.db.knowledgeBase.findMany({
+    where: { userId: { in: [...new Set(ownerIds)] } },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    select: { id: true, name: true, userId: true },
+  });
+  const byOwner = new Map<string, KnowledgeBaseName[]>();
+  for (const row of rows) {
+    const names = byOwner.get(row.userId) ?? [];
+    names.push({ id: row.id, name: row.name });
+    byOwner.set(row.userId, names);
+  }
+  return ownerIds.map((ownerId) => ({ status: "fulfilled", value: [...(byOwner.get(ownerId) ?? [])] }));
+}
+
 export async function getKnowledgeBase(ctx: AppContext, ownerId: string, id: string): Promise<KnowledgeBase> {
   return toPublicKnowledgeBase(await ownedKnowledgeBase(ctx, ownerId, id));
 }
