@@ -70,7 +70,10 @@ async function serve(
   // An install from an older version (or a copied data directory) may be readable by others.
   tightenModes(dataFiles, logger);
   const fresh = new Set(dataFiles.map((file) => file.path).filter((file) => !existsSync(file)));
-  if (options.migrate !== false) await applyMigrations(config.databaseUrl);
+  if (options.migrate !== false) {
+    const applied = await applyMigrations(config.databaseUrl);
+    if (applied.length > 0) logger.info({ migrations: applied }, "applied database migrations");
+  }
   // Files the migration just created: private from their first second, nothing to report.
   tightenModes(dataFiles, logger, { quiet: fresh });
   const watch = dbFile
