@@ -5,9 +5,7 @@
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaPg } from "@prisma/adapter-pg";
-import Database from "better-sqlite3";
+import { postgresAdapter, sqliteAdapter, sqliteDatabase } from "./drivers.ts";
 import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
 import { PrismaClient } from "./generated/sqlite/client.ts";
 import { asUnreachable, databaseProvider } from "./portability.ts";
@@ -52,11 +50,9 @@ export type Db = PrismaClient;
 /** Opens a Prisma client on a database URL: `file:/path/to/db` (SQLite) or `postgresql://…`. */
 export function createDb(url: string): Db {
   if (databaseProvider(url) === "postgresql") {
-    // A connection attempt that gets no answer fails after 10 s instead of hanging a request.
-    const adapter = new PrismaPg({ connectionString: url, connectionTimeoutMillis: 10_000 });
-    return new PostgresClient({ adapter }) as unknown as Db;
+    return new PostgresClient({ adapter: postgresAdapter(url) }) as unknown as Db;
   }
-  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url }) });
+  return new PrismaClient({ adapter: sqliteAdapter(url) });
 }
 
 /**
@@ -99,6 +95,7 @@ export class DatabaseInUseError extends Error {
 export function lockDatabase(dbFile: string): DatabaseLock {
   const lockFile = `${dbFile}.server-lock`;
   const ownerFile = `${lockFile}.owner`;
+  const Database = sqliteDatabase();
   const lock = new Database(lockFile, { timeout: 0 });
   chmodSync(lockFile, 0o600);
   try {

@@ -12,7 +12,7 @@
 // folder and checking the recorded history is shared with SQLite's migrator (migrationHistory.ts).
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import pg from "pg";
+import { loadPg } from "./drivers.ts";
 import { pendingMigrations, type RecordedMigration, readMigrations } from "./migrationHistory.ts";
 
 /** The advisory-lock key of Prisma's migrate (so ours and Prisma's exclude each other). */
@@ -38,6 +38,7 @@ const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations"
  */
 export async function applyPostgresMigrations(url: string, options: { dir?: string } = {}): Promise<string[]> {
   const migrations = readMigrations(options.dir ?? postgresMigrationsDir);
+  const pg = await loadPg();
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   const applied: string[] = [];

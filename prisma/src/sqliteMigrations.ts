@@ -11,7 +11,8 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { sqliteDatabase } from "./drivers.ts";
 import {
   type LocalMigration,
   MigrationHistoryError,
@@ -47,7 +48,8 @@ const RESOLVE_WITH = "in prisma/, with DATABASE_URL=file:<the database>";
 export function applySqliteMigrations(file: string, options: { dir?: string } = {}): string[] {
   const migrations = readMigrations(options.dir ?? sqliteMigrationsDir);
   const existed = existsSync(file);
-  const db = new Database(file, { timeout: LOCK_WAIT_MS });
+  const Sqlite = sqliteDatabase();
+  const db = new Sqlite(file, { timeout: LOCK_WAIT_MS });
   try {
     // Most starts find nothing to do: a plain read answers that without the write lock (and works
     // on a database file that is read-only).
