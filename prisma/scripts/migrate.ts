@@ -9,7 +9,7 @@ import { prismaCli } from "./schemaFiles.ts";
 const url = process.env.DATABASE_URL ?? "";
 try {
   if (url !== "" && databaseProvider(url) === "postgresql") {
-    const applied = await applyPostgresMigrations(url);
+    const { applied } = await applyPostgresMigrations(url);
     console.log(
       applied.length > 0
         ? `Applied to ${describeDatabaseUrl(url)}: ${applied.join(", ")}`

@@ -8,6 +8,7 @@ import path from "node:path";
 import { postgresAdapter, sqliteAdapter, sqliteDatabase } from "./drivers.ts";
 import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
 import { PrismaClient } from "./generated/sqlite/client.ts";
+import type { MigrationResult } from "./migrationHistory.ts";
 import { asUnreachable, databaseProvider } from "./portability.ts";
 import { applyPostgresMigrations } from "./postgresMigrations.ts";
 import { applySqliteMigrations } from "./sqliteMigrations.ts";
@@ -26,7 +27,7 @@ export type {
   Session,
   User,
 } from "./generated/sqlite/client.ts";
-export { MigrationHistoryError } from "./migrationHistory.ts";
+export { MigrationHistoryError, type MigrationResult } from "./migrationHistory.ts";
 export {
   type DatabaseProvider,
   DatabaseUnreachableError,
@@ -127,13 +128,13 @@ export function lockDatabase(dbFile: string): DatabaseLock {
 
 /**
  * Applies pending migrations, recorded in `_prisma_migrations` as Prisma's `migrate deploy` records
- * them, so Prisma's tooling understands the history; returns the names applied. Both in-process,
+ * them, so Prisma's tooling understands the history. Both in-process,
  * under a lock, so that processes starting at once apply each migration once: SQLite in one
  * IMMEDIATE transaction (sqliteMigrations.ts), PostgreSQL under Prisma's advisory lock
  * (postgresMigrations.ts). A relative SQLite path is read from the working directory, as the
  * client reads it.
  */
-export async function applyMigrations(url: string): Promise<string[]> {
+export async function applyMigrations(url: string): Promise<MigrationResult> {
   if (databaseProvider(url) === "postgresql") {
     return await applyPostgresMigrations(url).catch((error: unknown) => {
       throw asUnreachable(url, error);

@@ -21,6 +21,17 @@ export interface RecordedMigration {
   rolled_back_at: unknown;
 }
 
+/** What a migrator did. */
+export interface MigrationResult {
+  /** The migrations it applied, oldest first. */
+  applied: string[];
+  /**
+   * No migration was recorded before: the database held none of our tables (the first migration,
+   * which creates them, would have failed), so it holds only what the migrations just made.
+   */
+  wasEmpty: boolean;
+}
+
 /** The history recorded in a database needs a person's look before anything more is applied. */
 export class MigrationHistoryError extends Error {
   override name = "MigrationHistoryError";

@@ -13,7 +13,7 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { loadPg } from "./drivers.ts";
-import { pendingMigrations, type RecordedMigration, readMigrations } from "./migrationHistory.ts";
+import { type MigrationResult, pendingMigrations, type RecordedMigration, readMigrations } from "./migrationHistory.ts";
 
 /** The advisory-lock key of Prisma's migrate (so ours and Prisma's exclude each other). */
 const MIGRATE_LOCK_KEY = 72707369;
@@ -34,14 +34,15 @@ const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations"
 
 /**
  * Applies every migration not yet recorded, each in a transaction of its own (PostgreSQL's DDL is
- * transactional: a migration that fails leaves nothing behind). Returns the names it applied.
+ * transactional: a migration that fails leaves nothing behind).
  */
-export async function applyPostgresMigrations(url: string, options: { dir?: string } = {}): Promise<string[]> {
+export async function applyPostgresMigrations(url: string, options: { dir?: string } = {}): Promise<MigrationResult> {
   const migrations = readMigrations(options.dir ?? postgresMigrationsDir);
   const pg = await loadPg();
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   const applied: string[] = [];
+  let wasEmpty = false;
   try {
     // Session-level: held across the per-migration transactions, released when we are done.
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATE_LOCK_KEY]);
@@ -49,6 +50,7 @@ export async function applyPostgresMigrations(url: string, options: { dir?: stri
     const recorded = await client.query<RecordedMigration>(
       `SELECT "migration_name", "checksum", "finished_at", "rolled_back_at" FROM "_prisma_migrations"`,
     );
+    wasEmpty = recorded.rows.length === 0;
     for (const migration of pendingMigrations(migrations, recorded.rows, "with --config postgresql/prisma.config.ts")) {
       try {
         await client.query("BEGIN");
@@ -70,5 +72,5 @@ export async function applyPostgresMigrations(url: string, options: { dir?: stri
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATE_LOCK_KEY]).catch(() => undefined);
     await client.end().catch(() => undefined);
   }
-  return applied;
+  return { applied, wasEmpty };
 }

@@ -16,6 +16,7 @@ import { sqliteDatabase } from "./drivers.ts";
 import {
   type LocalMigration,
   MigrationHistoryError,
+  type MigrationResult,
   pendingMigrations,
   type RecordedMigration,
   readMigrations,
@@ -42,10 +43,10 @@ const RESOLVE_WITH = "in prisma/, with DATABASE_URL=file:<the database>";
 
 /**
  * Applies every migration the database file has not recorded (creating the file when there is
- * none), and returns their names. Refuses a history that needs a person's look first
- * (MigrationHistoryError: see pendingMigrations), and a database that has tables but no history.
+ * none). Refuses a history that needs a person's look first (MigrationHistoryError: see
+ * pendingMigrations), and a database that has tables but no history.
  */
-export function applySqliteMigrations(file: string, options: { dir?: string } = {}): string[] {
+export function applySqliteMigrations(file: string, options: { dir?: string } = {}): MigrationResult {
   const migrations = readMigrations(options.dir ?? sqliteMigrationsDir);
   const existed = existsSync(file);
   const Sqlite = sqliteDatabase();
@@ -53,7 +54,7 @@ export function applySqliteMigrations(file: string, options: { dir?: string } = 
   try {
     // Most starts find nothing to do: a plain read answers that without the write lock (and works
     // on a database file that is read-only).
-    if (existed && pending(db, migrations).length === 0) return [];
+    if (existed && pending(db, migrations).todo.length === 0) return { applied: [], wasEmpty: false };
     // Prisma's scripts that redefine a table switch foreign keys off around it with a PRAGMA, which
     // SQLite ignores inside a transaction; with them on, `DROP TABLE "Document"` would delete every
     // Chunk (ON DELETE CASCADE). So off for this connection before the transaction, and checked
@@ -71,7 +72,7 @@ export function applySqliteMigrations(file: string, options: { dir?: string } = 
     }
     try {
       // Read again under the lock: another process may have applied them meanwhile.
-      const todo = pending(db, migrations, { create: true });
+      const { todo, wasEmpty } = pending(db, migrations, { create: true });
       for (const migration of todo) apply(db, migration);
       const broken = db.pragma("foreign_key_check") as { table: string; parent: string }[];
       if (broken.length > 0) {
@@ -82,7 +83,7 @@ export function applySqliteMigrations(file: string, options: { dir?: string } = 
         );
       }
       db.exec("COMMIT");
-      return todo.map((migration) => migration.name);
+      return { applied: todo.map((migration) => migration.name), wasEmpty };
     } finally {
       if (db.inTransaction) db.exec("ROLLBACK");
     }
@@ -91,11 +92,18 @@ export function applySqliteMigrations(file: string, options: { dir?: string } = 
   }
 }
 
-/** The migrations still to apply, from `_prisma_migrations` (created, in a transaction, if asked). */
-function pending(db: Database.Database, migrations: LocalMigration[], options: { create?: boolean } = {}) {
+/**
+ * The migrations still to apply, from `_prisma_migrations` (created, in a transaction, if asked),
+ * and whether none was recorded yet.
+ */
+function pending(
+  db: Database.Database,
+  migrations: LocalMigration[],
+  options: { create?: boolean } = {},
+): { todo: LocalMigration[]; wasEmpty: boolean } {
   const hasHistory = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`);
   if (hasHistory.get() === undefined) {
-    if (!options.create) return migrations;
+    if (!options.create) return { todo: migrations, wasEmpty: true };
     // As Prisma's deploy does (P3005): tables made some other way are not ours to migrate.
     const tables = db
       .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`)
@@ -109,12 +117,12 @@ function pending(db: Database.Database, migrations: LocalMigration[], options: {
       );
     }
     db.exec(CREATE_MIGRATIONS_TABLE);
-    return migrations;
+    return { todo: migrations, wasEmpty: true };
   }
   const recorded = db
     .prepare(`SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations`)
     .all() as RecordedMigration[];
-  return pendingMigrations(migrations, recorded, RESOLVE_WITH);
+  return { todo: pendingMigrations(migrations, recorded, RESOLVE_WITH), wasEmpty: recorded.length === 0 };
 }
 
 /** Prisma's timestamps on SQLite: RFC 3339 text in UTC, to the millisecond, `+00:00`. */

@@ -72,12 +72,14 @@ async function serve(
   tightenModes(dataFiles, logger);
   const fresh = new Set(dataFiles.map((file) => file.path).filter((file) => !existsSync(file)));
   // The start-up admin's password hash runs on a thread of its own while the database is migrated
-  // and opened, rather than after (a new SQLite file has no users: its first admin is certain).
+  // and opened, rather than after: from here with ADMIN_PASSWORD, else from the migrations on when
+  // they found the database empty (then it has no users: its first admin is certain).
   const passwords = new PasswordHasher(config.passwordHashing);
-  const admin = startupAdmin(config, passwords, { newDatabase: dbFile !== null && fresh.has(dbFile) });
+  let admin = startupAdmin(config, passwords, { newDatabase: false });
   if (options.migrate !== false) {
-    const applied = await applyMigrations(config.databaseUrl);
+    const { applied, wasEmpty } = await applyMigrations(config.databaseUrl);
     if (applied.length > 0) logger.info({ migrations: applied }, "applied database migrations");
+    admin ??= startupAdmin(config, passwords, { newDatabase: wasEmpty });
   }
   // Files the migration just created: private from their first second, nothing to report.
   tightenModes(dataFiles, logger, { quiet: fresh });

@@ -82,7 +82,7 @@ function migrationsFolder(count: number, extra: Record<string, string> = {}): st
 
 test("a new database: every migration applied and recorded as Prisma records it; again, nothing changes", async () => {
   const file = newFile();
-  expect(await applyMigrations(`file:${file}`)).toEqual(names);
+  expect(await applyMigrations(`file:${file}`)).toEqual({ applied: names, wasEmpty: true });
   const rows = history(file);
   expect(rows.map((row) => row.migration_name)).toEqual(names);
   const timestamp = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/;
@@ -99,7 +99,7 @@ test("a new database: every migration applied and recorded as Prisma records it;
       applied_steps_count: 1,
     });
   }
-  expect(await applyMigrations(`file:${file}`)).toEqual([]);
+  expect(await applyMigrations(`file:${file}`)).toEqual({ applied: [], wasEmpty: false });
   expect(history(file)).toEqual(rows);
 });
 
@@ -120,14 +120,17 @@ test("a database Prisma's `migrate deploy` migrated (an install from before): no
   prismaCli("sqlite", ["migrate", "deploy"], { DATABASE_URL: `file:${file}` });
   const before = history(file);
   expect(before.map((row) => row.migration_name)).toEqual(names);
-  expect(applySqliteMigrations(file)).toEqual([]);
+  expect(applySqliteMigrations(file)).toEqual({ applied: [], wasEmpty: false });
   expect(history(file)).toEqual(before);
 }, 60_000);
 
 test("upgrading an older database keeps its data: a redefined table's children survive", () => {
   expect(names.length).toBeGreaterThan(1);
   const file = newFile();
-  expect(applySqliteMigrations(file, { dir: migrationsFolder(1) })).toEqual(names.slice(0, 1));
+  expect(applySqliteMigrations(file, { dir: migrationsFolder(1) })).toEqual({
+    applied: names.slice(0, 1),
+    wasEmpty: true,
+  });
   run(
     file,
     `INSERT INTO "User" (id, email, passwordHash, updatedAt) VALUES ('u1', 'ada@example.com', 'x', 0);
@@ -136,7 +139,7 @@ test("upgrading an older database keeps its data: a redefined table's children s
      INSERT INTO "Chunk" (id, knowledgeBaseId, documentId, position, content) VALUES ('c1', 'kb1', 'd1', 0, 'héllo');`,
   );
   // Later migrations redefine "Document" (copy, DROP TABLE, rename); "Chunk" cascades from it.
-  expect(applySqliteMigrations(file)).toEqual(names.slice(1));
+  expect(applySqliteMigrations(file)).toEqual({ applied: names.slice(1), wasEmpty: false });
   const db = new Database(file, { readonly: true });
   try {
     expect(db.prepare(`SELECT id, contentBytes, contentLength FROM "Document"`).all()).toEqual([
@@ -226,5 +229,5 @@ test("what Prisma's deploy accepts is accepted: a checksum of the file with CRLF
      VALUES ('newer', '${"1".repeat(64)}', '2999-01-01T00:00:00.000+00:00', '29990101000000_of_a_newer_version',
              '2999-01-01T00:00:00.000+00:00', 1);`,
   );
-  expect(applySqliteMigrations(file)).toEqual([]);
+  expect(applySqliteMigrations(file).applied).toEqual([]);
 });
