@@ -1,6 +1,7 @@
-// `pnpm db:migrate`: applies the pending migrations to DATABASE_URL, as the server does at start.
-// SQLite (a `file:` URL, or none: data/fim.db) through Prisma's `migrate deploy`; PostgreSQL with
-// the server's own applier (src/postgresMigrations.ts explains why).
+// `pnpm db:migrate`: applies the pending migrations to DATABASE_URL. SQLite (a `file:` URL, or none:
+// data/fim.db) through Prisma's own `migrate deploy`, whose history the server's in-process applier
+// (src/sqliteMigrations.ts) reads and writes the same way; PostgreSQL with the server's own applier
+// (src/postgresMigrations.ts explains why).
 import { databaseProvider, describeDatabaseUrl } from "../src/portability.ts";
 import { applyPostgresMigrations } from "../src/postgresMigrations.ts";
 import { prismaCli } from "./schemaFiles.ts";
@@ -8,7 +9,7 @@ import { prismaCli } from "./schemaFiles.ts";
 const url = process.env.DATABASE_URL ?? "";
 try {
   if (url !== "" && databaseProvider(url) === "postgresql") {
-    const applied = await applyPostgresMigrations(url);
+    const { applied } = await applyPostgresMigrations(url);
     console.log(
       applied.length > 0
         ? `Applied to ${describeDatabaseUrl(url)}: ${applied.join(", ")}`

@@ -2,19 +2,16 @@
 // Everything else imports `createDb`, the `Db` type and the model types from here. SQLite (a
 // `file:` URL) is the default; a `postgresql://` URL selects PostgreSQL, through a client
 // generated from the same schema (postgresql/schema.prisma) and the pg driver adapter.
-import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaPg } from "@prisma/adapter-pg";
-import Database from "better-sqlite3";
+import { postgresAdapter, sqliteAdapter, sqliteDatabase } from "./drivers.ts";
 import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
 import { PrismaClient } from "./generated/sqlite/client.ts";
+import type { MigrationResult } from "./migrationHistory.ts";
 import { asUnreachable, databaseProvider } from "./portability.ts";
 import { applyPostgresMigrations } from "./postgresMigrations.ts";
+import { applySqliteMigrations } from "./sqliteMigrations.ts";
 
 export type {
   Agent,
@@ -30,7 +27,7 @@ export type {
   Session,
   User,
 } from "./generated/sqlite/client.ts";
-
+export { MigrationHistoryError, type MigrationResult } from "./migrationHistory.ts";
 export {
   type DatabaseProvider,
   DatabaseUnreachableError,
@@ -42,6 +39,7 @@ export {
   textContainsIsExact,
   uniqueViolation,
 } from "./portability.ts";
+export { applySqliteMigrations, sqliteMigrationsDir } from "./sqliteMigrations.ts";
 
 /**
  * The client type every caller sees: the SQLite client's. The PostgreSQL client is generated from
@@ -50,16 +48,12 @@ export {
  */
 export type Db = PrismaClient;
 
-const packageDir = path.resolve(import.meta.dirname, "..");
-
 /** Opens a Prisma client on a database URL: `file:/path/to/db` (SQLite) or `postgresql://…`. */
 export function createDb(url: string): Db {
   if (databaseProvider(url) === "postgresql") {
-    // A connection attempt that gets no answer fails after 10 s instead of hanging a request.
-    const adapter = new PrismaPg({ connectionString: url, connectionTimeoutMillis: 10_000 });
-    return new PostgresClient({ adapter }) as unknown as Db;
+    return new PostgresClient({ adapter: postgresAdapter(url) }) as unknown as Db;
   }
-  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url }) });
+  return new PrismaClient({ adapter: sqliteAdapter(url) });
 }
 
 /**
@@ -102,6 +96,7 @@ export class DatabaseInUseError extends Error {
 export function lockDatabase(dbFile: string): DatabaseLock {
   const lockFile = `${dbFile}.server-lock`;
   const ownerFile = `${lockFile}.owner`;
+  const Database = sqliteDatabase();
   const lock = new Database(lockFile, { timeout: 0 });
   chmodSync(lockFile, 0o600);
   try {
@@ -132,66 +127,18 @@ export function lockDatabase(dbFile: string): DatabaseLock {
 }
 
 /**
- * Applies pending migrations, recorded in `_prisma_migrations` so Prisma's tooling understands the
- * history. SQLite: Prisma's own `migrate deploy` (JS schema engine, no native binary), run only
- * when the database is not already up to date: its CLI takes about two seconds to start even with
- * nothing to do, which would be most of a server's start. PostgreSQL: applied with `pg` under an
- * advisory lock (see postgresMigrations.ts for why), so several servers may start at once.
+ * Applies pending migrations, recorded in `_prisma_migrations` as Prisma's `migrate deploy` records
+ * them, so Prisma's tooling understands the history. Both in-process,
+ * under a lock, so that processes starting at once apply each migration once: SQLite in one
+ * IMMEDIATE transaction (sqliteMigrations.ts), PostgreSQL under Prisma's advisory lock
+ * (postgresMigrations.ts). A relative SQLite path is read from the working directory, as the
+ * client reads it.
  */
-export async function applyMigrations(url: string): Promise<void> {
+export async function applyMigrations(url: string): Promise<MigrationResult> {
   if (databaseProvider(url) === "postgresql") {
-    await applyPostgresMigrations(url).catch((error: unknown) => {
+    return await applyPostgresMigrations(url).catch((error: unknown) => {
       throw asUnreachable(url, error);
     });
-    return;
   }
-  if (sqliteUpToDate(url)) return;
-  const prismaBin = path.join(packageDir, "node_modules", ".bin", "prisma");
-  await promisify(execFile)(prismaBin, ["migrate", "deploy"], {
-    cwd: packageDir,
-    env: { ...process.env, DATABASE_URL: url },
-  });
-}
-
-/**
- * Whether a SQLite database has exactly the repository's migrations (prisma/migrations), each
- * finished and recorded with the checksum of its file as it is now: then `migrate deploy` would
- * do nothing. Anything else (no database yet, a migration pending, failed, edited or unknown here)
- * is left to `migrate deploy`, which applies it or says what is wrong. A relative path is read from
- * this package's folder, as the CLI reads it.
- */
-export function sqliteUpToDate(url: string): boolean {
-  const file = path.resolve(packageDir, url.slice("file:".length).replace(/\?.*$/, ""));
-  if (!existsSync(file)) return false;
-  const migrationsDir = path.join(packageDir, "migrations");
-  const local = new Map(
-    readdirSync(migrationsDir)
-      .filter((entry) => /^\d{14}_[a-z0-9_]+$/.test(entry))
-      .map((name) => [
-        name,
-        createHash("sha256")
-          .update(readFileSync(path.join(migrationsDir, name, "migration.sql")))
-          .digest("hex"),
-      ]),
-  );
-  try {
-    const db = new Database(file, { fileMustExist: true });
-    try {
-      const rows = db
-        .prepare(`SELECT migration_name, checksum, finished_at FROM _prisma_migrations WHERE rolled_back_at IS NULL`)
-        .all() as { migration_name: string; checksum: string; finished_at: unknown }[];
-      const recorded = new Map(rows.map((row) => [row.migration_name, row]));
-      return (
-        rows.length === local.size &&
-        [...local].every(([name, checksum]) => {
-          const row = recorded.get(name);
-          return row !== undefined && row.finished_at !== null && row.checksum === checksum;
-        })
-      );
-    } finally {
-      db.close();
-    }
-  } catch {
-    return false; // not a database, or no _prisma_migrations table: nothing was applied to it yet
-  }
+  return applySqliteMigrations(path.resolve(url.slice("file:".length).replace(/\?.*$/, "")));
 }

@@ -8,11 +8,12 @@
 // server would then depend on that patch of adapter internals at every start, and spawn a CLI
 // process for it (~1 s). This is a few dozen lines of plain SQL, runs in-process, and holds
 // PostgreSQL's advisory lock (the key Prisma's own migrate takes) so that several servers starting
-// at once apply each migration exactly once, and never beside a `migrate deploy` run.
-import { createHash, randomUUID } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+// at once apply each migration exactly once, and never beside a `migrate deploy` run. Reading the
+// folder and checking the recorded history is shared with SQLite's migrator (migrationHistory.ts).
+import { randomUUID } from "node:crypto";
 import path from "node:path";
-import pg from "pg";
+import { loadPg } from "./drivers.ts";
+import { type MigrationResult, pendingMigrations, type RecordedMigration, readMigrations } from "./migrationHistory.ts";
 
 /** The advisory-lock key of Prisma's migrate (so ours and Prisma's exclude each other). */
 const MIGRATE_LOCK_KEY = 72707369;
@@ -31,58 +32,26 @@ const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations"
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 )`;
 
-interface AppliedRow {
-  migration_name: string;
-  checksum: string;
-  finished_at: Date | null;
-  rolled_back_at: Date | null;
-}
-
-export interface LocalMigration {
-  name: string;
-  sql: string;
-  checksum: string;
-}
-
-/** The migrations in the repository, oldest first. */
-export function localPostgresMigrations(dir = postgresMigrationsDir): LocalMigration[] {
-  return readdirSync(dir)
-    .filter((entry) => /^\d{14}_[a-z0-9_]+$/.test(entry))
-    .sort()
-    .map((name) => {
-      const bytes = readFileSync(path.join(dir, name, "migration.sql"));
-      return { name, sql: bytes.toString("utf8"), checksum: createHash("sha256").update(bytes).digest("hex") };
-    });
-}
-
 /**
  * Applies every migration not yet recorded, each in a transaction of its own (PostgreSQL's DDL is
- * transactional: a migration that fails leaves nothing behind). Returns the names it applied.
+ * transactional: a migration that fails leaves nothing behind).
  */
-export async function applyPostgresMigrations(url: string, options: { dir?: string } = {}): Promise<string[]> {
-  const migrations = localPostgresMigrations(options.dir);
+export async function applyPostgresMigrations(url: string, options: { dir?: string } = {}): Promise<MigrationResult> {
+  const migrations = readMigrations(options.dir ?? postgresMigrationsDir);
+  const pg = await loadPg();
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   const applied: string[] = [];
+  let wasEmpty = false;
   try {
     // Session-level: held across the per-migration transactions, released when we are done.
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATE_LOCK_KEY]);
     await client.query(CREATE_MIGRATIONS_TABLE);
-    const rows = (
-      await client.query<AppliedRow>(
-        `SELECT "migration_name", "checksum", "finished_at", "rolled_back_at" FROM "_prisma_migrations"`,
-      )
-    ).rows.filter((row) => row.rolled_back_at === null);
-    const failed = rows.find((row) => row.finished_at === null);
-    if (failed) {
-      throw new Error(
-        `The migration ${failed.migration_name} failed or is still running on this database; see ` +
-          "`prisma migrate resolve` (run it with --config postgresql/prisma.config.ts) before starting again",
-      );
-    }
-    const done = new Set(rows.map((row) => row.migration_name));
-    for (const migration of migrations) {
-      if (done.has(migration.name)) continue;
+    const recorded = await client.query<RecordedMigration>(
+      `SELECT "migration_name", "checksum", "finished_at", "rolled_back_at" FROM "_prisma_migrations"`,
+    );
+    wasEmpty = recorded.rows.length === 0;
+    for (const migration of pendingMigrations(migrations, recorded.rows, "with --config postgresql/prisma.config.ts")) {
       try {
         await client.query("BEGIN");
         await client.query(migration.sql);
@@ -103,5 +72,5 @@ export async function applyPostgresMigrations(url: string, options: { dir?: stri
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATE_LOCK_KEY]).catch(() => undefined);
     await client.end().catch(() => undefined);
   }
-  return applied;
+  return { applied, wasEmpty };
 }

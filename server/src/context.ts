@@ -104,6 +104,8 @@ export function createContext(options: {
   shared?: SharedState;
   /** Default: the offline engine, or the model LLM_BASE_URL names. */
   engine?: EngineChoice;
+  /** Default: a new one with the configured limits (the server passes the one its start already hashes with). */
+  passwords?: PasswordHasher;
 }): AppContext {
   const { config, logger } = options;
   const shared = options.shared ?? SharedState.local(logger);
@@ -134,7 +136,7 @@ export function createContext(options: {
       config.usageFlushMs,
     ),
     loginThrottle: new LoginThrottle(config.login, shared),
-    passwords: new PasswordHasher(config.passwordHashing),
+    passwords: options.passwords ?? new PasswordHasher(config.passwordHashing),
     resolveHost: options.resolveHost ?? systemResolver,
     search: new SearchPool({ logger }),
     shared,

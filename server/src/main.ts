@@ -1,7 +1,6 @@
 // Entry point of `pnpm start`: configuration from the environment, then serve until SIGTERM or
 // SIGINT, and stop gracefully (exit 0).
-
-import { DatabaseInUseError, DatabaseUnreachableError, DatabaseUrlError } from "@fim/db";
+import { DatabaseInUseError, DatabaseUnreachableError, DatabaseUrlError, MigrationHistoryError } from "@fim/db";
 import { pino } from "pino";
 import { type Config, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
@@ -9,7 +8,13 @@ import { startServer } from "./server.ts";
 import { SecretsMismatchError } from "./services/installation.ts";
 
 /** Problems an operator fixes in the environment: said in plain words, no stack trace. */
-const PLAIN = [DatabaseInUseError, DatabaseUnreachableError, DatabaseUrlError, SecretsMismatchError];
+const PLAIN = [
+  DatabaseInUseError,
+  DatabaseUnreachableError,
+  DatabaseUrlError,
+  MigrationHistoryError,
+  SecretsMismatchError,
+];
 
 let config: Config;
 try {

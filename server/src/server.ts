@@ -6,6 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { applyMigrations, type DatabaseLock, lockDatabase, openDb } from "@fim/db";
 import type { EngineChoice } from "./agent/engine.ts";
+import { PasswordHasher } from "./auth/passwords.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { type AppContext, closeContext, createContext } from "./context.ts";
@@ -17,7 +18,7 @@ import { SharedState } from "./lib/sharedState.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { checkSecrets } from "./services/installation.ts";
 import { removeUnfinishedDocuments } from "./services/knowledgeBases.ts";
-import { ensureAdmin } from "./services/users.ts";
+import { ensureAdmin, startupAdmin } from "./services/users.ts";
 import { TRPC_PATH } from "./trpc/cookies.ts";
 import { createTrpcHandler } from "./trpc/handler.ts";
 
@@ -70,7 +71,16 @@ async function serve(
   // An install from an older version (or a copied data directory) may be readable by others.
   tightenModes(dataFiles, logger);
   const fresh = new Set(dataFiles.map((file) => file.path).filter((file) => !existsSync(file)));
-  if (options.migrate !== false) await applyMigrations(config.databaseUrl);
+  // The start-up admin's password hash runs on a thread of its own while the database is migrated
+  // and opened, rather than after: from here with ADMIN_PASSWORD, else from the migrations on when
+  // they found the database empty (then it has no users: its first admin is certain).
+  const passwords = new PasswordHasher(config.passwordHashing);
+  let admin = startupAdmin(config, passwords, { newDatabase: false });
+  if (options.migrate !== false) {
+    const { applied, wasEmpty } = await applyMigrations(config.databaseUrl);
+    if (applied.length > 0) logger.info({ migrations: applied }, "applied database migrations");
+    admin ??= startupAdmin(config, passwords, { newDatabase: wasEmpty });
+  }
   // Files the migration just created: private from their first second, nothing to report.
   tightenModes(dataFiles, logger, { quiet: fresh });
   const watch = dbFile
@@ -96,6 +106,7 @@ async function serve(
     resolveHost: options.resolveHost,
     shared,
     engine: options.engine,
+    passwords,
   });
   watch?.start();
   // Listening before serving: a message another instance publishes about our runs or our cache
@@ -105,7 +116,7 @@ async function serve(
     // Instances of one deployment must share their secrets: refuse to start with others.
     await checkSecrets(ctx);
     await ctx.revocations.start();
-    const firstAdmin = await ensureAdmin(ctx);
+    const firstAdmin = await ensureAdmin(ctx, admin);
     await removeUnfinishedDocuments(ctx);
     if (firstAdmin) options.onFirstAdmin?.(firstAdmin);
   } catch (error) {

@@ -1,7 +1,7 @@
 // Once per leg of the suite (vitest project: sqlite or postgresql), before any test: migrates
-// one template database with the same code the server runs at start (SQLite: Prisma's real
-// `migrate deploy` into a file; PostgreSQL: the migrations applied under the advisory lock into a
-// template database of this run). Each test server starts from a copy of it, so every test file
+// one template database with the same code the server runs at start (SQLite: the migrations
+// applied in one transaction into a file; PostgreSQL: the migrations applied under the advisory
+// lock into a template database of this run). Each test server starts from a copy of it, so every test file
 // gets a fresh, fully migrated database cheaply. Afterwards: drops every PostgreSQL database of
 // the run (whatever a failed test left behind), and scans every log line the test servers wrote
 // for every secret the suite handled.

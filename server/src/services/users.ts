@@ -1,8 +1,9 @@
 // User accounts: creation, lookup, password changes, and the first-run admin.
 import { randomBytes } from "node:crypto";
 import { type Prisma, textContains, textContainsIsExact, uniqueViolation } from "@fim/db";
-import { PASSWORD_MIN_LENGTH } from "../auth/passwords.ts";
+import { PASSWORD_MIN_LENGTH, type PasswordHasher } from "../auth/passwords.ts";
 import type { Principal } from "../auth/scopes.ts";
+import type { Config } from "../config.ts";
 import type { AppContext } from "../context.ts";
 import type { Role, User } from "../contracts/users.ts";
 import { notFound, validationError } from "../errors.ts";
@@ -118,16 +119,58 @@ export async function listUsers(
   return toPage(rows, query, toPublicUser);
 }
 
+/** The start-up admin's email and password, with the password's hash already under way. */
+export interface StartupAdmin {
+  email: string;
+  password: string;
+  /** Made up here (then printed once), rather than ADMIN_PASSWORD. */
+  generated: boolean;
+  passwordHash: Promise<string>;
+}
+
+/**
+ * The credentials ensureAdmin will store, hashed from now on: ADMIN_EMAIL and ADMIN_PASSWORD when
+ * set; otherwise, for a database known to be new (so without users), a random password. The hash
+ * (argon2id at the configured cost: tens of milliseconds on a thread of its own) then runs while
+ * the rest of the start opens the database. Undefined when ensureAdmin may need no hash at all.
+ */
+export function startupAdmin(
+  config: Pick<Config, "adminEmail" | "adminPassword">,
+  passwords: PasswordHasher,
+  options: { newDatabase: boolean },
+): StartupAdmin | undefined {
+  const { adminEmail, adminPassword } = config;
+  if (adminEmail && adminPassword) return hashing(normalizeEmail(adminEmail), adminPassword, false, passwords);
+  return options.newDatabase ? firstRunAdmin(config, passwords) : undefined;
+}
+
+/** The admin of an empty database without ADMIN_PASSWORD: ADMIN_EMAIL or admin@localhost, a random password. */
+function firstRunAdmin(config: Pick<Config, "adminEmail">, passwords: PasswordHasher): StartupAdmin {
+  const email = normalizeEmail(config.adminEmail ?? "admin@localhost");
+  return hashing(email, randomBytes(12).toString("base64url"), true, passwords);
+}
+
+function hashing(email: string, password: string, generated: boolean, passwords: PasswordHasher): StartupAdmin {
+  const passwordHash = passwords.hash(password);
+  // Awaited by ensureAdmin; a start that fails before then must not end on this promise instead.
+  passwordHash.catch(() => undefined);
+  return { email, password, generated, passwordHash };
+}
+
 /**
  * Start-up account provisioning. With ADMIN_EMAIL and ADMIN_PASSWORD set, that admin is created
  * or brought up to date. Otherwise, on an empty database, an admin with a random password is
- * created and the credentials are returned once so the caller can print them.
+ * created and the credentials are returned once so the caller can print them. `prepared`: what
+ * startupAdmin began earlier in the start.
  */
-export async function ensureAdmin(ctx: AppContext): Promise<{ email: string; password: string } | null> {
-  const { adminEmail, adminPassword } = ctx.config;
-  if (adminEmail && adminPassword) {
-    const email = normalizeEmail(adminEmail);
-    const passwordHash = await ctx.passwords.hash(adminPassword);
+export async function ensureAdmin(
+  ctx: AppContext,
+  prepared?: StartupAdmin,
+): Promise<{ email: string; password: string } | null> {
+  const admin = prepared ?? startupAdmin(ctx.config, ctx.passwords, { newDatabase: false });
+  if (admin && !admin.generated) {
+    const { email } = admin;
+    const passwordHash = await admin.passwordHash;
     // Servers sharing a database (PostgreSQL) may start together: Prisma runs this upsert as one
     // INSERT … ON CONFLICT (a unique `where` whose value `create` repeats), so none of them fails.
     await ctx.db.user.upsert({
@@ -138,11 +181,10 @@ export async function ensureAdmin(ctx: AppContext): Promise<{ email: string; pas
     return null;
   }
   if ((await ctx.db.user.count()) > 0) return null;
-  const email = normalizeEmail(adminEmail ?? "admin@localhost");
-  const password = randomBytes(12).toString("base64url");
+  const { email, password, passwordHash } = admin ?? firstRunAdmin(ctx.config, ctx.passwords);
   try {
     await ctx.db.user.create({
-      data: { email, name: "Administrator", role: "admin", passwordHash: await ctx.passwords.hash(password) },
+      data: { email, name: "Administrator", role: "admin", passwordHash: await passwordHash },
     });
   } catch (error) {
     // Another server starting on the same empty database created it (and printed its password).

@@ -30,7 +30,7 @@ test("passwords are stored as argon2id (19 MiB, t=2, p=1) with a 16-byte salt, n
   expect(row.passwordHash).not.toContain("a-password-to-store");
 });
 
-test("a fresh install has no default password: the first administrator's is random, shown once", async () => {
+test("a fresh install has no default password: the first administrator's is random, shown once, and logs in", async () => {
   const passwords: string[] = [];
   for (let i = 0; i < 2; i++) {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "fim-first-run-"));
@@ -48,7 +48,19 @@ test("a fresh install has no default password: the first administrator's is rand
         logger: createLogger("silent"),
         onFirstAdmin: ({ password }) => passwords.push(password),
       });
-      await running.stop();
+      try {
+        // The password shown is the one stored, hashed at the configured cost.
+        const login = await fetch(`${running.url}/api/auth/login`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email: "admin@localhost", password: passwords.at(-1) }),
+        });
+        expect(login.status).toBe(200);
+        const row = await running.ctx.db.user.findUniqueOrThrow({ where: { email: "admin@localhost" } });
+        expect(row.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      } finally {
+        await running.stop();
+      }
     } finally {
       await database.dispose();
       rmSync(dataDir, { recursive: true, force: true });
