@@ -26,8 +26,11 @@ export interface AuthenticateOptions {
    * re-check of its credential is not, and passes false so it is not counted in the key's usage.
    */
   countUsage?: boolean;
-  /** The caller's address: its lookups of unknown keys are bounded (unknownKeys.ts). */
-  client?: string;
+  /**
+   * The caller's address: its lookups of unknown keys are bounded (unknownKeys.ts). A function,
+   * since working it out (proxy headers) is only worth it when a key is not in the cache.
+   */
+  client?: () => string | undefined;
 }
 
 export async function authenticate(
@@ -37,7 +40,7 @@ export async function authenticate(
 ): Promise<Principal> {
   if (token === undefined || token === "") throw new AppError("unauthorized");
   if (token.startsWith(API_KEY_PREFIX))
-    return authenticateApiKey(ctx, token, options.countUsage ?? true, options.client);
+    return authenticateApiKey(ctx, token, options.countUsage ?? true, options.client ?? (() => undefined));
   if (token.startsWith("eyJ")) return authenticateAccessToken(ctx, token);
   throw new AppError("invalid_token", "API keys start with fim_; access tokens are JWTs");
 }
@@ -153,7 +156,7 @@ async function authenticateApiKey(
   ctx: AppContext,
   key: string,
   countUsage: boolean,
-  client: string | undefined,
+  clientOf: () => string | undefined,
 ): Promise<Principal> {
   const problem = checkApiKeyFormat(key);
   if (problem === "format") {
@@ -167,6 +170,7 @@ async function authenticateApiKey(
   if (!entry) {
     const missing = () => new AppError("invalid_token", "This API key does not exist or was deleted");
     if (ctx.credentials.isUnknownKey(hash)) throw missing();
+    const client = clientOf();
     ctx.unknownKeys.assertMayLookUp(client);
     const generation = ctx.credentials.generation;
     entry = await ctx.credentials.loadOnce(`key:${hash}`, () => loadKey(ctx, hash));

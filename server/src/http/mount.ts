@@ -42,7 +42,7 @@ export function mountRoutes(router: Router, ctx: AppContext, routes: AnyRoute[])
       res.locals.route = route;
       let principal: Principal | null = null;
       if (route.access !== "public") {
-        principal = await authenticate(ctx, credentialOf(req, route), { client: req.ip });
+        principal = await authenticate(ctx, credentialOf(req, route), { client: () => req.ip });
         res.locals.principal = principal;
         // Every answer to a rate-limited key says where it stands, errors included.
         if (principal.rateLimit) res.set(rateLimitHeaders(principal.rateLimit));

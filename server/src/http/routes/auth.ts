@@ -69,7 +69,7 @@ export const authRoutes = [
         await logout(ctx, claims.sid, claims.sub, meta);
         return undefined;
       }
-      const principal = await authenticate(ctx, bearerToken(req.get("authorization")), { client: req.ip });
+      const principal = await authenticate(ctx, bearerToken(req.get("authorization")), { client: () => req.ip });
       if (!principal.sessionId) {
         throw new AppError("validation_error", "refresh_token: required when the caller is an API key", {
           extra: { details: [{ field: "refresh_token", message: "required when the caller is an API key" }] },
