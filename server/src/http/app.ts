@@ -111,9 +111,7 @@ export function createApp(ctx: AppContext, extras: AppExtras = {}): Express {
     document ??= buildOpenApiDocument(routes);
     res.json(document);
   });
-  const router = express.Router();
-  mountRoutes(router, ctx, routes);
-  app.use(router);
+  mountRoutes(app, ctx, routes);
   app.use("/api", (req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}`)));
 
   const webDist = ctx.config.webDist;

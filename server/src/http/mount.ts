@@ -9,10 +9,18 @@ import type { z } from "../contracts/common.ts";
 import { AppError, invalidInput } from "../errors.ts";
 import { assertWellFormedText } from "../lib/wellFormedText.ts";
 import type { RequestMeta } from "../services/audit.ts";
-import type { AnyRoute } from "./route.ts";
+import type { AnyRoute, Method } from "./route.ts";
 
+/** Where a request came from, for the audit log; read when asked for (most requests never are). */
 export function requestMeta(req: Request): RequestMeta {
-  return { ip: req.ip ?? null, userAgent: req.get("user-agent") ?? null };
+  return {
+    get ip() {
+      return req.ip ?? null;
+    },
+    get userAgent() {
+      return req.get("user-agent") ?? null;
+    },
+  };
 }
 
 function parseInput<T>(schema: z.ZodType<T> | undefined, value: unknown, where: "body" | "query" | "params"): T {
@@ -35,7 +43,8 @@ function credentialOf(req: Request, route: AnyRoute): string | undefined {
   return undefined;
 }
 
-export function mountRoutes(router: Router, ctx: AppContext, routes: AnyRoute[]): void {
+/** Mounts each route on `router` (the application itself: a nested router would be one more layer to walk). */
+export function mountRoutes(router: Pick<Router, Method>, ctx: AppContext, routes: AnyRoute[]): void {
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response, _next: NextFunction) => {
       // Which declaration answers, for the response check (CHECK_RESPONSES) and its errors.

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
 import { resolveResponse } from "@trpc/server/http";
 import cookieParser from "cookie-parser";
-import { type Request, type RequestHandler, type Response, Router } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import type { AppContext } from "../context.ts";
 import { portalContextFactory } from "./context.ts";
 import { toAppError } from "./errorMap.ts";
@@ -55,15 +55,10 @@ async function send(response: globalThis.Response, res: Response, signal: AbortS
 }
 
 export function createTrpcHandler(app: AppContext): RequestHandler {
-  const handler = Router();
   const createContext = portalContextFactory(app);
   const maxBodySize = byteSize(app.config.bodyLimit);
-  handler.use((_req, res, next) => {
-    res.set("Cache-Control", "no-store");
-    next();
-  });
-  handler.use(cookieParser());
-  handler.use(async (req: Request, res: Response) => {
+  const parseCookies = cookieParser();
+  const serve = async (req: Request, res: Response) => {
     try {
       // The procedure's path is the last segment (/trpc/keys.list); a batch names several.
       const path = req.path.slice(req.path.lastIndexOf("/") + 1);
@@ -91,6 +86,10 @@ export function createTrpcHandler(app: AppContext): RequestHandler {
         res.status(500).json({ error: "internal_error", message: "Something went wrong on our side" });
       else res.end();
     }
-  });
-  return handler;
+  };
+  // One function rather than a router of three layers: no caching, the cookies, the procedure.
+  return (req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    parseCookies(req, res, () => void serve(req, res));
+  };
 }
