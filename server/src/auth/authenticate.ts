@@ -55,14 +55,17 @@ function asRole(role: unknown): "user" | "admin" {
   return role === "admin" ? "admin" : "user";
 }
 
-function userOf(row: {
+/** The owner's columns, as both cold queries select them (joined, the user's id as "userId"). */
+interface UserColumns {
   userId: string;
   email: string;
   name: string;
   role: string;
   disabled: boolean | number;
   userCreatedAt: unknown;
-}): CachedUser {
+}
+
+function userOf(row: UserColumns): CachedUser {
   return {
     id: row.userId,
     email: row.email,
@@ -73,7 +76,7 @@ function userOf(row: {
   };
 }
 
-interface KeyRow {
+interface KeyRow extends UserColumns {
   id: string;
   hash: string;
   scopes: string;
@@ -82,12 +85,6 @@ interface KeyRow {
   previousExpiresAt: unknown;
   rateLimitRequests: number | bigint | null;
   rateLimitWindowSeconds: number | bigint | null;
-  userId: string;
-  email: string;
-  name: string;
-  role: string;
-  disabled: boolean | number;
-  userCreatedAt: unknown;
 }
 
 /**
@@ -123,15 +120,9 @@ async function loadKey(ctx: AppContext, hash: string): Promise<CachedKey | undef
   };
 }
 
-interface SessionRow {
-  userId: string;
+interface SessionRow extends UserColumns {
   revokedAt: unknown;
   expiresAt: unknown;
-  email: string;
-  name: string;
-  role: string;
-  disabled: boolean | number;
-  userCreatedAt: unknown;
 }
 
 /** A session not seen since start: one query by primary key, its user joined (as loadKey, for the same reason). */
