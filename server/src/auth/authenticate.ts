@@ -163,14 +163,12 @@ async function authenticateApiKey(
     if (ctx.credentials.isUnknownKey(hash)) throw missing();
     const client = clientOf();
     ctx.unknownKeys.assertMayLookUp(client);
-    const generation = ctx.credentials.generation;
-    entry = await ctx.credentials.loadOnce(`key:${hash}`, () => loadKey(ctx, hash));
+    entry = await ctx.credentials.loadKey(hash, () => loadKey(ctx, hash));
     if (!entry) {
       ctx.credentials.rememberUnknownKey(hash);
       await ctx.unknownKeys.recordMiss(client);
       throw missing();
     }
-    ctx.credentials.setKey(hash, entry, generation);
   }
   const now = ctx.clock.now();
   const known = entry;
@@ -230,11 +228,7 @@ function accessClaims(ctx: AppContext, token: string): VerifiedToken {
 async function authenticateAccessToken(ctx: AppContext, token: string): Promise<Principal> {
   const claims = accessClaims(ctx, token);
   let session = ctx.credentials.getSession(claims.sid);
-  if (!session) {
-    const generation = ctx.credentials.generation;
-    session = await ctx.credentials.loadOnce(`session:${claims.sid}`, () => loadSession(ctx, claims.sid));
-    if (session) ctx.credentials.setSession(session, generation);
-  }
+  session ??= await ctx.credentials.loadSession(claims.sid, () => loadSession(ctx, claims.sid));
   if (!session || session.user.id !== claims.sub) {
     throw new AppError("invalid_token", "This session no longer exists");
   }

@@ -69,16 +69,42 @@ describe("CredentialCache", () => {
   test("concurrent loads of one credential share one read", async () => {
     const cache = new CredentialCache();
     let reads = 0;
+    const row = key(false);
     const load = async () => {
       reads++;
       await new Promise((resolve) => setTimeout(resolve, 5));
-      return "row";
+      return row;
     };
-    const answers = await Promise.all([1, 2, 3].map(() => cache.loadOnce("key:h", load)));
-    expect(answers).toEqual(["row", "row", "row"]);
+    const answers = await Promise.all([1, 2, 3].map(() => cache.loadKey("h", load)));
+    expect(answers).toEqual([row, row, row]);
     expect(reads).toBe(1);
-    await cache.loadOnce("key:h", load); // finished loads are not kept: a later one reads again
+    expect(cache.getKey("h")).toBe(row);
+    await cache.loadKey("h", load); // finished loads are not kept: a later one reads again
     expect(reads).toBe(2);
+  });
+
+  test("a read overtaken by an invalidation is not cached, and later requests do not share it", async () => {
+    const cache = new CredentialCache();
+    let release: () => void = () => {};
+    const stale = cache.loadKey(
+      "h",
+      () =>
+        new Promise<CachedKey>((resolve) => {
+          release = () => resolve(key(false));
+        }),
+    );
+    // …while the first read is in flight, an administrator disables the user:
+    cache.invalidateUser("u1");
+    let reads = 0;
+    const fresh = cache.loadKey("h", async () => {
+      reads++;
+      return key(true);
+    });
+    expect((await fresh)?.user.disabled).toBe(true);
+    expect(reads).toBe(1);
+    release();
+    expect((await stale)?.user.disabled).toBe(false);
+    expect(cache.getKey("h")?.user.disabled).toBe(true);
   });
 
   test("holds at most its bound of unknown keys, dropping the oldest", () => {

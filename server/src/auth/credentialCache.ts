@@ -128,8 +128,8 @@ export class CredentialCache {
   constructor(private readonly announce: (change: CacheChange) => void = () => {}) {}
 
   /**
-   * Changes with every invalidation. A request reads it before loading a credential from the
-   * database and hands it back to `setKey` / `setSession`, so an entry loaded before a concurrent
+   * Changes with every invalidation. Whoever loads a credential from the database reads it first
+   * and hands it back to `setKey` / `setSession`, so an entry loaded before a concurrent
    * invalidation (say, the owner being disabled) is not cached with the stale state.
    */
   get generation(): number {
@@ -147,13 +147,37 @@ export class CredentialCache {
   }
 
   /**
-   * Single flight: concurrent first requests of one credential share one database read instead
-   * of each making their own (a client opening many connections at once, a cache just emptied).
+   * A key not cached: read once for all the requests asking for it at the same time (a client
+   * opening many connections at once, a cache just emptied), and cached unless an invalidation
+   * happened while it was read. A request that arrives after an invalidation never shares a read
+   * begun before it (`forget` lets go of the reads in flight).
    */
-  loadOnce<T>(id: string, load: () => Promise<T>): Promise<T> {
-    let pending = this.loading.get(id) as Promise<T> | undefined;
+  loadKey(hash: string, load: () => Promise<CachedKey | undefined>): Promise<CachedKey | undefined> {
+    return this.loadShared(`key:${hash}`, load, (entry, generation) => this.setKey(hash, entry, generation));
+  }
+
+  /** A session not cached: as `loadKey`. */
+  loadSession(sessionId: string, load: () => Promise<CachedSession | undefined>): Promise<CachedSession | undefined> {
+    return this.loadShared(`session:${sessionId}`, load, (entry, generation) => this.setSession(entry, generation));
+  }
+
+  private loadShared<T>(
+    id: string,
+    load: () => Promise<T | undefined>,
+    keep: (entry: T, loadedAtGeneration: number) => void,
+  ): Promise<T | undefined> {
+    let pending = this.loading.get(id) as Promise<T | undefined> | undefined;
     if (!pending) {
-      pending = load().finally(() => this.loading.delete(id));
+      const generation = this.invalidations;
+      const started: Promise<T | undefined> = load()
+        .then((entry) => {
+          if (entry !== undefined) keep(entry, generation);
+          return entry;
+        })
+        .finally(() => {
+          if (this.loading.get(id) === started) this.loading.delete(id);
+        });
+      pending = started;
       this.loading.set(id, pending);
     }
     return pending;
@@ -224,6 +248,7 @@ export class CredentialCache {
 
   private forget(change: CacheChange): void {
     this.invalidations++;
+    this.loading.clear();
     if (change.kind === "key") this.keys.deleteWhere((entry) => entry.keyId === change.id);
     else if (change.kind === "session") this.sessions.entries.delete(change.id);
     else {
