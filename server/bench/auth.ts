@@ -10,11 +10,9 @@
 //   BENCH_PARTS (throughput,writes,storm,streams,cold,memory: the parts to run; start times always),
 //   BENCH_POSTGRES_URL (postgresql://postgres@127.0.0.1:5432/postgres, where a throwaway database
 //   is made and dropped), BENCH_REDIS_URL (redis://127.0.0.1:6379), BENCH_DATABASES (sqlite,postgresql).
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createDb, type Db } from "@fim/db";
@@ -22,6 +20,7 @@ import { createClient } from "@redis/client";
 import autocannon from "autocannon";
 import pg from "pg";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "../src/auth/apiKeyFormat.ts";
+import { agent, portalSession, request, SERVER_DIR, type Spawned, sleep, spawnAndWait } from "./support.ts";
 
 const ADMIN = { email: "bench@example.com", password: "bench-password-1" };
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -30,7 +29,6 @@ const MEMORY_REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000);
 const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? 90);
 const CONNECTIONS = 32;
 const PARTS = new Set((process.env.BENCH_PARTS ?? "throughput,writes,storm,streams,cold,memory").split(","));
-const SERVER_DIR = path.resolve(import.meta.dirname, "..");
 const API_KEY_SECRET = randomBytes(32).toString("hex");
 const JWT_SECRET = randomBytes(32).toString("hex");
 
@@ -56,7 +54,6 @@ const percentile = (values: number[], p: number) => {
 };
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 function notMeasured(figure: string, target: string, why: string): Row {
   return { figure, measured: "not measured", target, pass: null, detail: why };
@@ -71,50 +68,6 @@ function rssOf(pid: number | undefined): number {
   } catch {
     return Number.NaN; // the process has exited
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-
-interface Answer {
-  status: number;
-  body: string;
-  headers: http.IncomingHttpHeaders;
-}
-
-function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) {
-  return new Promise<Answer>((resolve, reject) => {
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const req = http.request(
-      url,
-      {
-        method: options.method ?? "GET",
-        agent,
-        headers: { ...(body ? { "content-type": "application/json" } : {}), ...options.headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
 }
 
 /** One request at a time; returns each one's latency in ms and how many were not 200. */
@@ -149,57 +102,6 @@ async function cannon(options: autocannon.Options): Promise<Load> {
 
 // ---------------------------------------------------------------------------------------------
 // Processes: the floor and the server
-
-interface Spawned {
-  url: string;
-  child: ChildProcess;
-  /** spawn → first 200 from the health route, ms */
-  startMs: number;
-  stop(): Promise<void>;
-}
-
-async function spawnAndWait(args: string[], env: NodeJS.ProcessEnv, healthPath: string, logFile: string) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const log = openSync(logFile, "a");
-  const started = performance.now();
-  const child = spawn(process.execPath, args, {
-    cwd: SERVER_DIR,
-    env: { ...env, PORT: String(port), HOST: "127.0.0.1" },
-    stdio: ["ignore", log, log],
-  });
-  closeSync(log);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exit.then(() => {
-    exited = true;
-  });
-  for (;;) {
-    if (exited) {
-      const message = readFileSync(logFile, "utf8").match(/"message":"([^"]*)"/)?.[1] ?? "see its log";
-      throw new Error(`${args.join(" ")} exited before it answered: ${message}`);
-    }
-    const status = await new Promise<number>((resolve) => {
-      const req = http.get(`${url}${healthPath}`, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on("error", () => resolve(0));
-    });
-    if (status === 200) break;
-    await sleep(5);
-  }
-  const startMs = performance.now() - started;
-  return {
-    url,
-    child,
-    startMs,
-    async stop() {
-      if (!exited) child.kill("SIGTERM");
-      await exit;
-    },
-  } satisfies Spawned;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The database seen from outside: seeding keys, counting writes
@@ -330,17 +232,7 @@ async function measure(backend: Backend, floor: Spawned, workDir: string): Promi
       ).body,
     );
     const keyHeader = `Bearer ${created.key}`;
-    const portal = await request(`${server.url}/trpc/auth.login`, {
-      method: "POST",
-      headers: { "x-fim-csrf": "1", "sec-fetch-site": "same-origin" },
-      body: ADMIN,
-    });
-    const setCookie = portal.headers["set-cookie"] ?? [];
-    const cookie = setCookie
-      .map((line) => line.split(";")[0] ?? "")
-      .filter((pair) => pair.startsWith("fim_access="))
-      .join("; ");
-    const portalHeaders = { cookie, "sec-fetch-site": "same-origin" };
+    const portalHeaders = await portalSession(server.url, ADMIN);
 
     const targets = [
       { name: "key", url: `${server.url}/api/auth/verify`, headers: { authorization: keyHeader } },

@@ -5,118 +5,63 @@
 // is kept (its path is printed): open it in Chrome DevTools (Performance → Load profile) or
 // speedscope for the flame graph.
 //   PROFILE_TARGET: key (default), jwt or trpc; PROFILE_SECONDS (8); PROFILE_TOP (25).
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import http from "node:http";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
+import { agent, portalSession, request, spawnAndWait } from "./support.ts";
 
 const TARGET = process.env.PROFILE_TARGET ?? "key";
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
 const TOP = Number(process.env.PROFILE_TOP ?? 25);
-const SERVER_DIR = path.resolve(import.meta.dirname, "..");
 const ADMIN = { email: "profile@example.com", password: "profile-password-1" };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function call(url: string, options: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) {
-  return new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const req = http.request(
-      url,
-      { method: options.method ?? "GET", headers: { "content-type": "application/json", ...options.headers } },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 const work = mkdtempSync(path.join(os.tmpdir(), "fim-profile-"));
-const port = await freePort();
-const url = `http://127.0.0.1:${port}`;
-const child = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${work}`, "dist/main.js"], {
-  cwd: SERVER_DIR,
-  env: {
+// The server's output goes to a file in the work directory (kept with the profile).
+const server = await spawnAndWait(
+  ["--cpu-prof", `--cpu-prof-dir=${work}`, "dist/main.js"],
+  {
     ...process.env,
     DATA_DIR: path.join(work, "data"),
     DATABASE_URL: "",
     REDIS_URL: "",
-    PORT: String(port),
-    HOST: "127.0.0.1",
     API_KEY_SECRET: randomBytes(32).toString("hex"),
     JWT_SECRET: randomBytes(32).toString("hex"),
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     NODE_ENV: "production",
   },
-  stdio: ["ignore", "ignore", "inherit"],
-});
-const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-for (let tries = 0; ; tries++) {
-  const status = await call(`${url}/api/health`).then(
-    (answer) => answer.status,
-    () => 0,
-  );
-  if (status === 200) break;
-  if (tries > 1000) throw new Error("the server did not start");
-  await new Promise((resolve) => setTimeout(resolve, 10));
-}
+  "/api/health",
+  path.join(work, "server.log"),
+);
+const url = server.url;
 
-const login = JSON.parse((await call(`${url}/api/auth/login`, { method: "POST", body: ADMIN })).body);
+const login = JSON.parse((await request(`${url}/api/auth/login`, { method: "POST", body: ADMIN })).body);
 let headers: Record<string, string>;
 let target = `${url}/api/auth/verify`;
 if (TARGET === "jwt") {
   headers = { authorization: `Bearer ${login.access_token}` };
 } else if (TARGET === "trpc") {
-  const portal = await call(`${url}/trpc/auth.login`, {
-    method: "POST",
-    headers: { "x-fim-csrf": "1", "sec-fetch-site": "same-origin" },
-    body: ADMIN,
-  });
-  const cookie = (portal.headers["set-cookie"] ?? [])
-    .map((line) => line.split(";")[0] ?? "")
-    .filter((pair) => pair.startsWith("fim_access="))
-    .join("; ");
-  headers = { cookie, "sec-fetch-site": "same-origin" };
+  headers = await portalSession(url, ADMIN);
   target = `${url}/trpc/me`;
 } else {
-  const created = await call(`${url}/api/me/api-keys`, {
+  const created = await request(`${url}/api/me/api-keys`, {
     method: "POST",
     headers: { authorization: `Bearer ${login.access_token}` },
     body: { name: "profile" },
   });
   headers = { authorization: `Bearer ${JSON.parse(created.body).key}` };
 }
-const check = await call(target, { headers });
+const check = await request(target, { headers });
 if (check.status !== 200) throw new Error(`${TARGET}: ${check.status} ${check.body.slice(0, 200)}`);
 
 const result = await autocannon({ url: target, headers, connections: 32, duration: SECONDS });
 console.log(
   `${TARGET}: ${result.requests.average.toFixed(0)} req/s over ${SECONDS} s, ${result.non2xx + result.errors} errors`,
 );
-child.kill("SIGTERM");
-await exited;
+await server.stop();
+agent.destroy();
 
 // The profile: nodes with their own hit counts; self time is hits × the sampling interval.
 interface ProfileNode {
