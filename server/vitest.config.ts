@@ -57,6 +57,11 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Two files at a time. Vitest's default is one fewer than the cores: one worker on our 2-core
+    // machines, where a file spends much of its time waiting on its server's database, Redis or
+    // argon2 threads; two overlap that waiting. FIM_TEST_WORKERS overrides it. Each file has its
+    // own server, database and Redis keys, so files never share state.
+    maxWorkers: Number(process.env.FIM_TEST_WORKERS ?? 2),
     projects,
   },
 });

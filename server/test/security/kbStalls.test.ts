@@ -1,12 +1,12 @@
 // Knowledge-base work that a user controls cannot stall the server: building the search index of
 // a large corpus and answering a long query happen in a worker thread, so the event loop keeps
 // serving other requests; a search thread that hangs or dies fails its request with 503 and is
-// replaced. Measured with the event-loop delay histogram and generous bounds (this machine is
-// shared and noisy): we assert that nothing blocks for a second, not that anything is fast.
-import { monitorEventLoopDelay } from "node:perf_hooks";
+// replaced. What the tests observe is where the work happens (the thread's own replies: the index
+// it built, the hits it found), not how long anything took: the stall itself is measured by
+// `pnpm bench:stalls`, on a machine whose noise a timed test could not tell from a regression.
 import type { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { SearchPool } from "../../src/lib/searchPool.ts";
+import { SearchPool, type SearchReply } from "../../src/lib/searchPool.ts";
 import { ADMIN, startTestServer, type TestServer } from "../harness.ts";
 import { corpusDocument, random, wordMaker } from "../support/corpus.ts";
 
@@ -19,20 +19,11 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Runs `work` while sampling the event loop; returns its result and the longest stall seen, in ms. */
-async function withLoopMonitor<T>(work: () => Promise<T>): Promise<{ result: T; maxDelayMs: number }> {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
-  // The sampler's first tick only starts its clock: a stall before it would go unseen.
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  try {
-    const result = await work();
-    // A stall is recorded by the first sample after it: give the sampler a turn.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    return { result, maxDelayMs: histogram.max / 1e6 };
-  } finally {
-    histogram.disable();
-  }
+/** A search pool whose threads' replies are recorded, as the main thread receives them. */
+function recordingPool(): { pool: SearchPool; replies: SearchReply[] } {
+  const replies: SearchReply[] = [];
+  const pool = new SearchPool({ onWorkerStart: (worker) => worker.on("message", (reply) => replies.push(reply)) });
+  return { pool, replies };
 }
 
 async function createKb(name: string): Promise<string> {
@@ -71,15 +62,21 @@ describe("a 4 MB knowledge base", () => {
     for (let i = 0; i < 5; i++) await addDoc(bigKb, { title: `Volume ${i}`, content: corpusDocument(800_000, next) });
   }, 120_000);
 
-  test("the first retrieval builds the index without blocking the event loop", async () => {
-    const { result, maxDelayMs } = await withLoopMonitor(() => retrieve(bigKb, { query: "volume", top_k: 3 }));
-    expect(result.status, JSON.stringify(result.body)).toBe(200);
-    expect(result.body.results).toHaveLength(3);
-    // Building this index on the event loop blocked it for 2-3 s.
-    expect(maxDelayMs).toBeLessThan(1000);
+  test("the first retrieval builds the index in the search thread, not on the event loop", async () => {
+    const { pool, replies } = recordingPool();
+    await withPool(pool, async () => {
+      const result = await retrieve(bigKb, { query: "volume", top_k: 3 });
+      expect(result.status, JSON.stringify(result.body)).toBe(200);
+      expect(result.body.results).toHaveLength(3);
+    });
+    // The thread asked for the passages, built the whole corpus's index itself and found the hits.
+    expect(replies.map((reply) => reply.type)).toEqual(["ready", "missing", "hits"]);
+    const hits = replies.at(-1) as Extract<SearchReply, { type: "hits" }>;
+    expect(hits.hits).toHaveLength(3);
+    expect(hits.build?.chars).toBeGreaterThanOrEqual(4_000_000);
   });
 
-  test("a 2000-character query of 160+ distinct long words answers without blocking the event loop", async () => {
+  test("a 2000-character query of 160+ distinct long words is answered by the search thread", async () => {
     const word = wordMaker(random(11), 10, 12);
     const words = new Set<string>();
     while ([...words].join(" ").length < 2000) words.add(word());
@@ -90,13 +87,16 @@ describe("a 4 MB knowledge base", () => {
       .split(/\W+/)
       .filter((term) => term.length >= 3)
       .slice(0, 3);
-    const { result, maxDelayMs } = await withLoopMonitor(() =>
-      retrieve(bigKb, { query: `${known.join(" ")} ${query}`.slice(0, 2000), top_k: 5 }),
-    );
-    expect(result.status, JSON.stringify(result.body)).toBe(200);
-    expect(result.body.results.length).toBeGreaterThan(0);
-    // Without the caps on terms, prefixes and typos, this query took ~2 s on the event loop.
-    expect(maxDelayMs).toBeLessThan(1000);
+    const { pool, replies } = recordingPool();
+    await withPool(pool, async () => {
+      const result = await retrieve(bigKb, { query: `${known.join(" ")} ${query}`.slice(0, 2000), top_k: 5 });
+      expect(result.status, JSON.stringify(result.body)).toBe(200);
+      expect(result.body.results.length).toBeGreaterThan(0);
+      // The hits came from the thread (a fresh one: it built the index from the passages, then searched).
+      const hits = replies.filter((reply) => reply.type === "hits");
+      expect(hits).toHaveLength(1);
+      expect((hits[0] as Extract<SearchReply, { type: "hits" }>).hits).toHaveLength(result.body.results.length);
+    });
   });
 
   test("a build past the time limit answers 503 and the next search works on a fresh thread", async () => {
