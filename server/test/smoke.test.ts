@@ -37,3 +37,19 @@ test("the OpenAPI document describes every mounted route, with its credential an
   const unauthorized = response.body.components.responses.Unauthorized;
   expect(unauthorized.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Error" });
 });
+
+test("a route answers the same by its exact path (dispatched directly) and by any other spelling Express accepts", async () => {
+  const { access_token: token } = await server.login(ADMIN.email, ADMIN.password);
+  for (const path of ["/api/auth/verify", "/API/Auth/Verify", "/api/auth/verify/", "/api/auth/verify?x=1"]) {
+    const response = await server.api("GET", path, { token });
+    expect(response.status, path).toBe(200);
+    expect(response.body, path).toMatchObject({ valid: true, type: "jwt" });
+  }
+  // A failing handler reached directly still answers the contract's error body.
+  const refused = await server.api("GET", "/api/auth/verify", { token: "fim_not-a-key" });
+  expect(refused.status).toBe(401);
+  expect(refused.body).toMatchObject({ error: "invalid_token", message: expect.any(String) });
+  // The method still matters: POST to a GET route is no route at all.
+  const wrongMethod = await server.api("POST", "/api/auth/verify", { token, body: {} });
+  expect(wrongMethod.status).toBe(404);
+});

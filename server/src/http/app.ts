@@ -10,7 +10,7 @@ import { AppError } from "../errors.ts";
 import { refusalFor } from "../lib/databaseWatch.ts";
 import { errorHandler } from "./errorHandler.ts";
 import { assertJsonDepth } from "./jsonDepth.ts";
-import { mountRoutes } from "./mount.ts";
+import { mountRoutes, type StaticRoutes } from "./mount.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { checkResponses } from "./responseCheck.ts";
 import type { AnyRoute } from "./route.ts";
@@ -69,7 +69,7 @@ function securityHeaders(): [string, string | number | readonly string[]][] {
  * in its own envelope), and the JSON body. The API speaks JSON only, so a body is read as JSON
  * whatever Content-Type says (the reference's `curl -d '{"refresh_token": …}'` sends none).
  */
-function front(ctx: AppContext): RequestHandler {
+function front(ctx: AppContext, staticRoutes: StaticRoutes): RequestHandler {
   const headers = securityHeaders();
   const parseJson = express.json({
     limit: ctx.config.bodyLimit,
@@ -90,7 +90,15 @@ function front(ctx: AppContext): RequestHandler {
       const refusal = refusalFor(ctx.database.state, req.method !== "GET" && req.method !== "HEAD");
       if (refusal) return next(refusal);
     }
-    parseJson(req, res, next);
+    parseJson(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      // A parameterless route, by its exact path: answered here, without walking the route list.
+      const handle = staticRoutes.get(`${req.method} ${path}`);
+      if (!handle) return next();
+      req.params = {};
+      // As Express does for a route's handler: a rejected answer goes to the error handler.
+      Promise.resolve(handle(req, res, next)).catch(next);
+    });
   };
 }
 
@@ -102,7 +110,8 @@ export function createApp(ctx: AppContext, extras: AppExtras = {}): Express {
   if (ctx.config.trustProxy !== undefined) app.set("trust proxy", ctx.config.trustProxy);
   // The response check (tests) wraps the answer first, so that even a refusal of the body is checked.
   if (ctx.config.checkResponses) app.use(checkResponses(ctx.logger));
-  app.use(front(ctx));
+  const staticRoutes: StaticRoutes = new Map();
+  app.use(front(ctx, staticRoutes));
   for (const extra of extras.beforeRoutes ?? []) app.use(extra.path, extra.handler);
 
   // Built on first request: it costs about 170 ms, which no start should pay for nothing.
@@ -111,7 +120,7 @@ export function createApp(ctx: AppContext, extras: AppExtras = {}): Express {
     document ??= buildOpenApiDocument(routes);
     res.json(document);
   });
-  mountRoutes(app, ctx, routes);
+  mountRoutes(app, ctx, routes, staticRoutes);
   app.use("/api", (req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}`)));
 
   const webDist = ctx.config.webDist;

@@ -1,6 +1,6 @@
 // Turns route declarations into Express handlers: credential → access rule → input validation
 // → handler → JSON answer. Streaming routes take over the response in their handler.
-import type { NextFunction, Request, Response, Router } from "express";
+import type { NextFunction, Request, RequestHandler, Response, Router } from "express";
 import { authenticate, bearerToken } from "../auth/authenticate.ts";
 import { rateLimitHeaders } from "../auth/keyRateLimits.ts";
 import { assertAccess, type Principal } from "../auth/scopes.ts";
@@ -43,10 +43,25 @@ function credentialOf(req: Request, route: AnyRoute): string | undefined {
   return undefined;
 }
 
-/** Mounts each route on `router` (the application itself: a nested router would be one more layer to walk). */
-export function mountRoutes(router: Pick<Router, Method>, ctx: AppContext, routes: AnyRoute[]): void {
+/**
+ * The routes whose path has no parameter, by method and exact path ("GET /api/auth/verify"): the
+ * front middleware answers them without walking Express's route list. Any other spelling of the
+ * path (another case, a trailing slash) still reaches the same handler through the router.
+ */
+export type StaticRoutes = Map<string, RequestHandler>;
+
+/**
+ * Mounts each route on `router` (the application itself: a nested router would be one more layer
+ * to walk) and records the parameterless ones in `staticRoutes`.
+ */
+export function mountRoutes(
+  router: Pick<Router, Method>,
+  ctx: AppContext,
+  routes: AnyRoute[],
+  staticRoutes?: StaticRoutes,
+): void {
   for (const route of routes) {
-    router[route.method](route.path, async (req: Request, res: Response, _next: NextFunction) => {
+    const handle = async (req: Request, res: Response, _next: NextFunction) => {
       // Which declaration answers, for the response check (CHECK_RESPONSES) and its errors.
       res.locals.route = route;
       let principal: Principal | null = null;
@@ -83,6 +98,8 @@ export function mountRoutes(router: Pick<Router, Method>, ctx: AppContext, route
         return;
       }
       res.status(route.success.status).json(result);
-    });
+    };
+    router[route.method](route.path, handle);
+    if (!route.path.includes(":")) staticRoutes?.set(`${route.method.toUpperCase()} ${route.path}`, handle);
   }
 }
