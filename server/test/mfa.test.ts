@@ -236,9 +236,15 @@ describe("turning it off and resetting it", () => {
     await server.api("POST", "/api/me/mfa/totp/confirm", { token: ada.token, body: { code: code() } });
     const admin = (await server.login(ADMIN.email, ADMIN.password)).access_token;
 
+    const listed = async () =>
+      (await server.api("GET", `/api/admin/users?search=${ADA.email}`, { token: admin })).body.items[0];
+    expect(await listed()).toMatchObject({ id: ada.id, mfa_enabled: true });
+    expect((await server.api("GET", `/api/admin/users/${ada.id}`, { token: admin })).body.mfa_enabled).toBe(true);
+
     const reset = await server.api("DELETE", `/api/admin/users/${ada.id}/mfa`, { token: admin });
     expect(reset.status).toBe(200);
     expect(reset.body).toEqual({ user: expect.objectContaining({ id: ada.id }), had_second_factor: true });
+    expect(await listed()).toMatchObject({ id: ada.id, mfa_enabled: false });
     const audit = await server.api("GET", `/api/admin/audit-log?user_id=${ada.id}&action=admin.mfa_reset`, {
       token: admin,
     });

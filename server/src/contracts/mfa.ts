@@ -2,7 +2,7 @@
 // may do about it. Shared by the REST routes, the portal's procedures and the OpenAPI document.
 import { MAX_TOKEN_CHARS, tokenPair } from "./auth.ts";
 import { z } from "./common.ts";
-import { MAX_PASSWORD_CHARS, userSummary } from "./users.ts";
+import { MAX_PASSWORD_CHARS, user, userSummary } from "./users.ts";
 
 /** How many recovery codes an enrolment hands out. */
 export const RECOVERY_CODE_COUNT = 10;
@@ -105,3 +105,9 @@ export const mfaReset = z
   })
   .meta({ id: "MfaReset" });
 export type MfaResetResult = z.infer<typeof mfaReset>;
+
+/** A user as administrators see them: with whether their account has two-factor login on. */
+export const adminUser = user
+  .extend({ mfa_enabled: z.boolean().meta({ description: "Whether two-factor login is on" }) })
+  .meta({ id: "AdminUser" });
+export type AdminUser = z.infer<typeof adminUser>;

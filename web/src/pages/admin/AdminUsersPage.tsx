@@ -136,6 +136,7 @@ export function AdminUsersPage() {
 
   const resetMfa = trpc.mfa.adminReset.useMutation({
     onSuccess: (result) => {
+      void utils.admin.users.invalidate();
       setMessage(
         result.had_second_factor
           ? `${result.user.email}: two-factor login reset; they log in with their password until they set it up again.`
@@ -192,6 +193,7 @@ export function AdminUsersPage() {
                     <th scope="col">Name</th>
                     <th scope="col">Role</th>
                     <th scope="col">Status</th>
+                    <th scope="col">2FA</th>
                     <th scope="col">Created</th>
                     <th scope="col">
                       <span className="sr-only">Actions</span>
@@ -223,6 +225,7 @@ export function AdminUsersPage() {
                             {u.disabled ? "Disabled" : "Active"}
                           </span>
                         </td>
+                        <td data-label="2FA">{u.mfa_enabled ? "On" : <span className="muted">Off</span>}</td>
                         <td data-label="Created">
                           <RelativeTime iso={u.created_at} />
                         </td>
@@ -261,6 +264,7 @@ export function AdminUsersPage() {
                             <button
                               type="button"
                               className="button button-small"
+                              disabled={!u.mfa_enabled}
                               onClick={() => resetting.ask(u)}
                               aria-label={`Reset two-factor login of ${u.email}`}
                             >
