@@ -2,7 +2,6 @@
 // (a pending secret, confirmed by a first code, then recovery codes shown once), turning it off
 // with a code or the password, an administrator's reset of someone's second factor, and the
 // policy that administrators need one. The codes themselves are checked in auth/secondFactor.ts.
-
 import { assertUnscoped } from "../auth/scopes.ts";
 import {
   adminsNeedSecondFactor,
