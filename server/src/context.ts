@@ -45,6 +45,8 @@ export interface AppContext {
   unknownKeys: UnknownKeyBudget;
   usage: UsageRecorder;
   loginThrottle: LoginThrottle;
+  /** The same throttling for second-factor codes (the login's second step, turning 2FA off), counted apart. */
+  mfaThrottle: LoginThrottle;
   /** argon2id hashing behind a concurrency gate (shared by login, password changes, user creation). */
   passwords: PasswordHasher;
   /** Host name → addresses, for connector calls (tests swap it to play DNS tricks). */
@@ -136,6 +138,7 @@ export function createContext(options: {
       config.usageFlushMs,
     ),
     loginThrottle: new LoginThrottle(config.login, shared),
+    mfaThrottle: new LoginThrottle(config.login, shared, "mfa"),
     passwords: options.passwords ?? new PasswordHasher(config.passwordHashing),
     resolveHost: options.resolveHost ?? systemResolver,
     search: new SearchPool({ logger }),

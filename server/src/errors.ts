@@ -102,7 +102,11 @@ export class AppError extends Error {
   wwwAuthenticate(): string | undefined {
     const bearerError = ERROR_CODES[this.code].bearerError;
     if (!bearerError) return undefined;
-    const description = String(this.extra.reason ?? this.message).replace(/["\\]/g, "");
+    // A header value is printable ASCII: quotes and backslashes dropped, anything else (an arrow
+    // in a reason) made a "?" rather than failing the whole answer.
+    const description = String(this.extra.reason ?? this.message)
+      .replace(/["\\]/g, "")
+      .replace(/[^\x20-\x7e]/g, "?");
     return `Bearer realm="fim", error="${bearerError}", error_description="${description}"`;
   }
 }

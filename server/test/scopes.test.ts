@@ -9,9 +9,10 @@ import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
 /** The contract's table, by path: first match wins. */
 const EXPECTED: [RegExp, Access][] = [
   [/^\/api\/health$/, "public"],
-  [/^\/api\/auth\/(login|refresh|logout)$/, "public"],
+  [/^\/api\/auth\/(login|login\/mfa|refresh|logout)$/, "public"],
   [/^\/api\/auth\/verify$/, "authenticated"],
   [/^\/api\/me$/, "authenticated"],
+  [/^\/api\/me\/mfa(\/|$)/, "session"],
   [/^\/api\/me\//, "key_management"],
   [/^\/api\/(react|dag)$/, { scope: "chat" }],
   [/^\/api\/chat\//, { scope: "chat" }],
@@ -92,6 +93,14 @@ describe("the server enforces it", () => {
         expect(scoped.body.error).toBe("forbidden");
       }
       expectAllowed(await call(route, fullKey));
+      return;
+    }
+    if (access === "session") {
+      for (const key of [...Object.values(only), fullKey]) {
+        const refused = await call(route, key);
+        expect(refused.status).toBe(403);
+        expect(refused.body.error).toBe("forbidden");
+      }
       return;
     }
     if (typeof access !== "object") throw new Error(`unexpected access ${String(access)}`);

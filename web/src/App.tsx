@@ -16,6 +16,7 @@ import { KnowledgeBasesPage } from "./pages/KnowledgeBasesPage.tsx";
 import { LoginPage } from "./pages/LoginPage.tsx";
 import { ApiKeysPage } from "./pages/settings/ApiKeysPage.tsx";
 import { PasswordPage } from "./pages/settings/PasswordPage.tsx";
+import { SecurityPage } from "./pages/settings/SecurityPage.tsx";
 import { SessionsPage } from "./pages/settings/SessionsPage.tsx";
 
 function RequireSession({ children }: { children: ReactNode }) {
@@ -73,6 +74,7 @@ export function App() {
         <Route path="/settings/api-keys" element={<ApiKeysPage />} />
         <Route path="/settings/sessions" element={<SessionsPage />} />
         <Route path="/settings/password" element={<PasswordPage />} />
+        <Route path="/settings/security" element={<SecurityPage />} />
         <Route
           path="/admin"
           element={

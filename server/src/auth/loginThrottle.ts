@@ -25,14 +25,16 @@ export class LoginThrottle {
   constructor(
     options: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number },
     shared: SharedState,
+    /** Whose counters these are: "login" (passwords) or "mfa" (second-factor codes), each counted apart. */
+    name = "login",
   ) {
     this.perAccount = windowCounter(shared, {
-      keyPrefix: "login-account",
+      keyPrefix: `${name}-account`,
       points: options.maxFailuresPerAccount,
       durationSeconds: options.windowSeconds,
     });
     this.perIp = windowCounter(shared, {
-      keyPrefix: "login-ip",
+      keyPrefix: `${name}-ip`,
       points: options.maxFailuresPerIp,
       durationSeconds: options.windowSeconds,
     });

@@ -15,9 +15,11 @@ export function isScope(value: string): value is Scope {
  * - `authenticated`: any valid credential, whatever its scopes (e.g. /api/auth/verify, /api/me);
  * - `key_management`: a login session or a full-access key, so a leaked scoped key cannot
  *   mint a broader one;
+ * - `session`: a login session only, never an API key (the account's second factor: a leaked
+ *   key must not be able to put its own authenticator on the account, or take it off);
  * - a scope: a key without scopes or with this scope; `admin` also needs the admin role.
  */
-export type Access = "public" | "authenticated" | "key_management" | { scope: Scope };
+export type Access = "public" | "authenticated" | "key_management" | "session" | { scope: Scope };
 
 export interface Principal {
   kind: "api_key" | "jwt";
@@ -55,11 +57,20 @@ export function assertUnscoped(principal: Pick<Principal, "kind" | "scopes">, wh
   }
 }
 
+/** Whether a rule is the administrators' (the two-factor policy for administrators applies there). */
+export function isAdminOnly(access: Access): boolean {
+  return typeof access === "object" && access.scope === "admin";
+}
+
 /** Throws `forbidden` unless the principal meets the route's access rule. */
 export function assertAccess(principal: Principal, access: Access): void {
   if (access === "public" || access === "authenticated") return;
   if (access === "key_management") {
     assertUnscoped(principal, "Managing API keys");
+    return;
+  }
+  if (access === "session") {
+    if (principal.kind !== "jwt") throw new AppError("forbidden", "This needs a login session, not an API key");
     return;
   }
   if (!hasScope(principal, access.scope)) {

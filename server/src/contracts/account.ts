@@ -13,6 +13,7 @@ export const me = z
       key_prefix: z.string().nullable(),
       expires_at: instant.nullable(),
     }),
+    mfa_enabled: z.boolean().meta({ description: "Whether the account has two-factor login on" }),
   })
   .meta({ id: "Me" });
 

@@ -3,7 +3,8 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from "express";
 import { authenticate, bearerToken } from "../auth/authenticate.ts";
 import { rateLimitHeaders } from "../auth/keyRateLimits.ts";
-import { assertAccess, type Principal } from "../auth/scopes.ts";
+import { assertAccess, isAdminOnly, type Principal } from "../auth/scopes.ts";
+import { assertAdminSecondFactor } from "../auth/secondFactor.ts";
 import type { AppContext } from "../context.ts";
 import type { z } from "../contracts/common.ts";
 import { AppError, invalidInput } from "../errors.ts";
@@ -73,6 +74,7 @@ export function mountRoutes(
         const keyId = principal.keyId;
         try {
           assertAccess(principal, route.access);
+          if (isAdminOnly(route.access)) await assertAdminSecondFactor(ctx, principal);
         } catch (error) {
           if (keyId) ctx.usage.record(keyId, ctx.clock.now(), "forbidden");
           throw error;

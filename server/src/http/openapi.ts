@@ -169,6 +169,7 @@ function accessText(route: AnyRoute): string {
   if (route.access === "authenticated")
     return `Any valid credential (JWT or API key, whatever its scopes).${credential}`;
   if (route.access === "key_management") return "A login session (JWT) or a full-access API key; scoped keys get 403.";
+  if (route.access === "session") return "A login session (JWT) only; any API key gets 403.";
   return `Needs the \`${route.access.scope}\` scope (keys without scopes have full access).${
     route.access.scope === "admin" ? " The user must also be an administrator." : ""
   }${credential}`;
@@ -182,7 +183,8 @@ export function errorStatuses(route: AnyRoute): number[] {
     // A key with a rate limit (its own or the server's default) may be over it.
     statuses.add(429);
   }
-  if (typeof route.access === "object" || route.access === "key_management") statuses.add(403);
+  if (typeof route.access === "object" || route.access === "key_management" || route.access === "session")
+    statuses.add(403);
   // Any request can be malformed (a broken body or path encoding), whatever the route takes.
   statuses.add(400);
   if (route.body) {
@@ -201,6 +203,7 @@ const TAGS: Record<string, string> = {
   me: "The caller and their password",
   "api-keys": "The caller's API keys",
   sessions: "The caller's login sessions",
+  mfa: "The caller's two-factor login (TOTP): enrolment, recovery codes, turning it off (login sessions only)",
   conversations: "Conversations with agents (scope chat)",
   runs: "Streaming agent runs (scope chat)",
   agents: "Agents (scope agents)",

@@ -1,11 +1,13 @@
-// Login sessions: password login, refresh-token rotation with reuse detection, logout, and the
-// list of a user's active sessions.
-import { randomUUID } from "node:crypto";
+// Login sessions: password login and, for accounts with two-factor login, its second step;
+// refresh-token rotation with reuse detection, logout, and the list of a user's active sessions.
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Prisma } from "@fim/db";
 import { signToken, verifyToken } from "../auth/jwt.ts";
+import { hasSecondFactor, type SecondFactorResult, verifySecondFactor } from "../auth/secondFactor.ts";
 import type { AppContext } from "../context.ts";
 import type { Session } from "../contracts/account.ts";
 import type { TokenPair } from "../contracts/auth.ts";
+import { MFA_TOKEN_TTL_SECONDS, type MfaChallenge } from "../contracts/mfa.ts";
 import type { User } from "../contracts/users.ts";
 import { AppError, notFound, validationError } from "../errors.ts";
 import { type RequestMeta, recordAudit } from "./audit.ts";
@@ -37,11 +39,13 @@ function auditableEmail(typed: string): { email?: string } {
   return { email: email.slice(0, 100) };
 }
 
+export type LoginResult = TokenPair | MfaChallenge;
+
 export async function login(
   ctx: AppContext,
   input: { email: string; password: string },
   meta: RequestMeta,
-): Promise<TokenPair> {
+): Promise<LoginResult> {
   const email = normalizeEmail(input.email);
   const ip = meta.ip ?? "unknown";
   const attempt = await ctx.loginThrottle.begin(email, ip);
@@ -75,7 +79,13 @@ export async function login(
     throw new AppError("unauthorized", "Invalid email or password");
   }
   await attempt.succeeded();
+  // The password was right; an account with a second factor gets no tokens before its code.
+  if (await hasSecondFactor(ctx, row.id)) return createMfaChallenge(ctx, row.id);
+  return startSession(ctx, row, meta);
+}
 
+/** A login session for a user whose credentials were all checked: its row, its audit entry, its tokens. */
+async function startSession(ctx: AppContext, row: UserRow, meta: RequestMeta): Promise<TokenPair> {
   const now = ctx.clock.now();
   const jti = randomUUID();
   const session = await ctx.db.session.create({
@@ -91,6 +101,105 @@ export async function login(
   });
   await recordAudit(ctx, { actorId: row.id, action: "login", targetType: "session", targetId: session.id, meta });
   return issuePair(ctx, toPublicUser(row), session.id, jti, session.expiresAt);
+}
+
+const MFA_TOKEN_PREFIX = "mfa_";
+
+/** The stored form of an mfa_token: 256 random bits need no key or slow hash, only not to be kept as they are. */
+function hashMfaToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/**
+ * The pending second step of a login: an opaque random token (never a JWT, so it is refused
+ * wherever an access or refresh token is expected, and they are refused here), stored hashed in
+ * the database for five minutes, so any instance can complete it and only once.
+ */
+async function createMfaChallenge(ctx: AppContext, userId: string): Promise<MfaChallenge> {
+  const now = ctx.clock.now();
+  const token = `${MFA_TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
+  // Challenges nobody completed are dropped as new ones are made.
+  await ctx.db.mfaChallenge.deleteMany({ where: { expiresAt: { lte: now } } });
+  await ctx.db.mfaChallenge.create({
+    data: {
+      tokenHash: hashMfaToken(token),
+      userId,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + MFA_TOKEN_TTL_SECONDS * 1000),
+    },
+  });
+  return { mfa_required: true, mfa_token: token, expires_in: MFA_TOKEN_TTL_SECONDS };
+}
+
+/**
+ * The login's second step: the mfa_token of a password that was right, and a current TOTP code
+ * or an unused recovery code. Codes are throttled like passwords (per account and per address);
+ * a wrong code leaves the token usable until it expires, a right one uses it up. Checking the code
+ * and using up the token happen in one transaction: of two requests racing with one token, one
+ * gets a session and the other's code (a recovery code, a time step) is given back.
+ */
+export async function completeMfaLogin(
+  ctx: AppContext,
+  input: { mfa_token: string; code: string },
+  meta: RequestMeta,
+): Promise<TokenPair> {
+  const unknown = () =>
+    new AppError("invalid_token", "This mfa_token is not valid or was already used: log in with your password again");
+  if (!input.mfa_token.startsWith(MFA_TOKEN_PREFIX)) throw unknown();
+  const tokenHash = hashMfaToken(input.mfa_token);
+  const challenge = await ctx.db.mfaChallenge.findUnique({ where: { tokenHash } });
+  if (!challenge) throw unknown();
+  const now = ctx.clock.now();
+  if (challenge.expiresAt <= now) {
+    await ctx.db.mfaChallenge.deleteMany({ where: { tokenHash } });
+    throw new AppError("token_expired", "This mfa_token has expired: log in with your password again");
+  }
+  const { userId } = challenge;
+  const attempt = await ctx.mfaThrottle.begin(userId, meta.ip ?? "unknown");
+  let result: SecondFactorResult;
+  try {
+    result = await ctx.db.$transaction(async (tx) => {
+      const checked = await verifySecondFactor(ctx, userId, input.code, tx);
+      if (!checked.ok) return checked;
+      const used = await tx.mfaChallenge.deleteMany({ where: { tokenHash, expiresAt: { gt: now } } });
+      if (used.count !== 1) throw unknown();
+      if (checked.method === "recovery_code") {
+        const left = await tx.recoveryCode.count({ where: { userId, usedAt: null } });
+        await recordAudit(
+          ctx,
+          {
+            actorId: userId,
+            action: "mfa.recovery_code_used",
+            targetType: "user",
+            targetId: userId,
+            meta,
+            detail: { recovery_codes_left: left },
+          },
+          tx,
+        );
+      }
+      return checked;
+    });
+  } catch (error) {
+    // Not a judgement on the code (the token was taken by a racing request, the database away).
+    await attempt.abandoned();
+    throw error;
+  }
+  if (!result.ok) {
+    await recordAudit(ctx, {
+      actorId: userId,
+      action: "login_failed",
+      targetType: "user",
+      targetId: userId,
+      meta,
+      detail: { reason: "wrong_second_factor" },
+    });
+    throw new AppError("unauthorized", "The code is not valid (or was already used); try the current one");
+  }
+  await attempt.succeeded();
+  const row = await ctx.db.user.findUnique({ where: { id: userId }, select: userSelect });
+  if (!row || row.disabled) throw new AppError("unauthorized", "Invalid email or password");
+  return startSession(ctx, row, meta);
 }
 
 /**

@@ -7,7 +7,16 @@ import type { Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
 import type { TokenPair } from "../contracts/auth.ts";
 import type { RequestMeta } from "../services/audit.ts";
-import { ACCESS_COOKIE, clearSessionCookies, REFRESH_COOKIE, type SessionTimes, setSessionCookies } from "./cookies.ts";
+import {
+  ACCESS_COOKIE,
+  clearMfaCookie,
+  clearSessionCookies,
+  MFA_COOKIE,
+  REFRESH_COOKIE,
+  type SessionTimes,
+  setMfaCookie,
+  setSessionCookies,
+} from "./cookies.ts";
 
 export interface PortalContext {
   app: AppContext;
@@ -18,6 +27,8 @@ export interface PortalContext {
   accessToken: string | undefined;
   /** The refresh token, present only on the request to `auth.refresh` (path-scoped cookie). */
   refreshToken: string | undefined;
+  /** A login's mfa_token, present only on the request to `auth.loginMfa` (path-scoped cookie). */
+  mfaToken: string | undefined;
   /**
    * The caller behind the access-token cookie, through the one `authenticate` function the REST
    * routes use. Authenticated once per HTTP request, however many procedures a batch holds.
@@ -25,6 +36,9 @@ export interface PortalContext {
   principal(): Promise<Principal>;
   startSession(pair: TokenPair): SessionTimes;
   endSession(): void;
+  /** Keeps a login's mfa_token for its second step (HttpOnly cookie), or forgets it. */
+  awaitSecondFactor(token: string, expiresInSeconds: number): void;
+  endSecondFactor(): void;
 }
 
 function cookie(req: Request, name: string): string | undefined {
@@ -42,12 +56,15 @@ export function portalContextFactory(app: AppContext) {
       meta: { ip: req.ip ?? null, userAgent: req.get("user-agent") ?? null },
       accessToken: cookie(req, ACCESS_COOKIE),
       refreshToken: cookie(req, REFRESH_COOKIE),
+      mfaToken: cookie(req, MFA_COOKIE),
       principal() {
         principal ??= authenticate(app, cookie(req, ACCESS_COOKIE));
         return principal;
       },
       startSession: (pair) => setSessionCookies(res, app.config, req.secure, pair, app.clock.now()),
       endSession: () => clearSessionCookies(res, app.config, req.secure),
+      awaitSecondFactor: (token, expiresIn) => setMfaCookie(res, app.config, req.secure, token, expiresIn),
+      endSecondFactor: () => clearMfaCookie(res, app.config, req.secure),
     };
   };
 }

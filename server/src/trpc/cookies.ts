@@ -11,6 +11,12 @@ export const REFRESH_COOKIE = "fim_refresh";
 /** A path-scoped cookie: the browser sends the refresh token to `auth.refresh` and nowhere else. */
 export const REFRESH_COOKIE_PATH = `${TRPC_PATH}/auth.refresh`;
 /**
+ * A login waiting for its second factor: the mfa_token, sent only to the procedure that completes
+ * it, so it never reaches the page's JavaScript either.
+ */
+export const MFA_COOKIE = "fim_mfa";
+export const MFA_COOKIE_PATH = `${TRPC_PATH}/auth.loginMfa`;
+/**
  * Cookie-authenticated mutations must carry this header. A cross-site page cannot add a custom
  * header without a CORS preflight, which this server never grants.
  */
@@ -63,4 +69,29 @@ export function clearSessionCookies(res: Response, config: Config, requestIsHttp
   const secure = secureCookies(config, requestIsHttps);
   res.clearCookie(ACCESS_COOKIE, { httpOnly: true, sameSite: "strict", secure, path: TRPC_PATH });
   res.clearCookie(REFRESH_COOKIE, { httpOnly: true, sameSite: "strict", secure, path: REFRESH_COOKIE_PATH });
+}
+
+export function setMfaCookie(
+  res: Response,
+  config: Config,
+  requestIsHttps: boolean,
+  token: string,
+  expiresInSeconds: number,
+): void {
+  res.cookie(MFA_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "strict",
+    secure: secureCookies(config, requestIsHttps),
+    path: MFA_COOKIE_PATH,
+    maxAge: expiresInSeconds * 1000,
+  });
+}
+
+export function clearMfaCookie(res: Response, config: Config, requestIsHttps: boolean): void {
+  res.clearCookie(MFA_COOKIE, {
+    httpOnly: true,
+    sameSite: "strict",
+    secure: secureCookies(config, requestIsHttps),
+    path: MFA_COOKIE_PATH,
+  });
 }

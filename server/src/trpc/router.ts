@@ -5,6 +5,7 @@ import { keysRouter, meProcedure, passwordRouter, sessionsRouter } from "./route
 import { adminRouter } from "./routers/admin.ts";
 import { authRouter } from "./routers/auth.ts";
 import { chatRouter, conversationsRouter } from "./routers/chat.ts";
+import { mfaRouter } from "./routers/mfa.ts";
 import { agentsRouter, connectorsRouter, knowledgeBasesRouter } from "./routers/resources.ts";
 import { router } from "./trpc.ts";
 
@@ -14,6 +15,7 @@ export const appRouter = router({
   keys: keysRouter,
   sessions: sessionsRouter,
   password: passwordRouter,
+  mfa: mfaRouter,
   agents: agentsRouter,
   knowledgeBases: knowledgeBasesRouter,
   connectors: connectorsRouter,

@@ -3,7 +3,8 @@
 import { initTRPC } from "@trpc/server";
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { Request } from "express";
-import { type Access, assertAccess, type Principal } from "../auth/scopes.ts";
+import { type Access, assertAccess, isAdminOnly, type Principal } from "../auth/scopes.ts";
+import { assertAdminSecondFactor } from "../auth/secondFactor.ts";
 import { AppError, type ErrorBody } from "../errors.ts";
 import { refusalFor } from "../lib/databaseWatch.ts";
 import { assertWellFormedText } from "../lib/wellFormedText.ts";
@@ -101,8 +102,9 @@ export const adminProcedure = needs({ scope: "admin" });
  * role) can refuse one; the rule is applied all the same so both doors read alike.
  */
 export function needs(access: Access) {
-  return protectedProcedure.use(({ ctx, next }) => {
+  return protectedProcedure.use(async ({ ctx, next }) => {
     assertAccess(ctx.principal, access);
+    if (isAdminOnly(access)) await assertAdminSecondFactor(ctx.app, ctx.principal);
     return next();
   });
 }

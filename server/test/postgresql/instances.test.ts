@@ -1,7 +1,8 @@
 // Several instances: two real server processes on one PostgreSQL database and one Redis, the
 // way a load balancer would run them, with requests alternating between them. A key revoked
 // through one is refused by the other within a second; a key's rate limit holds across both;
-// usage totals are exact after both stop under load; a run streaming from one takes a message
+// usage totals are exact after both stop under load; a two-factor login is completed once, and a
+// code taken once, over both; a run streaming from one takes a message
 // injected through the other; a user's concurrent runs are counted over both. (PostgreSQL leg only: one SQLite database serves one process.)
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,6 +18,7 @@ import { jsonRequest, simultaneousBurst } from "../support/rawHttp.ts";
 import { call, type ServerProcess, startServerProcess } from "../support/serverProcess.ts";
 import { eventually, openStream } from "../support/sse.ts";
 import { createPostgresDatabase, deleteRedisKeys, dropPostgresDatabase } from "../support/testDatabases.ts";
+import { totpCode } from "../support/totp.ts";
 
 const prefix = `fim-test-${randomUUID()}:`;
 // Instances share their secrets (each would otherwise generate its own into its data directory).
@@ -144,6 +146,30 @@ describe("two instances on one database and one Redis", () => {
     const refusedAfter = Date.now() - loggedOutAt;
     console.log(`session ended on one instance, refused by the other after ${refusedAfter} ms`);
     expect(refusedAfter).toBeLessThan(1000);
+  });
+
+  test("a two-factor login started on one completes on the other, once; a code taken on one is refused by the other", async () => {
+    const email = `totp-${randomUUID()}@example.com`;
+    const password = "totp-password-1";
+    expect((await call(a.url, "POST", "/api/admin/users", token, { email, password })).status).toBe(201);
+    const session = (await call(a.url, "POST", "/api/auth/login", undefined, { email, password })).body.access_token;
+    const { secret } = (await call(a.url, "POST", "/api/me/mfa/totp", session)).body;
+    const step = Math.floor(Date.now() / 30_000);
+    const confirm = await call(b.url, "POST", "/api/me/mfa/totp/confirm", session, { code: totpCode(secret, step) });
+    expect(confirm.status).toBe(200);
+    // The next step's code: within the window, and later than the step the confirmation took.
+    const code = totpCode(secret, step + 1);
+    const first = (await call(a.url, "POST", "/api/auth/login", undefined, { email, password })).body;
+    expect(first.mfa_required).toBe(true);
+    const done = await call(b.url, "POST", "/api/auth/login/mfa", undefined, { mfa_token: first.mfa_token, code });
+    expect(done.status).toBe(200);
+    const reused = await call(a.url, "POST", "/api/auth/login/mfa", undefined, { mfa_token: first.mfa_token, code });
+    expect(reused.status).toBe(401);
+    expect(reused.body.error).toBe("invalid_token");
+    const second = (await call(b.url, "POST", "/api/auth/login", undefined, { email, password })).body;
+    const replay = await call(a.url, "POST", "/api/auth/login/mfa", undefined, { mfa_token: second.mfa_token, code });
+    expect(replay.status).toBe(401);
+    expect(replay.body.error).toBe("unauthorized");
   });
 
   test("an address's budget of unknown-key lookups is counted over both instances", async () => {

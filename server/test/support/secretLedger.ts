@@ -8,7 +8,7 @@
 import { appendFileSync } from "node:fs";
 import path from "node:path";
 
-export type SecretKind = "password" | "connector_secret" | "api_key" | "token";
+export type SecretKind = "password" | "connector_secret" | "api_key" | "token" | "totp_secret";
 
 /** Body fields whose values are secrets when sent to the server. */
 const SENT: Record<string, SecretKind> = {
@@ -17,11 +17,18 @@ const SENT: Record<string, SecretKind> = {
   current_password: "password",
   refresh_token: "token",
   token: "token",
+  mfa_token: "token",
   auth_header: "connector_secret",
 };
 
 /** Response fields that issue a secret. */
-const ISSUED: Record<string, SecretKind> = { key: "api_key", access_token: "token", refresh_token: "token" };
+const ISSUED: Record<string, SecretKind> = {
+  key: "api_key",
+  access_token: "token",
+  refresh_token: "token",
+  mfa_token: "token",
+  secret: "totp_secret",
+};
 
 /** Shorter values (test fillers like "x" or "wrong") would match ordinary log text. */
 const MIN_LENGTH = 10;

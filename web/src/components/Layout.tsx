@@ -14,6 +14,7 @@ const SETTINGS_LINKS = [
   { to: "/settings/api-keys", label: "API Keys" },
   { to: "/settings/sessions", label: "Sessions" },
   { to: "/settings/password", label: "Password" },
+  { to: "/settings/security", label: "Security" },
 ];
 const ADMIN_LINKS = [
   { to: "/admin/users", label: "Users" },

@@ -11,7 +11,10 @@ export type CurrentUser = RouterOutputs["me"]["user"];
 interface AuthState {
   status: SessionStatus;
   user: CurrentUser | null;
-  signIn(email: string, password: string): Promise<void>;
+  /** The password step; "mfa_required" when the account asks for a code next (completeSignIn). */
+  signIn(email: string, password: string): Promise<"signed_in" | "mfa_required">;
+  /** The second step of a two-factor login: a current code from the app, or a recovery code. */
+  completeSignIn(code: string): Promise<void>;
   signOut(options?: { everywhere?: boolean }): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     enabled: status === "unknown" || status === "active",
   });
   const loginMutation = trpc.auth.login.useMutation();
+  const loginMfaMutation = trpc.auth.loginMfa.useMutation();
   const logoutMutation = trpc.auth.logout.useMutation();
   const logoutEverywhere = trpc.auth.logoutEverywhere.useMutation();
 
@@ -63,14 +67,30 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     }
   }, [status, queryClient, navigate, location.pathname, location.search]);
 
-  const signIn = useCallback(
-    async (email: string, password: string) => {
-      const result = await loginMutation.mutateAsync({ email, password });
+  const started = useCallback(
+    (result: RouterOutputs["auth"]["loginMfa"]) => {
       queryClient.clear();
       utils.me.setData(undefined, { user: result.user, access_expires_in: result.session.access_expires_in });
       session.started(result.session.access_expires_in, result.session.access_expires_in);
     },
-    [loginMutation, queryClient, utils],
+    [queryClient, utils],
+  );
+
+  const signIn = useCallback(
+    async (email: string, password: string) => {
+      const result = await loginMutation.mutateAsync({ email, password });
+      if ("mfa_required" in result) return "mfa_required" as const;
+      started(result);
+      return "signed_in" as const;
+    },
+    [loginMutation, started],
+  );
+
+  const completeSignIn = useCallback(
+    async (code: string) => {
+      started(await loginMfaMutation.mutateAsync({ code }));
+    },
+    [loginMfaMutation, started],
   );
 
   const signOut = useCallback(
@@ -91,8 +111,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const user = status === "anonymous" || status === "ended" ? null : (me.data?.user ?? null);
   const effectiveStatus: SessionStatus = status === "unknown" && me.isFetched && !me.data ? "anonymous" : status;
   const value = useMemo(
-    () => ({ status: effectiveStatus, user, signIn, signOut }),
-    [effectiveStatus, user, signIn, signOut],
+    () => ({ status: effectiveStatus, user, signIn, completeSignIn, signOut }),
+    [effectiveStatus, user, signIn, completeSignIn, signOut],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

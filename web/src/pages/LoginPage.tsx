@@ -1,10 +1,11 @@
-// Log in with email and password. Clear errors, the wait time when throttled, and a way back to
-// the page the person was on.
+// Log in with email and password, then, for an account with two-factor login, a code from the
+// authenticator app (or a recovery code). Clear errors, the wait time when throttled, and a way
+// back to the page the person was on.
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router-dom";
 import { Loading, Notice } from "../components/Status.tsx";
 import { safeNext, useAuth } from "../lib/auth.tsx";
-import { errorMessage, errorStatus, retryAfterOf } from "../lib/trpc.ts";
+import { errorMessage, errorStatus, isPortalError, retryAfterOf } from "../lib/trpc.ts";
 
 function waitText(seconds: number): string {
   if (seconds < 60) return `${seconds} second${seconds === 1 ? "" : "s"}`;
@@ -13,7 +14,7 @@ function waitText(seconds: number): string {
 }
 
 export function LoginPage() {
-  const { status, signIn } = useAuth();
+  const { status, signIn, completeSignIn } = useAuth();
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const next = safeNext(params.get("next"));
@@ -23,6 +24,9 @@ export function LoginPage() {
   const [waitUntil, setWaitUntil] = useState<number | null>(null);
   const [now, setNow] = useState(Date.now());
   const [submitting, setSubmitting] = useState(false);
+  /** The password was right and the account asks for a second factor. */
+  const [codeStep, setCodeStep] = useState(false);
+  const [code, setCode] = useState("");
   const errorId = useId();
 
   useEffect(() => {
@@ -43,6 +47,19 @@ export function LoginPage() {
 
   const secondsLeft = waitUntil ? Math.max(1, Math.ceil((waitUntil - now) / 1000)) : 0;
 
+  function showFailure(caught: unknown, wrongCredentials: string) {
+    const retryAfter = retryAfterOf(caught);
+    if (errorStatus(caught) === 429 && retryAfter) {
+      setWaitUntil(Date.now() + retryAfter * 1000);
+      setNow(Date.now());
+      setError(null);
+    } else if (errorStatus(caught) === 401) {
+      setError(errorMessage(caught) === "This account is disabled" ? "This account is disabled." : wrongCredentials);
+    } else {
+      setError(errorMessage(caught));
+    }
+  }
+
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(null);
@@ -52,22 +69,42 @@ export function LoginPage() {
     }
     setSubmitting(true);
     try {
-      await signIn(email.trim(), password);
+      if ((await signIn(email.trim(), password)) === "mfa_required") {
+        setCodeStep(true);
+        setCode("");
+        return;
+      }
       navigate(next, { replace: true });
     } catch (caught) {
-      const retryAfter = retryAfterOf(caught);
-      if (errorStatus(caught) === 429 && retryAfter) {
-        setWaitUntil(Date.now() + retryAfter * 1000);
-        setNow(Date.now());
-        setError(null);
-      } else if (errorStatus(caught) === 401) {
-        setError(
-          errorMessage(caught) === "This account is disabled"
-            ? "This account is disabled."
-            : "Invalid email or password.",
-        );
+      showFailure(caught, "Invalid email or password.");
+    } finally {
+      setSubmitting(false);
+    }
+  }
+
+  async function submitCode(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    if (!code.trim()) {
+      setError("Enter the code from your authenticator app, or a recovery code.");
+      return;
+    }
+    setSubmitting(true);
+    try {
+      await completeSignIn(code.trim());
+      navigate(next, { replace: true });
+    } catch (caught) {
+      const kind = isPortalError(caught) ? caught.data?.error.error : undefined;
+      if (kind === "invalid_token" || kind === "token_expired") {
+        // The pending login is gone (five minutes passed, or it was used): start again.
+        setCodeStep(false);
+        setPassword("");
+        setError("That took too long. Enter your password again.");
       } else {
-        setError(errorMessage(caught));
+        showFailure(
+          caught,
+          "That code is not valid. Enter the current code from your app, or an unused recovery code.",
+        );
       }
     } finally {
       setSubmitting(false);
@@ -76,14 +113,20 @@ export function LoginPage() {
 
   return (
     <main className="login-page" id="main">
-      <form className="login-card" onSubmit={submit} noValidate aria-describedby={error ? errorId : undefined}>
+      <form
+        className="login-card"
+        onSubmit={codeStep ? submitCode : submit}
+        noValidate
+        aria-describedby={error ? errorId : undefined}
+      >
+        {" "}
         <div className="brand brand-large">
           <span className="brand-mark" aria-hidden="true">
             F
           </span>
           FIM One
         </div>
-        <h1>Log in</h1>
+        <h1>{codeStep ? "Two-factor login" : "Log in"}</h1>
         {params.get("ended") && (
           <Notice kind="warning" role="status">
             Your session has ended. Log in again to continue where you were.
@@ -102,37 +145,80 @@ export function LoginPage() {
             {error}
           </Notice>
         )}
-        <label className="field">
-          <span className="label">Email</span>
-          <input
-            type="email"
-            name="email"
-            autoComplete="username"
-            value={email}
-            onChange={(event) => setEmail(event.target.value)}
-            required
-            // biome-ignore lint/a11y/noAutofocus: the login form has one job
-            autoFocus
-          />
-        </label>
-        <label className="field">
-          <span className="label">Password</span>
-          <input
-            type="password"
-            name="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(event) => setPassword(event.target.value)}
-            required
-          />
-        </label>
-        <button
-          type="submit"
-          className="button button-primary button-block"
-          disabled={submitting || waitUntil !== null}
-        >
-          {submitting ? "Logging in…" : "Log in"}
-        </button>
+        {codeStep ? (
+          <>
+            <div className="field">
+              <label className="label" htmlFor="login-code">
+                Authentication code
+              </label>
+              <input
+                id="login-code"
+                name="code"
+                inputMode="text"
+                autoComplete="one-time-code"
+                value={code}
+                onChange={(event) => setCode(event.target.value)}
+                aria-describedby="login-code-hint"
+                // biome-ignore lint/a11y/noAutofocus: the second step has one field
+                autoFocus
+              />
+              <span className="hint" id="login-code-hint">
+                The 6-digit code from your authenticator app, or one of your recovery codes.
+              </span>
+            </div>
+            <button
+              type="submit"
+              className="button button-primary button-block"
+              disabled={submitting || waitUntil !== null}
+            >
+              {submitting ? "Checking…" : "Verify"}
+            </button>
+            <button
+              type="button"
+              className="button button-ghost button-block"
+              onClick={() => {
+                setCodeStep(false);
+                setError(null);
+              }}
+            >
+              Back
+            </button>
+          </>
+        ) : (
+          <>
+            <label className="field">
+              <span className="label">Email</span>
+              <input
+                type="email"
+                name="email"
+                autoComplete="username"
+                value={email}
+                onChange={(event) => setEmail(event.target.value)}
+                required
+                // biome-ignore lint/a11y/noAutofocus: the login form has one job
+                autoFocus
+              />
+            </label>
+            <label className="field">
+              <span className="label">Password</span>
+              <input
+                type="password"
+                name="password"
+                autoComplete="current-password"
+                value={password}
+                onChange={(event) => setPassword(event.target.value)}
+                required
+              />
+            </label>
+            <button
+              type="submit"
+              className="button button-primary button-block"
+              disabled={submitting || waitUntil !== null}
+            >
+              {submitting ? "Logging in…" : "Log in"}
+            </button>
+          </>
+        )}
       </form>
     </main>
   );

@@ -3,10 +3,12 @@
 import { auditEntry, auditQuery } from "../../contracts/admin.ts";
 import { adminKeyBody, apiKey, listAllKeysQuery, ownedApiKey } from "../../contracts/apiKeys.ts";
 import { idParams, page } from "../../contracts/common.ts";
+import { adminUser } from "../../contracts/mfa.ts";
 import { createUserBody, listUsersQuery, revokedSessions, updateUserBody, user } from "../../contracts/users.ts";
 import { adminActor, adminCreateUser, adminRevokeSessions, adminUpdateUser } from "../../services/admin.ts";
 import { deleteApiKey, listAllApiKeys, updateApiKey } from "../../services/apiKeys.ts";
 import { listAudit } from "../../services/audit.ts";
+import { withMfaState } from "../../services/mfa.ts";
 import { getUser, listUsers } from "../../services/users.ts";
 import { defineRoute } from "../route.ts";
 
@@ -21,8 +23,11 @@ export const adminRoutes = [
     summary: "All users, newest first; `search` matches email or name",
     access: admin,
     query: listUsersQuery,
-    success: { status: 200, description: "A page of users", schema: page(user) },
-    handler: ({ ctx, query }) => listUsers(ctx, query),
+    success: { status: 200, description: "A page of users", schema: page(adminUser) },
+    handler: async ({ ctx, query }) => {
+      const found = await listUsers(ctx, query);
+      return { ...found, items: await withMfaState(ctx, found.items) };
+    },
   }),
   defineRoute({
     method: "post",
@@ -43,9 +48,9 @@ export const adminRoutes = [
     summary: "One user",
     access: admin,
     params: idParams,
-    success: { status: 200, description: "The user", schema: user },
+    success: { status: 200, description: "The user", schema: adminUser },
     errors: [404],
-    handler: ({ ctx, params }) => getUser(ctx, params.id),
+    handler: async ({ ctx, params }) => (await withMfaState(ctx, [await getUser(ctx, params.id)]))[0],
   }),
   defineRoute({
     method: "patch",

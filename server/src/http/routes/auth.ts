@@ -1,10 +1,11 @@
-// /api/auth: login, refresh, verify, logout.
+// /api/auth: login (and its second step), refresh, verify, logout.
 import { authenticate, bearerToken } from "../../auth/authenticate.ts";
 import { verifyToken } from "../../auth/jwt.ts";
 import { identityOf } from "../../auth/scopes.ts";
 import { loginBody, logoutBody, refreshBody, tokenPair, verification } from "../../contracts/auth.ts";
+import { loginAnswer, loginMfaBody } from "../../contracts/mfa.ts";
 import { AppError } from "../../errors.ts";
-import { login, logout, rotateRefreshToken } from "../../services/sessions.ts";
+import { completeMfaLogin, login, logout, rotateRefreshToken } from "../../services/sessions.ts";
 import { defineRoute } from "../route.ts";
 
 export const authRoutes = [
@@ -13,12 +14,30 @@ export const authRoutes = [
     path: "/api/auth/login",
     operationId: "login",
     tag: "auth",
-    summary: "Log in with email and password; returns an access and a refresh token",
+    summary:
+      "Log in with email and password; returns an access and a refresh token, or, for an account with two-factor login, an mfa_token for /api/auth/login/mfa",
     access: "public",
     body: loginBody,
-    success: { status: 200, description: "Tokens for a new login session", schema: tokenPair },
+    success: {
+      status: 200,
+      description: "Tokens for a new login session, or the second step's mfa_token",
+      schema: loginAnswer,
+    },
     errors: [400, 401, 429],
     handler: ({ ctx, body, meta }) => login(ctx, body, meta),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/auth/login/mfa",
+    operationId: "loginSecondFactor",
+    tag: "auth",
+    summary:
+      "The second step of a two-factor login: the mfa_token and a current code (or a recovery code); returns what login returns",
+    access: "public",
+    body: loginMfaBody,
+    success: { status: 200, description: "Tokens for a new login session", schema: tokenPair },
+    errors: [400, 401, 429],
+    handler: ({ ctx, body, meta }) => completeMfaLogin(ctx, body, meta),
   }),
   defineRoute({
     method: "post",

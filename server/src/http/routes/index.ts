@@ -8,6 +8,7 @@ import { connectorRoutes } from "./connectors.ts";
 import { conversationRoutes } from "./conversations.ts";
 import { knowledgeBaseRoutes } from "./knowledgeBases.ts";
 import { meRoutes } from "./me.ts";
+import { mfaRoutes } from "./mfa.ts";
 import { runRoutes } from "./runs.ts";
 import { systemRoutes } from "./system.ts";
 
@@ -15,6 +16,7 @@ export const routes: AnyRoute[] = [
   ...systemRoutes,
   ...authRoutes,
   ...meRoutes,
+  ...mfaRoutes,
   ...conversationRoutes,
   ...runRoutes,
   ...agentRoutes,

@@ -1,4 +1,5 @@
 // /api/me: the caller, their API keys, sessions and password.
+import { hasSecondFactor } from "../../auth/secondFactor.ts";
 import { changePasswordBody, me, sessionList } from "../../contracts/account.ts";
 import {
   apiKey,
@@ -37,7 +38,7 @@ export const meRoutes = [
       description: "The caller",
       schema: me,
     },
-    handler: ({ principal }) => ({
+    handler: async ({ ctx, principal }) => ({
       user: callerAccount(principal),
       credential: {
         type: principal.kind,
@@ -45,6 +46,7 @@ export const meRoutes = [
         key_prefix: principal.keyPrefix,
         expires_at: principal.expiresAt?.toISOString() ?? null,
       },
+      mfa_enabled: await hasSecondFactor(ctx, principal.user.id),
     }),
   }),
   defineRoute({

@@ -3,18 +3,23 @@
 import { auditEntry, auditQuery } from "../../contracts/admin.ts";
 import { adminKeyBody, apiKey, listAllKeysQuery, ownedApiKey } from "../../contracts/apiKeys.ts";
 import { idParams, ok, page } from "../../contracts/common.ts";
+import { adminUser } from "../../contracts/mfa.ts";
 import { createUserBody, listUsersQuery, revokedSessions, updateUserBody, user } from "../../contracts/users.ts";
 import { adminActor, adminCreateUser, adminRevokeSessions, adminUpdateUser } from "../../services/admin.ts";
 import { deleteApiKey, listAllApiKeys, updateApiKey } from "../../services/apiKeys.ts";
 import { listAudit } from "../../services/audit.ts";
+import { withMfaState } from "../../services/mfa.ts";
 import { listUsers } from "../../services/users.ts";
 import { adminProcedure, router } from "../trpc.ts";
 
 export const adminRouter = router({
   users: adminProcedure
     .input(listUsersQuery)
-    .output(page(user))
-    .query(({ ctx, input }) => listUsers(ctx.app, input)),
+    .output(page(adminUser))
+    .query(async ({ ctx, input }) => {
+      const found = await listUsers(ctx.app, input);
+      return { ...found, items: await withMfaState(ctx.app, found.items) };
+    }),
 
   createUser: adminProcedure
     .input(createUserBody)

@@ -1,19 +1,57 @@
 // auth.*: log in and out with cookies. The tokens never reach the page's JavaScript; the page
 // learns only when its access token expires, so it can refresh in time.
 import { identityOf } from "../../auth/scopes.ts";
-import { loggedOutEverywhere, loginBody, portalSession, secondsUntil, signedIn } from "../../contracts/auth.ts";
-import { ok } from "../../contracts/common.ts";
+import {
+  loggedOutEverywhere,
+  loginBody,
+  portalSession,
+  secondsUntil,
+  signedIn,
+  type TokenPair,
+} from "../../contracts/auth.ts";
+import { ok, z } from "../../contracts/common.ts";
+import { portalLoginMfaBody, portalMfaRequired } from "../../contracts/mfa.ts";
 import { AppError } from "../../errors.ts";
 import { recordAudit } from "../../services/audit.ts";
-import { login, logout, revokeAllSessions, rotateRefreshToken } from "../../services/sessions.ts";
+import { completeMfaLogin, login, logout, revokeAllSessions, rotateRefreshToken } from "../../services/sessions.ts";
 import { protectedProcedure, publicProcedure, router } from "../trpc.ts";
 
 export const authRouter = router({
+  /**
+   * Email and password. For an account with two-factor login the answer is `mfa_required` and no
+   * session: the mfa_token waits in an HttpOnly cookie for `loginMfa`.
+   */
   login: publicProcedure
     .input(loginBody)
+    .output(z.union([signedIn, portalMfaRequired]))
+    .mutation(async ({ ctx, input }) => {
+      const answer = await login(ctx.app, input, ctx.meta);
+      if ("mfa_required" in answer) {
+        ctx.awaitSecondFactor(answer.mfa_token, answer.expires_in);
+        return { mfa_required: true as const };
+      }
+      return { user: answer.user, session: ctx.startSession(answer) };
+    }),
+
+  /** The second step: a current code or a recovery code, with the mfa_token from its cookie. */
+  loginMfa: publicProcedure
+    .input(portalLoginMfaBody)
     .output(signedIn)
     .mutation(async ({ ctx, input }) => {
-      const pair = await login(ctx.app, input, ctx.meta);
+      if (!ctx.mfaToken) {
+        throw new AppError("unauthorized", "No login is waiting for a code: log in with your password again");
+      }
+      let pair: TokenPair;
+      try {
+        pair = await completeMfaLogin(ctx.app, { mfa_token: ctx.mfaToken, code: input.code }, ctx.meta);
+      } catch (error) {
+        // A wrong code may be typed again; a token that is gone (expired, used) is forgotten.
+        if (error instanceof AppError && error.code !== "unauthorized" && error.code !== "rate_limited") {
+          ctx.endSecondFactor();
+        }
+        throw error;
+      }
+      ctx.endSecondFactor();
       return { user: pair.user, session: ctx.startSession(pair) };
     }),
 

@@ -1,5 +1,6 @@
 // Admin → Users: every account; create one, disable or enable it (all its keys and sessions stop
-// at once), change its role, end its sessions.
+// at once), change its role, end its sessions, reset its second factor; and the policy that
+// administrators need two-factor login.
 import { type FormEvent, useState } from "react";
 import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
 import { FormDialog } from "../../components/FormDialog.tsx";
@@ -82,6 +83,32 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
   );
 }
 
+/** The policy "administrators need two-factor login" (refused admin actions until they enrol). */
+function MfaPolicyCard() {
+  const utils = trpc.useUtils();
+  const policy = trpc.mfa.policy.useQuery();
+  const save = trpc.mfa.setPolicy.useMutation({ onSuccess: (data) => utils.mfa.policy.setData(undefined, data) });
+  return (
+    <section className="card policy-card" aria-labelledby="mfa-policy-title">
+      <h2 id="mfa-policy-title">Two-factor policy</h2>
+      <label className="field field-inline">
+        <input
+          type="checkbox"
+          checked={policy.data?.require_for_admins ?? false}
+          disabled={!policy.data || save.isPending}
+          onChange={(event) => save.mutate({ require_for_admins: event.target.checked })}
+        />
+        <span>Require two-factor login for administrators</span>
+      </label>
+      <p className="hint">
+        When on, an administrator without two-factor login is refused admin actions (here and over the API) until they
+        set it up under Settings → Security. Turn it on for your own account first.
+      </p>
+      {save.error && <ErrorNotice error={save.error} />}
+    </section>
+  );
+}
+
 export function AdminUsersPage() {
   const { user: me } = useAuth();
   const pager = useCursorPager();
@@ -106,6 +133,18 @@ export function AdminUsersPage() {
       setMessage(`${email}: ${result.revoked_sessions} session${result.revoked_sessions === 1 ? "" : "s"} ended.`);
     },
   });
+
+  const resetMfa = trpc.mfa.adminReset.useMutation({
+    onSuccess: (result) => {
+      void utils.admin.users.invalidate();
+      setMessage(
+        result.had_second_factor
+          ? `${result.user.email}: two-factor login reset; they log in with their password until they set it up again.`
+          : `${result.user.email} had no two-factor login; nothing changed.`,
+      );
+    },
+  });
+  const resetting = useConfirmation(resetMfa, (u: User) => ({ id: u.id }));
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -134,7 +173,10 @@ export function AdminUsersPage() {
         </button>
       </form>
       {message && <Notice kind="success">{message}</Notice>}
-      {(update.error || revoke.error) && <ErrorNotice error={update.error ?? revoke.error} />}
+      <MfaPolicyCard />
+      {(update.error || revoke.error || resetMfa.error) && (
+        <ErrorNotice error={update.error ?? revoke.error ?? resetMfa.error} />
+      )}
       <QueryState
         query={users}
         loading="Loading users…"
@@ -151,6 +193,7 @@ export function AdminUsersPage() {
                     <th scope="col">Name</th>
                     <th scope="col">Role</th>
                     <th scope="col">Status</th>
+                    <th scope="col">2FA</th>
                     <th scope="col">Created</th>
                     <th scope="col">
                       <span className="sr-only">Actions</span>
@@ -182,6 +225,7 @@ export function AdminUsersPage() {
                             {u.disabled ? "Disabled" : "Active"}
                           </span>
                         </td>
+                        <td data-label="2FA">{u.mfa_enabled ? "On" : <span className="muted">Off</span>}</td>
                         <td data-label="Created">
                           <RelativeTime iso={u.created_at} />
                         </td>
@@ -217,6 +261,15 @@ export function AdminUsersPage() {
                             >
                               End sessions
                             </button>
+                            <button
+                              type="button"
+                              className="button button-small"
+                              disabled={!u.mfa_enabled}
+                              onClick={() => resetting.ask(u)}
+                              aria-label={`Reset two-factor login of ${u.email}`}
+                            >
+                              Reset 2FA
+                            </button>
                           </div>
                         </td>
                       </tr>
@@ -236,6 +289,16 @@ export function AdminUsersPage() {
         confirmLabel="Disable user"
       >
         <p>They are logged out everywhere and every API key they own stops working on its next request.</p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        {...resetting.dialog}
+        title={`Reset two-factor login of ${resetting.target?.email ?? ""}?`}
+        confirmLabel="Reset 2FA"
+      >
+        <p>
+          Their authenticator app and recovery codes stop working; they log in with their password alone until they set
+          up two-factor login again. Their sessions and keys are not affected.
+        </p>
       </ConfirmDialog>
     </>
   );

@@ -1,0 +1,237 @@
+// Settings → Security: two-factor login with an authenticator app. Enrol (a QR code and the
+// secret as text, confirmed with a current code), keep the recovery codes shown once (copy or
+// download), and turn it off with a current code or the password.
+import { type FormEvent, useEffect, useState } from "react";
+import { CopyButton } from "../../components/CopyButton.tsx";
+import { PageHeader } from "../../components/Layout.tsx";
+import { QueryState } from "../../components/QueryState.tsx";
+import { ErrorNotice, Notice } from "../../components/Status.tsx";
+import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
+
+type Enrolment = RouterOutputs["mfa"]["start"];
+
+/** The otpauth:// URI as a QR code (an SVG, as an image), for the app's camera. */
+function QrCode({ url }: { url: string }) {
+  const [svg, setSvg] = useState<string | null>(null);
+  useEffect(() => {
+    let current = true;
+    // Loaded when first needed: the QR code library stays out of the bundle every page loads.
+    void import("qrcode")
+      .then(({ default: QRCode }) => QRCode.toString(url, { type: "svg", margin: 1, errorCorrectionLevel: "M" }))
+      .then((text) => {
+        if (current) setSvg(text);
+      });
+    return () => {
+      current = false;
+    };
+  }, [url]);
+  if (!svg) return <div className="qr-code qr-placeholder" aria-hidden="true" />;
+  return (
+    <img
+      className="qr-code"
+      src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`}
+      alt="QR code of the secret, for an authenticator app"
+      width={200}
+      height={200}
+    />
+  );
+}
+
+function RecoveryCodesCard({ codes, onDone }: { codes: string[]; onDone: () => void }) {
+  const text = `${codes.join("\n")}\n`;
+  const download = `data:text/plain;charset=utf-8,${encodeURIComponent(
+    `FIM One recovery codes. Each one logs you in once, in place of a code from your app.\n\n${text}`,
+  )}`;
+  return (
+    <section className="card narrow" aria-labelledby="recovery-title">
+      <h2 id="recovery-title">Your recovery codes</h2>
+      <Notice kind="warning">
+        Keep these somewhere safe. Each one works once, in place of a code from your app. They are shown only now.
+      </Notice>
+      <ul className="recovery-codes" aria-label="Recovery codes">
+        {codes.map((value) => (
+          <li key={value}>
+            <code>{value}</code>
+          </li>
+        ))}
+      </ul>
+      <div className="form-actions">
+        <CopyButton text={text} label="Copy codes" />
+        <a className="button" href={download} download="fim-one-recovery-codes.txt">
+          Download
+        </a>
+        <button type="button" className="button" onClick={onDone}>
+          Done
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function EnrolCard({ enrolment, onConfirmed }: { enrolment: Enrolment; onConfirmed: (codes: string[]) => void }) {
+  const [code, setCode] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const confirm = trpc.mfa.confirm.useMutation();
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    confirm.reset();
+    if (!/^\d{6}$/.test(code.trim())) return setProblem("Enter the 6-digit code your app shows now.");
+    setProblem(null);
+    try {
+      onConfirmed((await confirm.mutateAsync({ code: code.trim() })).recovery_codes);
+    } catch {
+      // shown from confirm.error
+    }
+  }
+  return (
+    <form className="form card narrow" onSubmit={submit} noValidate aria-labelledby="enrol-title">
+      <h2 id="enrol-title">Set up your authenticator app</h2>
+      <p>Scan the QR code with an authenticator app, or type the secret into it. Then enter the code it shows.</p>
+      <QrCode url={enrolment.otpauth_url} />
+      <div className="field">
+        <label className="label" htmlFor="totp-secret">
+          Secret
+        </label>
+        <input id="totp-secret" className="mono" readOnly value={enrolment.secret} />
+        <div>
+          <CopyButton text={enrolment.secret} label="Copy secret" targetId="totp-secret" />
+        </div>
+      </div>
+      {problem && <Notice kind="error">{problem}</Notice>}
+      {confirm.error && <ErrorNotice error={confirm.error} />}
+      <label className="field">
+        <span className="label">Code from the app</span>
+        <input
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          value={code}
+          onChange={(event) => setCode(event.target.value)}
+        />
+      </label>
+      <div className="form-actions">
+        <button type="submit" className="button button-primary" disabled={confirm.isPending}>
+          {confirm.isPending ? "Checking…" : "Turn on two-factor login"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function DisableCard({ onDisabled }: { onDisabled: () => void }) {
+  const [code, setCode] = useState("");
+  const [password, setPassword] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const disable = trpc.mfa.disable.useMutation();
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    disable.reset();
+    if (!code.trim() && !password) return setProblem("Enter a current code from your app, or your password.");
+    setProblem(null);
+    try {
+      await disable.mutateAsync(code.trim() ? { code: code.trim() } : { password });
+      setCode("");
+      setPassword("");
+      onDisabled();
+    } catch {
+      // shown from disable.error
+    }
+  }
+  return (
+    <form className="form card narrow" onSubmit={submit} noValidate aria-labelledby="disable-title">
+      <h2 id="disable-title">Turn off two-factor login</h2>
+      {problem && <Notice kind="error">{problem}</Notice>}
+      {disable.error && <ErrorNotice error={disable.error} />}
+      <label className="field">
+        <span className="label">Current code or recovery code</span>
+        <input autoComplete="one-time-code" value={code} onChange={(event) => setCode(event.target.value)} />
+      </label>
+      <label className="field">
+        <span className="label">Or your password</span>
+        <input
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+        />
+      </label>
+      <div className="form-actions">
+        <button type="submit" className="button button-danger" disabled={disable.isPending}>
+          {disable.isPending ? "Turning off…" : "Turn off"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function SecurityPage() {
+  const utils = trpc.useUtils();
+  const status = trpc.mfa.status.useQuery();
+  const start = trpc.mfa.start.useMutation();
+  const [enrolment, setEnrolment] = useState<Enrolment | null>(null);
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+
+  async function begin() {
+    setMessage(null);
+    try {
+      setEnrolment(await start.mutateAsync());
+    } catch {
+      // shown from start.error
+    }
+  }
+
+  return (
+    <>
+      <PageHeader
+        title="Security"
+        description="Two-factor login: after your password, a code from an authenticator app on your phone."
+      />
+      {message && <Notice kind="success">{message}</Notice>}
+      {codes ? (
+        <RecoveryCodesCard
+          codes={codes}
+          onDone={() => {
+            setCodes(null);
+            void utils.mfa.status.invalidate();
+          }}
+        />
+      ) : (
+        <QueryState query={status} loading="Loading…">
+          {(data) =>
+            data.enabled ? (
+              <>
+                <Notice kind="info" role="status">
+                  Two-factor login is on. {data.recovery_codes_left} recovery code
+                  {data.recovery_codes_left === 1 ? "" : "s"} left.
+                </Notice>
+                <DisableCard
+                  onDisabled={() => {
+                    setMessage("Two-factor login is off.");
+                    void utils.mfa.status.invalidate();
+                  }}
+                />
+              </>
+            ) : enrolment ? (
+              <EnrolCard
+                enrolment={enrolment}
+                onConfirmed={(recovery) => {
+                  setEnrolment(null);
+                  setCodes(recovery);
+                  setMessage("Two-factor login is on.");
+                }}
+              />
+            ) : (
+              <div className="card narrow">
+                <p>Two-factor login is off. Your password alone logs you in.</p>
+                {start.error && <ErrorNotice error={start.error} />}
+                <button type="button" className="button button-primary" onClick={begin} disabled={start.isPending}>
+                  Set up two-factor login
+                </button>
+              </div>
+            )
+          }
+        </QueryState>
+      )}
+    </>
+  );
+}
