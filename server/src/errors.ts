@@ -102,7 +102,9 @@ export class AppError extends Error {
   wwwAuthenticate(): string | undefined {
     const bearerError = ERROR_CODES[this.code].bearerError;
     if (!bearerError) return undefined;
-    const description = String(this.extra.reason ?? this.message).replace(/["\\]/g, "");
+    // A header value is printable ASCII: quotes and backslashes would end the quoted string, and
+    // anything outside ASCII (an ellipsis in a reason) would make Node refuse the whole answer.
+    const description = String(this.extra.reason ?? this.message).replace(/["\\]|[^\x20-\x7e]/g, "");
     return `Bearer realm="fim", error="${bearerError}", error_description="${description}"`;
   }
 }

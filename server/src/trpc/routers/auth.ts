@@ -1,11 +1,24 @@
 // auth.*: log in and out with cookies. The tokens never reach the page's JavaScript; the page
 // learns only when its access token expires, so it can refresh in time.
 import { identityOf } from "../../auth/scopes.ts";
-import { loggedOutEverywhere, loginBody, portalSession, secondsUntil, signedIn } from "../../contracts/auth.ts";
+import {
+  forgotPasswordBody,
+  loggedOutEverywhere,
+  loginBody,
+  passwordResetDone,
+  passwordResetRequested,
+  portalSession,
+  reauthenticateBody,
+  reauthenticated,
+  resetPasswordBody,
+  secondsUntil,
+  signedIn,
+} from "../../contracts/auth.ts";
 import { ok } from "../../contracts/common.ts";
 import { AppError } from "../../errors.ts";
 import { recordAudit } from "../../services/audit.ts";
-import { login, logout, revokeAllSessions, rotateRefreshToken } from "../../services/sessions.ts";
+import { RESET_REQUESTED_MESSAGE, requestPasswordReset, resetPassword } from "../../services/passwordReset.ts";
+import { login, logout, reauthenticate, revokeAllSessions, rotateRefreshToken } from "../../services/sessions.ts";
 import { protectedProcedure, publicProcedure, router } from "../trpc.ts";
 
 export const authRouter = router({
@@ -64,4 +77,29 @@ export const authRouter = router({
     ctx.endSession();
     return { ended };
   }),
+
+  /** "Forgot password?": the same answer for every address; a link is mailed when it has an account. */
+  forgotPassword: publicProcedure
+    .input(forgotPasswordBody)
+    .output(passwordResetRequested)
+    .mutation(async ({ ctx, input }) => {
+      await requestPasswordReset(ctx.app, input, ctx.meta);
+      return { message: RESET_REQUESTED_MESSAGE };
+    }),
+
+  /** The reset link's page: a new password; every session ends, this browser's cookies too. */
+  resetPassword: publicProcedure
+    .input(resetPasswordBody)
+    .output(passwordResetDone)
+    .mutation(async ({ ctx, input }) => {
+      const result = await resetPassword(ctx.app, input, ctx.meta);
+      ctx.endSession();
+      return { ok: true as const, ...result };
+    }),
+
+  /** Sudo mode: the password confirmed in this session opens sensitive actions for 10 minutes. */
+  reauthenticate: protectedProcedure
+    .input(reauthenticateBody)
+    .output(reauthenticated)
+    .mutation(({ ctx, input }) => reauthenticate(ctx.app, ctx.principal, input, ctx.meta)),
 });
