@@ -73,6 +73,7 @@ const envSchema = z.object({
   PASSWORD_RESET_MAX_PER_EMAIL: z.coerce.number().int().positive().default(3),
   PASSWORD_RESET_MAX_PER_IP: z.coerce.number().int().positive().default(10),
   PASSWORD_RESET_WINDOW_SECONDS: z.coerce.number().int().positive().default(3600),
+  SUDO_MODE_SECONDS: z.coerce.number().int().positive().max(86_400).default(600),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -130,6 +131,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** "Forgot password" requests per email address and per client address, per window. */
   passwordReset: { maxPerEmail: number; maxPerIp: number; windowSeconds: number };
+  /** How long a password confirmed in a session (at login, or by re-authenticating) opens sensitive actions. */
+  sudoModeSeconds: number;
 }
 
 export type TrustProxy = boolean | number | string[];
@@ -286,5 +289,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxPerIp: env.PASSWORD_RESET_MAX_PER_IP,
       windowSeconds: env.PASSWORD_RESET_WINDOW_SECONDS,
     },
+    sudoModeSeconds: env.SUDO_MODE_SECONDS,
   };
 }

@@ -1,15 +1,12 @@
 // Re-authentication for sensitive actions ("sudo mode"): creating a full-access or admin-scoped
 // key, creating an administrator, changing a role (and, once merged, widening a key's scopes and
 // changing the second factor) need the password confirmed in this login session within the last
-// SUDO_WINDOW_MS. The confirmation time lives on the Session row (`reauthenticatedAt`; a login
+// SUDO_MODE_SECONDS (10 minutes by default). The confirmation time lives on the Session row (`reauthenticatedAt`; a login
 // sets it), and the gate reads the row itself, never the credential cache, so a confirmation made
 // through any instance holds at once on every other one.
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import type { Principal } from "./scopes.ts";
-
-/** How long a password confirmation opens sensitive actions for. */
-export const SUDO_WINDOW_MS = 10 * 60_000;
 
 export const REAUTHENTICATE_PATH = "/api/auth/reauthenticate";
 
@@ -17,10 +14,12 @@ export const REAUTHENTICATE_PATH = "/api/auth/reauthenticate";
 export type RecentAuthSubject = Pick<Principal, "kind" | "scopes" | "sessionId">;
 
 /** The refusal a client recognises (`reauthenticate: true`), to confirm the password and retry. */
-export function reauthenticationRequired(): AppError {
+export function reauthenticationRequired(ctx: AppContext): AppError {
+  const window = ctx.config.sudoModeSeconds;
+  const span = window % 60 === 0 ? `${window / 60} minute${window === 60 ? "" : "s"}` : `${window} seconds`;
   return new AppError(
     "forbidden",
-    `This action needs your password confirmed in the last ${SUDO_WINDOW_MS / 60_000} minutes: ` +
+    `This action needs your password confirmed in the last ${span}: ` +
       `POST ${REAUTHENTICATE_PATH} with your password, then retry`,
     { extra: { reauthenticate: true } },
   );
@@ -28,7 +27,7 @@ export function reauthenticationRequired(): AppError {
 
 /**
  * Throws `forbidden` (with `reauthenticate: true`) unless the caller's login session confirmed its
- * password within SUDO_WINDOW_MS.
+ * password within the last SUDO_MODE_SECONDS.
  *
  * API keys: a key cannot re-authenticate. A scoped key is already refused every gated action (see
  * assertUnscoped); a full-access key passes, since it is an account-wide credential whose very
@@ -42,7 +41,7 @@ export async function requireRecentAuth(ctx: AppContext, subject: RecentAuthSubj
       throw new AppError("forbidden", "This action needs a login session, not a scoped key");
     return;
   }
-  if (!subject.sessionId) throw reauthenticationRequired();
+  if (!subject.sessionId) throw reauthenticationRequired(ctx);
   // Read fresh from the database on purpose (not the credential cache): rare, sensitive, and
   // must agree across instances the moment a confirmation is made.
   const row = await ctx.db.session.findUnique({
@@ -50,8 +49,8 @@ export async function requireRecentAuth(ctx: AppContext, subject: RecentAuthSubj
     select: { reauthenticatedAt: true, revokedAt: true },
   });
   const confirmedAt = row && !row.revokedAt ? row.reauthenticatedAt : null;
-  if (!confirmedAt || ctx.clock.now().getTime() - confirmedAt.getTime() >= SUDO_WINDOW_MS) {
-    throw reauthenticationRequired();
+  if (!confirmedAt || ctx.clock.now().getTime() - confirmedAt.getTime() >= ctx.config.sudoModeSeconds * 1000) {
+    throw reauthenticationRequired(ctx);
   }
 }
 

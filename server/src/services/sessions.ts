@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "@fim/db";
 import { signToken, verifyToken } from "../auth/jwt.ts";
-import { confirmIdentity, SUDO_WINDOW_MS } from "../auth/recentAuth.ts";
+import { confirmIdentity } from "../auth/recentAuth.ts";
 import type { Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
 import type { Session } from "../contracts/account.ts";
@@ -244,7 +244,7 @@ export async function changePassword(
 
 /**
  * Confirms the password (and, once two-factor login exists, the code) in the caller's login
- * session, which opens sensitive actions for SUDO_WINDOW_MS (see auth/recentAuth.ts). Throttled
+ * session, which opens sensitive actions for SUDO_MODE_SECONDS (see auth/recentAuth.ts). Throttled
  * with the login attempts of the account and the address; a wrong password answers as a failed
  * login does.
  */
@@ -296,7 +296,7 @@ export async function reauthenticate(
   });
   return {
     reauthenticated_at: now.toISOString(),
-    sudo_until: new Date(now.getTime() + SUDO_WINDOW_MS).toISOString(),
-    sudo_expires_in: SUDO_WINDOW_MS / 1000,
+    sudo_until: new Date(now.getTime() + ctx.config.sudoModeSeconds * 1000).toISOString(),
+    sudo_expires_in: ctx.config.sudoModeSeconds,
   };
 }

@@ -48,7 +48,9 @@ export function ReauthDialog() {
       problem={problem}
       error={problem ? null : confirm.error}
     >
-      <p>This action needs your password again. Once confirmed, such actions stay open for 10 minutes.</p>
+      <p>
+        This action needs your password again. Once confirmed, you will not be asked again for a few minutes.
+      </p>
       <label className="field">
         <span className="label">Password</span>
         <input
