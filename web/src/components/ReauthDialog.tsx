@@ -48,9 +48,7 @@ export function ReauthDialog() {
       problem={problem}
       error={problem ? null : confirm.error}
     >
-      <p>
-        This action needs your password again. Once confirmed, you will not be asked again for a few minutes.
-      </p>
+      <p>This action needs your password again. Once confirmed, you will not be asked again for a few minutes.</p>
       <label className="field">
         <span className="label">Password</span>
         <input

@@ -11,7 +11,9 @@ const MIN_LENGTH = 12;
 
 export function ResetPasswordPage() {
   const [params] = useSearchParams();
-  const token = params.get("token") ?? "";
+  // Read once, then taken off the address bar (and the history), so the link's secret does not
+  // linger where the next person at this browser would find it.
+  const [token] = useState(() => params.get("token") ?? "");
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [next, setNext] = useState("");
@@ -22,6 +24,10 @@ export function ResetPasswordPage() {
   useEffect(() => {
     document.title = "Choose a new password · FIM One";
   }, []);
+
+  useEffect(() => {
+    if (params.has("token")) navigate("/reset-password", { replace: true });
+  }, [params, navigate]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
