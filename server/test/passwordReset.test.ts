@@ -173,6 +173,7 @@ describe("with SMTP", () => {
     });
     // With SMTP configured, no log line carries the link or its token.
     expect(log.text()).not.toContain(token);
+    expect(log.text()).not.toContain(newPassword);
     expect(log.text()).toContain("password reset mail sent");
   });
 
