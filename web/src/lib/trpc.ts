@@ -149,6 +149,8 @@ export function createPortalClient() {
 /** The human message for an error: the server's reason when it gave one. */
 export function errorMessage(error: unknown): string {
   const body = isPortalError(error) ? error.data?.error : undefined;
+  // The password dialog was cancelled: say so in the portal's words, not the API's.
+  if (body?.reauthenticate === true) return "This change needs your password confirmed. Try again and confirm it.";
   if (typeof body?.reason === "string" && body.reason) return body.reason;
   if (body?.message) return body.message;
   if (error instanceof Error && error.message) {
