@@ -2,13 +2,18 @@
 // SQLite data directory, in headless Chromium. CHROMIUM_PATH picks the browser binary (Debian's
 // /usr/bin/chromium on our machines); unset, Playwright's own browser is used.
 //
-// Two servers: the main one with the default token lifetimes, and a second one whose access
-// tokens live SHORT_TTL seconds, for the silent-refresh test (project "session").
+// Three servers: the main one with the default token lifetimes; a second one whose access
+// tokens live SHORT_TTL seconds, for the silent-refresh test (project "session"); a third that
+// mails through the SMTP server reset.spec.ts runs (E2E_SMTP_PORT) and whose sudo mode lasts
+// SHORT_SUDO seconds, for the password-reset and re-authentication tests (project "reset").
 import { defineConfig, devices } from "@playwright/test";
 
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 3137);
 export const E2E_SESSION_PORT = E2E_PORT + 1;
+export const E2E_RESET_PORT = E2E_PORT + 2;
+export const E2E_SMTP_PORT = Number(process.env.E2E_SMTP_PORT ?? E2E_PORT + 3);
 export const SHORT_TTL = 8;
+export const SHORT_SUDO = 3;
 export const E2E_ADMIN = { email: "admin@e2e.test", password: "e2e-admin-password" };
 const executablePath = process.env.CHROMIUM_PATH || undefined;
 
@@ -64,7 +69,7 @@ export default defineConfig({
   projects: [
     {
       name: "portal",
-      testIgnore: /session\.spec\.ts/,
+      testIgnore: /(session|reset)\.spec\.ts/,
       use: { baseURL: `http://127.0.0.1:${E2E_PORT}` },
     },
     {
@@ -72,9 +77,19 @@ export default defineConfig({
       testMatch: /session\.spec\.ts/,
       use: { baseURL: `http://127.0.0.1:${E2E_SESSION_PORT}` },
     },
+    {
+      name: "reset",
+      testMatch: /reset\.spec\.ts/,
+      use: { baseURL: `http://127.0.0.1:${E2E_RESET_PORT}` },
+    },
   ],
   webServer: [
     server(E2E_PORT, "data"),
     server(E2E_SESSION_PORT, "session-data", { ACCESS_TOKEN_TTL: String(SHORT_TTL) }),
+    server(E2E_RESET_PORT, "reset-data", {
+      SMTP_URL: `smtp://127.0.0.1:${E2E_SMTP_PORT}`,
+      SMTP_FROM: "FIM One <fim@e2e.test>",
+      SUDO_MODE_SECONDS: String(SHORT_SUDO),
+    }),
   ],
 });

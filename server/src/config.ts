@@ -67,6 +67,13 @@ const envSchema = z.object({
   COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
   CONNECTOR_PRIVATE_NETWORKS: z.enum(["block", "allow"]).default("block"),
   CHECK_RESPONSES: z.enum(["true", "false"]).default("false"),
+  SMTP_URL: optionalString,
+  SMTP_FROM: optionalString,
+  PUBLIC_URL: optionalString,
+  PASSWORD_RESET_MAX_PER_EMAIL: z.coerce.number().int().positive().default(3),
+  PASSWORD_RESET_MAX_PER_IP: z.coerce.number().int().positive().default(10),
+  PASSWORD_RESET_WINDOW_SECONDS: z.coerce.number().int().positive().default(3600),
+  SUDO_MODE_SECONDS: z.coerce.number().int().positive().max(86_400).default(600),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -115,6 +122,17 @@ export interface Config {
    * documented, its body matches); a mismatch is logged as a contract violation and answered 500.
    */
   checkResponses: boolean;
+  /**
+   * Outgoing mail (password-reset links): an `smtp://` or `smtps://` URL with optional
+   * credentials, and the sender. Unset: reset links are written to the log for the operator.
+   */
+  smtp: { url: string; from: string } | undefined;
+  /** Where people reach the portal, for links in mails; unset: the address the server listens on. */
+  publicUrl: string | undefined;
+  /** "Forgot password" requests per email address and per client address, per window. */
+  passwordReset: { maxPerEmail: number; maxPerIp: number; windowSeconds: number };
+  /** How long a password confirmed in a session (at login, or by re-authenticating) opens sensitive actions. */
+  sudoModeSeconds: number;
 }
 
 export type TrustProxy = boolean | number | string[];
@@ -164,6 +182,34 @@ export function parseRateLimit(value: string): { requests: number; windowSeconds
     throw new Error(`DEFAULT_KEY_RATE_LIMIT: "${value}" is not <requests>/<seconds> (e.g. 600/60; 1 to 86400 seconds)`);
   }
   return { requests, windowSeconds };
+}
+
+/** Reads PUBLIC_URL: an http(s) URL, kept without a trailing slash. */
+export function parsePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`PUBLIC_URL: "${value}" is not a URL (e.g. https://fim.example.com)`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`PUBLIC_URL: "${value}" must start with http:// or https://`);
+  }
+  return url.href.replace(/\/+$/, "");
+}
+
+/** Reads SMTP_URL: smtp:// or smtps://, host required. The URL itself may hold a password: never logged. */
+export function parseSmtpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error("SMTP_URL: not a URL (e.g. smtp://user:pass@mail.example.com:587)");
+  }
+  if ((url.protocol !== "smtp:" && url.protocol !== "smtps:") || url.hostname === "") {
+    throw new Error("SMTP_URL: must be smtp://[user:pass@]host[:port] or smtps://…");
+  }
+  return value;
 }
 
 /** Reads a secret from `<dataDir>/<file>`, generating it (mode 0600) on first run. */
@@ -234,5 +280,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     cookieSecure: env.COOKIE_SECURE,
     checkResponses: env.CHECK_RESPONSES === "true",
     connectorPrivateNetworks: env.CONNECTOR_PRIVATE_NETWORKS,
+    smtp: env.SMTP_URL
+      ? { url: parseSmtpUrl(env.SMTP_URL), from: env.SMTP_FROM ?? "FIM One <no-reply@localhost>" }
+      : undefined,
+    publicUrl: env.PUBLIC_URL === undefined ? undefined : parsePublicUrl(env.PUBLIC_URL),
+    passwordReset: {
+      maxPerEmail: env.PASSWORD_RESET_MAX_PER_EMAIL,
+      maxPerIp: env.PASSWORD_RESET_MAX_PER_IP,
+      windowSeconds: env.PASSWORD_RESET_WINDOW_SECONDS,
+    },
+    sudoModeSeconds: env.SUDO_MODE_SECONDS,
   };
 }

@@ -9,13 +9,16 @@ import { CredentialCache } from "./auth/credentialCache.ts";
 import { KeyRateLimiter } from "./auth/keyRateLimits.ts";
 import { LoginThrottle } from "./auth/loginThrottle.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
+import { PasswordResetThrottle } from "./auth/resetThrottle.ts";
 import { RevocationFeed } from "./auth/revocationFeed.ts";
 import { UnknownKeyBudget } from "./auth/unknownKeys.ts";
 import { UsageRecorder } from "./auth/usage.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
+import { BackgroundWork } from "./lib/backgroundWork.ts";
 import { Batcher } from "./lib/batcher.ts";
 import type { DatabaseState } from "./lib/databaseWatch.ts";
+import { type Mailer, smtpMailer } from "./lib/mailer.ts";
 import { type HostResolver, systemResolver } from "./lib/networkGuard.ts";
 import { RecentKeys } from "./lib/recentKeys.ts";
 import { SearchPool } from "./lib/searchPool.ts";
@@ -47,6 +50,17 @@ export interface AppContext {
   loginThrottle: LoginThrottle;
   /** The same throttling for second-factor codes (the login's second step, turning 2FA off), counted apart. */
   mfaThrottle: LoginThrottle;
+  /** "Forgot password" requests per email and per client address (counted in `shared` when it is on). */
+  passwordResetThrottle: PasswordResetThrottle;
+  /** SMTP when SMTP_URL is set; null: reset links go to the log. A connection pool per instance, nothing shared. */
+  mailer: Mailer | null;
+  /**
+   * Where links in mails point: PUBLIC_URL, else the address this server listens on (set once it
+   * listens). Every instance of a deployment should be given the same PUBLIC_URL.
+   */
+  publicUrl: string;
+  /** Work started by a request but not awaited by it (mails); finished before the context closes. */
+  background: BackgroundWork;
   /** argon2id hashing behind a concurrency gate (shared by login, password changes, user creation). */
   passwords: PasswordHasher;
   /** Host name → addresses, for connector calls (tests swap it to play DNS tricks). */
@@ -139,6 +153,10 @@ export function createContext(options: {
     ),
     loginThrottle: new LoginThrottle(config.login, shared),
     mfaThrottle: new LoginThrottle(config.login, shared, "mfa"),
+    passwordResetThrottle: new PasswordResetThrottle(config.passwordReset, shared),
+    mailer: config.smtp ? smtpMailer(config.smtp) : null,
+    publicUrl: config.publicUrl ?? `http://127.0.0.1:${config.port}`,
+    background: new BackgroundWork(logger),
     passwords: options.passwords ?? new PasswordHasher(config.passwordHashing),
     resolveHost: options.resolveHost ?? systemResolver,
     search: new SearchPool({ logger }),
@@ -162,6 +180,8 @@ export function createContext(options: {
  * the shared state are closed by whoever passed them in.
  */
 export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.background.settled();
+  ctx.mailer?.close();
   await ctx.usage.stop();
   await ctx.revocations.stop();
   ctx.runs.close();

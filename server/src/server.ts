@@ -140,6 +140,7 @@ async function serve(
   const port = (server.address() as AddressInfo).port;
   const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${shownHost}:${port}`;
+  if (!config.publicUrl) ctx.publicUrl = url;
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

@@ -204,6 +204,10 @@ describe("everyone's keys", () => {
 describe("audit log", () => {
   test("records admin actions; filters by user, action and time; pages", async () => {
     server.clock.advance(3600);
+    // An hour after its login, the session confirms its password again before changing roles (sudo mode).
+    expect(
+      (await server.api("POST", "/api/auth/reauthenticate", { token, body: { password: ADMIN.password } })).status,
+    ).toBe(200);
     const since = server.clock.now().toISOString();
     const user = await server.createUser("audited@example.com");
     await patchUser(user.id, { disabled: true });

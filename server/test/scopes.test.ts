@@ -10,7 +10,10 @@ import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
 const EXPECTED: [RegExp, Access][] = [
   [/^\/api\/health$/, "public"],
   [/^\/api\/auth\/(login|login\/mfa|refresh|logout)$/, "public"],
+  [/^\/api\/auth\/password\/(forgot|reset)$/, "public"],
   [/^\/api\/auth\/verify$/, "authenticated"],
+  // Any credential reaches it; the service then refuses API keys (only a login session re-authenticates).
+  [/^\/api\/auth\/reauthenticate$/, "authenticated"],
   [/^\/api\/me$/, "authenticated"],
   [/^\/api\/me\/mfa(\/|$)/, "session"],
   [/^\/api\/me\//, "key_management"],

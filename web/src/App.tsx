@@ -1,8 +1,9 @@
-// Routes: the login page, and everything else behind a live session (admin pages behind the
+// Routes: the login page (and forgotten passwords), and everything else behind a live session (admin pages behind the
 // admin role as well; the server refuses them to others regardless).
 import type { ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { Layout, PageHeader } from "./components/Layout.tsx";
+import { ReauthDialog } from "./components/ReauthDialog.tsx";
 import { Loading, Notice } from "./components/Status.tsx";
 import { useAuth } from "./lib/auth.tsx";
 import { session } from "./lib/session.ts";
@@ -12,8 +13,10 @@ import { AdminKeysPage } from "./pages/admin/AdminKeysPage.tsx";
 import { AdminUsersPage } from "./pages/admin/AdminUsersPage.tsx";
 import { ConnectorsPage } from "./pages/ConnectorsPage.tsx";
 import { ChatPage } from "./pages/chat/ChatPage.tsx";
+import { ForgotPasswordPage } from "./pages/ForgotPasswordPage.tsx";
 import { KnowledgeBasesPage } from "./pages/KnowledgeBasesPage.tsx";
 import { LoginPage } from "./pages/LoginPage.tsx";
+import { ResetPasswordPage } from "./pages/ResetPasswordPage.tsx";
 import { ApiKeysPage } from "./pages/settings/ApiKeysPage.tsx";
 import { PasswordPage } from "./pages/settings/PasswordPage.tsx";
 import { SecurityPage } from "./pages/settings/SecurityPage.tsx";
@@ -55,8 +58,20 @@ function NotFound() {
 
 export function App() {
   return (
+    <>
+      <AppRoutes />
+      {/* Sudo mode: asks for the password when a sensitive change needs it, then lets it go on. */}
+      <ReauthDialog />
+    </>
+  );
+}
+
+function AppRoutes() {
+  return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
+      <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
       <Route
         element={
           <RequireSession>

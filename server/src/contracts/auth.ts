@@ -46,6 +46,52 @@ export const verification = z
   })
   .meta({ id: "Verification" });
 
+// ---- forgotten passwords ----
+
+export const forgotPasswordBody = z.strictObject({
+  email: z.string().max(MAX_EMAIL_CHARS).meta({ example: "ada@example.com" }),
+});
+
+export const passwordResetRequested = z
+  .object({
+    message: z.string().meta({
+      description: "The same for every address, with an account or without",
+      example: "If the address has an account, a link to reset its password is on its way.",
+    }),
+  })
+  .meta({ id: "PasswordResetRequested" });
+
+export const resetPasswordBody = z.strictObject({
+  token: z.string().max(200).meta({ description: "The `token` of the reset link's address" }),
+  new_password: z.string().max(MAX_PASSWORD_CHARS).meta({ description: "At least 12 characters" }),
+});
+
+export const passwordResetDone = z
+  .object({
+    ok: z.literal(true),
+    sessions_ended: z.number().int().min(0).meta({ description: "Every session of the account ends" }),
+  })
+  .meta({ id: "PasswordResetDone" });
+
+// ---- re-authentication ("sudo mode") ----
+
+export const reauthenticateBody = z.strictObject({
+  password: z.string().max(MAX_PASSWORD_CHARS),
+  code: z.string().max(32).optional().meta({
+    description: "The current two-factor code, required when the account has two-factor login",
+    example: "123456",
+  }),
+});
+
+export const reauthenticated = z
+  .object({
+    reauthenticated_at: instant,
+    sudo_until: instant.meta({ description: "Sensitive actions are open to this session until then" }),
+    sudo_expires_in: z.number().int().meta({ description: "Seconds until sudo_until", example: 600 }),
+  })
+  .meta({ id: "Reauthenticated" });
+export type Reauthenticated = z.infer<typeof reauthenticated>;
+
 // ---- the portal's cookie session (tRPC) ----
 
 export const sessionTimes = z.object({

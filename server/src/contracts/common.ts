@@ -57,6 +57,9 @@ export const errorBody = z
       .optional()
       .meta({ description: "validation_error: each offending field (dotted path) and what is wrong with it" }),
     required_scope: z.string().optional().meta({ description: "forbidden: the scope the key lacks" }),
+    reauthenticate: z.boolean().optional().meta({
+      description: "forbidden: confirm the password (POST /api/auth/reauthenticate), then retry the same request",
+    }),
     retry_after: z.number().int().optional().meta({ description: "rate_limited: seconds to wait" }),
     quota: z.string().optional().meta({ description: "quota_exceeded: which account limit" }),
     limit: z.number().int().optional().meta({ description: "quota_exceeded: the limit's size" }),

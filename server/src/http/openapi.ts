@@ -57,7 +57,7 @@ const ERROR_RESPONSES: Record<number, ErrorResponse> = {
   403: {
     name: "Forbidden",
     description:
-      "forbidden: the key lacks the scope (`required_scope`), or the user the role; quota_exceeded: an account limit is reached (`quota`, `limit`)",
+      "forbidden: the key lacks the scope (`required_scope`), or the user the role, or a sensitive action needs the password confirmed again (`reauthenticate: true`: POST /api/auth/reauthenticate, then retry); quota_exceeded: an account limit is reached (`quota`, `limit`)",
     headers: ["WWW-Authenticate"],
     examples: {
       forbidden: {
@@ -67,6 +67,16 @@ const ERROR_RESPONSES: Record<number, ErrorResponse> = {
           message: ERROR_CODES.forbidden.message,
           reason: 'This API key lacks the "kb" scope',
           required_scope: "kb",
+        },
+      },
+      reauthenticate: {
+        summary: "Sudo mode: confirm the password, then retry",
+        value: {
+          error: "forbidden",
+          message: ERROR_CODES.forbidden.message,
+          reason:
+            "This action needs your password confirmed in the last 10 minutes: POST /api/auth/reauthenticate with your password, then retry",
+          reauthenticate: true,
         },
       },
       quota_exceeded: {

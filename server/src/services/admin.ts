@@ -2,6 +2,7 @@
 // role, end their sessions. Every change is audited, and every change that affects what a
 // user's credentials may do takes effect on the very next request (cache invalidated, sessions
 // revoked).
+import { requireRecentAuth } from "../auth/recentAuth.ts";
 import { assertUnscoped, type Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
 import type { Role, User } from "../contracts/users.ts";
@@ -10,11 +11,14 @@ import { type RequestMeta, recordAudit } from "./audit.ts";
 import { revokeAllSessions } from "./sessions.ts";
 import { createUser, getUser } from "./users.ts";
 
-/** The administrator acting: who, and with what credential (a scoped key may do less). */
-export type AdminActor = Pick<Principal, "kind" | "scopes"> & { id: string };
+/**
+ * The administrator acting: who, with what credential (a scoped key may do less), and in which
+ * login session (creating an administrator or changing a role needs a recent password confirmation).
+ */
+export type AdminActor = Pick<Principal, "kind" | "scopes" | "sessionId"> & { id: string };
 
 export function adminActor(principal: Principal): AdminActor {
-  return { id: principal.user.id, kind: principal.kind, scopes: principal.scopes };
+  return { id: principal.user.id, kind: principal.kind, scopes: principal.scopes, sessionId: principal.sessionId };
 }
 
 /** Acting on an administrator's account, sessions or keys needs a session or a full-access key. */
@@ -28,7 +32,10 @@ export async function adminCreateUser(
   input: { email: string; password: string; name?: string; role?: Role },
   meta: RequestMeta,
 ): Promise<User> {
-  if (input.role === "admin") assertUnscoped(actor, "Creating an administrator");
+  if (input.role === "admin") {
+    assertUnscoped(actor, "Creating an administrator");
+    await requireRecentAuth(ctx, actor);
+  }
   const user = await createUser(ctx, input);
   await recordAudit(ctx, {
     actorId: actor.id,
@@ -64,6 +71,7 @@ export async function adminUpdateUser(
   const disabledChanges = input.disabled !== undefined && input.disabled !== before.disabled;
   const roleChanges = input.role !== undefined && input.role !== before.role;
   if (!disabledChanges && !roleChanges) return before;
+  if (roleChanges) await requireRecentAuth(ctx, actor);
 
   // The change, the sessions it ends and its audit entries: all kept, or none.
   await ctx.db.$transaction(async (tx) => {

@@ -2,7 +2,8 @@
 // roll, and usage over time. Every change that affects authentication invalidates the cache.
 import { type Prisma, serializeWrites } from "@fim/db";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "../auth/apiKeyFormat.ts";
-import { decodeScopes, encodeScopes, parseScopes } from "../auth/scopes.ts";
+import { requireRecentAuth } from "../auth/recentAuth.ts";
+import { decodeScopes, encodeScopes, type Principal, parseScopes } from "../auth/scopes.ts";
 import { utcDay } from "../auth/usage.ts";
 import type { AppContext } from "../context.ts";
 import {
@@ -156,16 +157,22 @@ function cleanName(name: string): string {
   return trimmed;
 }
 
+/**
+ * Creates a key for the caller. A full-access key (no scopes) or one with the `admin` scope needs
+ * the caller's password confirmed recently (requireRecentAuth).
+ */
 export async function createApiKey(
   ctx: AppContext,
-  userId: string,
+  caller: Principal,
   input: CreateKeyInput,
   meta: RequestMeta,
 ): Promise<CreatedApiKey> {
+  const userId = caller.user.id;
   const name = cleanName(input.name);
   const scopes = parseScopes(input.scopes);
   const expiresAt = input.expires_at ? parseExpiry(ctx, input.expires_at) : null;
   const rateLimit = limitColumns(input.rate_limit ?? null);
+  if (scopes.length === 0 || scopes.includes("admin")) await requireRecentAuth(ctx, caller);
   const key = generateApiKey();
   const limit = ctx.config.quotas.apiKeys;
   // Count and insert in one transaction, serialized per owner, so parallel creations cannot go

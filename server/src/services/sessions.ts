@@ -3,10 +3,12 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Prisma } from "@fim/db";
 import { signToken, verifyToken } from "../auth/jwt.ts";
+import { confirmIdentity } from "../auth/recentAuth.ts";
+import type { Principal } from "../auth/scopes.ts";
 import { hasSecondFactor, type SecondFactorResult, verifySecondFactor } from "../auth/secondFactor.ts";
 import type { AppContext } from "../context.ts";
 import type { Session } from "../contracts/account.ts";
-import type { TokenPair } from "../contracts/auth.ts";
+import type { Reauthenticated, TokenPair } from "../contracts/auth.ts";
 import { MFA_TOKEN_TTL_SECONDS, type MfaChallenge } from "../contracts/mfa.ts";
 import type { User } from "../contracts/users.ts";
 import { AppError, notFound, validationError } from "../errors.ts";
@@ -97,6 +99,8 @@ async function startSession(ctx: AppContext, row: UserRow, meta: RequestMeta): P
       expiresAt: new Date(now.getTime() + ctx.config.refreshTokenTtl * 1000),
       userAgent: meta.userAgent?.slice(0, 512) ?? null,
       ip: meta.ip,
+      // Logging in is confirming the password: sensitive actions are open for the first minutes.
+      reauthenticatedAt: now,
     },
   });
   await recordAudit(ctx, { actorId: row.id, action: "login", targetType: "session", targetId: session.id, meta });
@@ -345,4 +349,63 @@ export async function changePassword(
     meta,
   });
   return ended;
+}
+
+/**
+ * Confirms the password (and, once two-factor login exists, the code) in the caller's login
+ * session, which opens sensitive actions for SUDO_MODE_SECONDS (see auth/recentAuth.ts). Throttled
+ * with the login attempts of the account and the address; a wrong password answers as a failed
+ * login does.
+ */
+export async function reauthenticate(
+  ctx: AppContext,
+  principal: Principal,
+  input: { password: string; code?: string },
+  meta: RequestMeta,
+): Promise<Reauthenticated> {
+  const sessionId = principal.kind === "jwt" ? principal.sessionId : null;
+  if (!sessionId) {
+    throw new AppError("forbidden", "Only a login session can re-authenticate; an API key cannot");
+  }
+  const attempt = await ctx.loginThrottle.begin(principal.user.email, meta.ip ?? "unknown");
+  let confirmed: boolean;
+  try {
+    const user = await ctx.db.user.findUniqueOrThrow({
+      where: { id: principal.user.id },
+      select: { id: true, passwordHash: true },
+    });
+    confirmed = await confirmIdentity(ctx, user, input);
+  } catch (error) {
+    await attempt.abandoned();
+    throw error;
+  }
+  if (!confirmed) {
+    await recordAudit(ctx, {
+      actorId: principal.user.id,
+      action: "reauthenticate_failed",
+      targetType: "session",
+      targetId: sessionId,
+      meta,
+    });
+    throw new AppError("unauthorized", "Invalid password or two-factor code");
+  }
+  await attempt.succeeded();
+  const now = ctx.clock.now();
+  await ctx.db.$transaction(async (tx) => {
+    const updated = await tx.session.updateMany({
+      where: { id: sessionId, revokedAt: null },
+      data: { reauthenticatedAt: now },
+    });
+    if (updated.count === 0) throw new AppError("invalid_token", "This session was revoked");
+    await recordAudit(
+      ctx,
+      { actorId: principal.user.id, action: "reauthenticated", targetType: "session", targetId: sessionId, meta },
+      tx,
+    );
+  });
+  return {
+    reauthenticated_at: now.toISOString(),
+    sudo_until: new Date(now.getTime() + ctx.config.sudoModeSeconds * 1000).toISOString(),
+    sudo_expires_in: ctx.config.sudoModeSeconds,
+  };
 }

@@ -14,6 +14,7 @@ import {
 import { createTRPCReact, type inferReactQueryProcedureOptions } from "@trpc/react-query";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { observable, type Unsubscribable } from "@trpc/server/observable";
+import { reauthPrompt } from "./reauth.ts";
 import { CSRF_HEADERS, session, TRPC_URL } from "./session.ts";
 
 export const trpc = createTRPCReact<AppRouter>();
@@ -86,10 +87,51 @@ const sessionLink: TRPCLink<AppRouter> =
       };
     });
 
+/** Whether the server refused until the password is confirmed again (sudo mode). */
+export function needsReauthentication(error: unknown): boolean {
+  return isPortalError(error) && error.data?.error?.reauthenticate === true;
+}
+
+/**
+ * Sudo mode: a mutation refused until the password is confirmed again waits while the dialog asks
+ * for it (reauth.ts), then is sent again, once; the page that made it just sees it succeed.
+ * Cancelled, it fails with the server's refusal.
+ */
+const reauthLink: TRPCLink<AppRouter> =
+  () =>
+  ({ op, next }) =>
+    observable((observer) => {
+      let inner: Unsubscribable | undefined;
+      let closed = false;
+      const attempt = (confirmed: boolean) => {
+        inner = next(op).subscribe({
+          next: (value) => observer.next(value),
+          complete: () => observer.complete(),
+          error: (error) => {
+            if (confirmed || op.type !== "mutation" || !needsReauthentication(error)) {
+              observer.error(error);
+              return;
+            }
+            void reauthPrompt.ask().then((ok) => {
+              if (closed) return;
+              if (ok) attempt(true);
+              else observer.error(error);
+            });
+          },
+        });
+      };
+      attempt(false);
+      return () => {
+        closed = true;
+        inner?.unsubscribe();
+      };
+    });
+
 export function createPortalClient() {
   return trpc.createClient({
     links: [
       sessionLink,
+      reauthLink,
       splitLink({
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({ url: TRPC_URL }),
@@ -107,6 +149,8 @@ export function createPortalClient() {
 /** The human message for an error: the server's reason when it gave one. */
 export function errorMessage(error: unknown): string {
   const body = isPortalError(error) ? error.data?.error : undefined;
+  // The password dialog was cancelled: say so in the portal's words, not the API's.
+  if (body?.reauthenticate === true) return "This change needs your password confirmed. Try again and confirm it.";
   if (typeof body?.reason === "string" && body.reason) return body.reason;
   if (body?.message) return body.message;
   if (error instanceof Error && error.message) {

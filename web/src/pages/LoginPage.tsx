@@ -2,7 +2,7 @@
 // authenticator app (or a recovery code). Clear errors, the wait time when throttled, and a way
 // back to the page the person was on.
 import { type FormEvent, useEffect, useId, useState } from "react";
-import { Navigate, useNavigate, useSearchParams } from "react-router-dom";
+import { Link, Navigate, useNavigate, useSearchParams } from "react-router-dom";
 import { Loading, Notice } from "../components/Status.tsx";
 import { safeNext, useAuth } from "../lib/auth.tsx";
 import { errorMessage, errorStatus, isPortalError, retryAfterOf } from "../lib/trpc.ts";
@@ -132,6 +132,11 @@ export function LoginPage() {
             Your session has ended. Log in again to continue where you were.
           </Notice>
         )}
+        {params.get("reset") && (
+          <Notice kind="success" role="status">
+            Your password has been changed. Log in with the new one.
+          </Notice>
+        )}
         {params.get("signed_out") && (
           <Notice kind="info" role="status">
             You have been logged out.
@@ -217,6 +222,7 @@ export function LoginPage() {
             >
               {submitting ? "Logging in…" : "Log in"}
             </button>
+            <Link to="/forgot-password">Forgot password?</Link>
           </>
         )}
       </form>

@@ -1,11 +1,25 @@
-// /api/auth: login (and its second step), refresh, verify, logout.
+// /api/auth: login (and its second step), refresh, verify, logout; forgotten passwords;
+// re-authentication (sudo mode).
 import { authenticate, bearerToken } from "../../auth/authenticate.ts";
 import { verifyToken } from "../../auth/jwt.ts";
 import { identityOf } from "../../auth/scopes.ts";
-import { loginBody, logoutBody, refreshBody, tokenPair, verification } from "../../contracts/auth.ts";
+import {
+  forgotPasswordBody,
+  loginBody,
+  logoutBody,
+  passwordResetDone,
+  passwordResetRequested,
+  reauthenticateBody,
+  reauthenticated,
+  refreshBody,
+  resetPasswordBody,
+  tokenPair,
+  verification,
+} from "../../contracts/auth.ts";
 import { loginAnswer, loginMfaBody } from "../../contracts/mfa.ts";
 import { AppError } from "../../errors.ts";
-import { completeMfaLogin, login, logout, rotateRefreshToken } from "../../services/sessions.ts";
+import { RESET_REQUESTED_MESSAGE, requestPasswordReset, resetPassword } from "../../services/passwordReset.ts";
+import { completeMfaLogin, login, logout, reauthenticate, rotateRefreshToken } from "../../services/sessions.ts";
 import { defineRoute } from "../route.ts";
 
 export const authRoutes = [
@@ -97,5 +111,50 @@ export const authRoutes = [
       await logout(ctx, principal.sessionId, principal.user.id, meta);
       return undefined;
     },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/auth/password/forgot",
+    operationId: "forgotPassword",
+    tag: "auth",
+    summary:
+      "Ask for a password reset link by mail (valid 30 minutes, single-use). Always 202, whether the address has an account or not",
+    access: "public",
+    body: forgotPasswordBody,
+    success: {
+      status: 202,
+      description: "Accepted; a link is mailed if the address has an account",
+      schema: passwordResetRequested,
+    },
+    errors: [400, 429],
+    handler: async ({ ctx, body, meta }) => {
+      await requestPasswordReset(ctx, body, meta);
+      return { message: RESET_REQUESTED_MESSAGE };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/auth/password/reset",
+    operationId: "resetPassword",
+    tag: "auth",
+    summary: "Set a new password with the token of a reset link; every session of the account ends",
+    access: "public",
+    body: resetPasswordBody,
+    success: { status: 200, description: "The password is changed", schema: passwordResetDone },
+    errors: [400],
+    handler: async ({ ctx, body, meta }) => ({ ok: true as const, ...(await resetPassword(ctx, body, meta)) }),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/auth/reauthenticate",
+    operationId: "reauthenticate",
+    tag: "auth",
+    summary:
+      "Confirm the password in this login session (sudo mode): creating full-access or admin keys, creating administrators and changing roles are open for 10 minutes",
+    access: "authenticated",
+    body: reauthenticateBody,
+    success: { status: 200, description: "Confirmed; until when sensitive actions are open", schema: reauthenticated },
+    errors: [400, 403, 429],
+    handler: ({ ctx, principal, body, meta }) => reauthenticate(ctx, principal, body, meta),
   }),
 ];

@@ -59,7 +59,7 @@ export const meRoutes = [
     body: createKeyBody,
     success: { status: 201, description: "The new key, including the full `key` (shown once)", schema: createdApiKey },
     errors: [400, 403],
-    handler: ({ ctx, principal, body, meta }) => createApiKey(ctx, principal.user.id, body, meta),
+    handler: ({ ctx, principal, body, meta }) => createApiKey(ctx, principal, body, meta),
   }),
   defineRoute({
     method: "get",

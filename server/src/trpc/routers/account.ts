@@ -28,7 +28,7 @@ export const keysRouter = router({
   create: protectedProcedure
     .input(keyContract.createKeyBody)
     .output(keyContract.createdApiKey)
-    .mutation(({ ctx, input }) => apiKeys.createApiKey(ctx.app, ctx.userId, input, ctx.meta)),
+    .mutation(({ ctx, input }) => apiKeys.createApiKey(ctx.app, ctx.principal, input, ctx.meta)),
 
   update: protectedProcedure
     .input(keyContract.updateKeyBody.extend(idParams.shape))

@@ -2,9 +2,15 @@
 // learns only when its access token expires, so it can refresh in time.
 import { identityOf } from "../../auth/scopes.ts";
 import {
+  forgotPasswordBody,
   loggedOutEverywhere,
   loginBody,
+  passwordResetDone,
+  passwordResetRequested,
   portalSession,
+  reauthenticateBody,
+  reauthenticated,
+  resetPasswordBody,
   secondsUntil,
   signedIn,
   type TokenPair,
@@ -13,7 +19,15 @@ import { ok, z } from "../../contracts/common.ts";
 import { portalLoginMfaBody, portalMfaRequired } from "../../contracts/mfa.ts";
 import { AppError } from "../../errors.ts";
 import { recordAudit } from "../../services/audit.ts";
-import { completeMfaLogin, login, logout, revokeAllSessions, rotateRefreshToken } from "../../services/sessions.ts";
+import { RESET_REQUESTED_MESSAGE, requestPasswordReset, resetPassword } from "../../services/passwordReset.ts";
+import {
+  completeMfaLogin,
+  login,
+  logout,
+  reauthenticate,
+  revokeAllSessions,
+  rotateRefreshToken,
+} from "../../services/sessions.ts";
 import { protectedProcedure, publicProcedure, router } from "../trpc.ts";
 
 export const authRouter = router({
@@ -102,4 +116,29 @@ export const authRouter = router({
     ctx.endSession();
     return { ended };
   }),
+
+  /** "Forgot password?": the same answer for every address; a link is mailed when it has an account. */
+  forgotPassword: publicProcedure
+    .input(forgotPasswordBody)
+    .output(passwordResetRequested)
+    .mutation(async ({ ctx, input }) => {
+      await requestPasswordReset(ctx.app, input, ctx.meta);
+      return { message: RESET_REQUESTED_MESSAGE };
+    }),
+
+  /** The reset link's page: a new password; every session ends, this browser's cookies too. */
+  resetPassword: publicProcedure
+    .input(resetPasswordBody)
+    .output(passwordResetDone)
+    .mutation(async ({ ctx, input }) => {
+      const result = await resetPassword(ctx.app, input, ctx.meta);
+      ctx.endSession();
+      return { ok: true as const, ...result };
+    }),
+
+  /** Sudo mode: the password confirmed in this session opens sensitive actions for 10 minutes. */
+  reauthenticate: protectedProcedure
+    .input(reauthenticateBody)
+    .output(reauthenticated)
+    .mutation(({ ctx, input }) => reauthenticate(ctx.app, ctx.principal, input, ctx.meta)),
 });
