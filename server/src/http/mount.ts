@@ -59,11 +59,11 @@ export function mountRoutes(router: Pick<Router, Method>, ctx: AppContext, route
         try {
           assertAccess(principal, route.access);
         } catch (error) {
-          if (keyId) ctx.usage.record(keyId, ctx.clock.now(), "forbidden");
+          if (keyId) ctx.usage.record(keyId, ctx.clock.now(), "forbidden", req.ip);
           throw error;
         }
         // Authenticated and allowed: the request counts as served, whatever happens next.
-        if (keyId) ctx.usage.record(keyId, ctx.clock.now(), "served");
+        if (keyId) ctx.usage.record(keyId, ctx.clock.now(), "served", req.ip);
       }
       const input = {
         ctx,
