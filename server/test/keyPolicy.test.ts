@@ -5,6 +5,7 @@
 // from, written by the batched usage flush; and the administrators' maximum key lifetime.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ADMIN, startTestServer, type TestServer, testProvider } from "./harness.ts";
+import { PortalBrowser } from "./support/browser.ts";
 import { eventually } from "./support/sse.ts";
 
 let server: TestServer;
@@ -196,6 +197,25 @@ test("scopes: narrowing holds from the next request, with before and after in th
   expect(entry.detail.scopes).toEqual({ before: ["agents", "kb"], after: ["agents"] });
 });
 
+test("the portal's door: the policy and the reminder over tRPC, the same answers as REST", async () => {
+  const browser = new PortalBrowser(server.url);
+  await browser.login(ADMIN.email, ADMIN.password);
+  const set = await browser.mutate("admin.updateKeySettings", { max_key_lifetime_days: 45 });
+  try {
+    expect(set.status).toBe(200);
+    expect((await browser.query("keys.policy")).data).toMatchObject({ max_lifetime_days: 45 });
+    const refused = await browser.mutate("keys.create", { name: "no expiry", expires_at: null });
+    expect(refused.status).toBe(400);
+    const { id } = await server.createKey(token, { name: "portal reminder", expires_at: inDays(1) });
+    const expiring = await browser.query("keys.expiring");
+    expect(expiring.data.items.map((item: any) => item.id)).toContain(id);
+    const rest = await server.api("GET", "/api/me/api-keys/expiring", { token });
+    expect(expiring.data).toEqual(rest.body);
+  } finally {
+    expect((await browser.mutate("admin.updateKeySettings", { max_key_lifetime_days: null })).status).toBe(200);
+  }
+});
+
 describe("maximum key lifetime (administrators)", () => {
   const settings = (body: unknown) => server.api("PUT", "/api/admin/key-settings", { token, body });
 
@@ -224,7 +244,8 @@ describe("maximum key lifetime (administrators)", () => {
     }
     expect((await server.api("POST", "/api/me/api-keys", { token, body: { name: "forever again" } })).status).toBe(201);
     const audit = await server.api("GET", "/api/admin/audit-log?action=admin.key_settings", { token });
-    expect(audit.body.items.map((entry: any) => entry.detail.max_key_lifetime_days)).toEqual([
+    // Newest first: this test's two changes.
+    expect(audit.body.items.slice(0, 2).map((entry: any) => entry.detail.max_key_lifetime_days)).toEqual([
       { before: 30, after: null },
       { before: null, after: 30 },
     ]);
