@@ -51,7 +51,7 @@ test("README screenshots: keys page, create dialog, chat page", async ({ page, r
   await dialog.getByLabel("Name").fill("Production Integration");
   await dialog.getByRole("checkbox", { name: "(chat)" }).check();
   await dialog.getByRole("checkbox", { name: "(kb)" }).check();
-  await dialog.getByRole("radio", { name: "Expires on a date" }).check();
+  await dialog.getByRole("radio", { name: "Custom date" }).check();
   await dialog.getByLabel("Expiration date").fill(inAMonth);
   await dialog.getByLabel("Name").focus();
   await page.screenshot({ path: path.join(docs, "create-api-key.png") });

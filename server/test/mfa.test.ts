@@ -36,6 +36,11 @@ async function passwordStep(email = ADA.email, password = ADA.password) {
   return answer.body;
 }
 
+/** Sudo mode for Ada's session: her password, and a code when two-factor login is on. */
+async function confirmAda(body: { password: string; code?: string } = { password: ADA.password }) {
+  return server.api("POST", "/api/auth/reauthenticate", { token: ada.token, body });
+}
+
 const secondStep = (mfaToken: string, value: string) =>
   server.api("POST", "/api/auth/login/mfa", { body: { mfa_token: mfaToken, code: value } });
 
@@ -220,6 +225,15 @@ describe("turning it off and resetting it", () => {
     expect((await passwordStep()).access_token).toEqual(expect.any(String));
   });
 
+  test("enrolling is a sudo-mode action: after the window it is refused until the password is confirmed", async () => {
+    server.clock.advance(11 * 60);
+    const refused = await server.api("POST", "/api/me/mfa/totp", { token: ada.token });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ error: "forbidden", reauthenticate: true });
+    expect((await confirmAda()).status).toBe(200);
+    expect((await server.api("POST", "/api/me/mfa/totp", { token: ada.token })).status).toBe(201);
+  });
+
   test("off with a current code", async () => {
     secret = (await server.api("POST", "/api/me/mfa/totp", { token: ada.token })).body.secret;
     midStep();
@@ -241,6 +255,32 @@ describe("turning it off and resetting it", () => {
     expect(await listed()).toMatchObject({ id: ada.id, mfa_enabled: true });
     expect((await server.api("GET", `/api/admin/users/${ada.id}`, { token: admin })).body.mfa_enabled).toBe(true);
 
+    // With two-factor login on, confirming her password in sudo mode needs a code as well.
+    server.clock.advance(11 * 60);
+    const noCode = await confirmAda();
+    expect(noCode.status).toBe(400);
+    expect(noCode.body).toMatchObject({
+      error: "validation_error",
+      details: [expect.objectContaining({ field: "code" })],
+    });
+    const wrongCode = await confirmAda({
+      password: ADA.password,
+      code: totpCode(secret, stepAt(server.clock.now()) + 7),
+    });
+    expect(wrongCode.status).toBe(401);
+    midStep();
+    expect((await confirmAda({ password: ADA.password, code: code() })).status).toBe(200);
+
+    // The administrator's own sudo mode: an hour after logging in, the reset waits for a confirmation.
+    server.clock.advance(60 * 60);
+    const stale = await server.api("DELETE", `/api/admin/users/${ada.id}/mfa`, { token: admin });
+    expect(stale.status).toBe(403);
+    expect(stale.body).toMatchObject({ reauthenticate: true });
+    const confirmed = await server.api("POST", "/api/auth/reauthenticate", {
+      token: admin,
+      body: { password: ADMIN.password },
+    });
+    expect(confirmed.status).toBe(200);
     const reset = await server.api("DELETE", `/api/admin/users/${ada.id}/mfa`, { token: admin });
     expect(reset.status).toBe(200);
     expect(reset.body).toEqual({ user: expect.objectContaining({ id: ada.id }), had_second_factor: true });

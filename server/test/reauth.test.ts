@@ -1,6 +1,7 @@
-// Re-authentication ("sudo mode"): creating a full-access or admin-scoped key, creating an
-// administrator and changing a role need the password confirmed in this login session within the
-// last 10 minutes, over REST and over the portal's door alike. A login counts as a confirmation.
+// Re-authentication ("sudo mode"): creating a full-access or admin-scoped key, widening a key's
+// scopes, creating an administrator and changing a role need the password confirmed in this login
+// session within the last 10 minutes, over REST and over the portal's door alike. A login counts as
+// a confirmation. (Changing the second factor: test/mfa.test.ts.)
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
 import { PortalBrowser } from "./support/browser.ts";
@@ -90,6 +91,46 @@ describe("gated actions", () => {
     // Ten minutes on, closed again.
     server.clock.advance(TEN_MINUTES);
     expectReauthRequired((await server.api("POST", "/api/me/api-keys", { token, body: { name: "closed" } })).body);
+  });
+
+  test("widening a key's scopes is gated on both doors; narrowing is not, and a refused widening changes nothing", async () => {
+    expect((await reauthenticate()).status).toBe(200);
+    const created = await server.api("POST", "/api/me/api-keys", { token, body: { name: "edit me", scopes: "chat" } });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    server.clock.advance(TEN_MINUTES);
+
+    const emptied = await server.api("PATCH", `/api/me/api-keys/${id}`, { token, body: { scopes: null } });
+    // No scopes is full access: the widest of all, so it is gated too.
+    expect(emptied.status, JSON.stringify(emptied.body)).toBe(403);
+    expectReauthRequired(emptied.body);
+    const wider = await server.api("PATCH", `/api/me/api-keys/${id}`, { token, body: { scopes: ["chat", "agents"] } });
+    expect(wider.status).toBe(403);
+    expectReauthRequired(wider.body);
+    const portalWider = await browser.mutate("keys.update", { id, scopes: ["chat", "agents"] });
+    expect(portalWider.status).toBe(403);
+    expectReauthRequired(portalWider.error.data.error);
+    const unchanged = await server.api("GET", `/api/me/api-keys/${id}`, { token });
+    expect(unchanged.body.scopes).toEqual(["chat"]);
+
+    // The same or fewer scopes never ask.
+    const same = await server.api("PATCH", `/api/me/api-keys/${id}`, {
+      token,
+      body: { scopes: ["chat"], name: "kept" },
+    });
+    expect(same.status).toBe(200);
+
+    expect((await reauthenticate()).status).toBe(200);
+    const confirmed = await server.api("PATCH", `/api/me/api-keys/${id}`, {
+      token,
+      body: { scopes: ["chat", "agents"] },
+    });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.scopes).toEqual(["chat", "agents"]);
+    server.clock.advance(TEN_MINUTES);
+    const narrower = await server.api("PATCH", `/api/me/api-keys/${id}`, { token, body: { scopes: ["agents"] } });
+    expect(narrower.status).toBe(200);
+    expect(narrower.body.scopes).toEqual(["agents"]);
   });
 
   test("creating an administrator and changing a role are gated on both doors; other admin actions are not", async () => {

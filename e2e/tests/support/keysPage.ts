@@ -42,7 +42,7 @@ export class KeysPage {
       await dialog.getByRole("checkbox", { name: `(${scope})` }).check();
     }
     if (options.expiresOn) {
-      await dialog.getByRole("radio", { name: "Expires on a date" }).check();
+      await dialog.getByRole("radio", { name: "Custom date" }).check();
       await dialog.getByLabel("Expiration date").fill(options.expiresOn);
     }
     await dialog.getByRole("button", { name: "Create", exact: true }).click();

@@ -36,6 +36,8 @@ export interface RunOptions {
    * `error` event.
    */
   token?: string;
+  /** The client's address the run was started from, for the re-check of a key's IP allow-list. */
+  client?: string;
 }
 
 /** Why a run stopped without anyone to tell: the consumer left. */
@@ -99,6 +101,7 @@ function credentialWatch(
   ctx: AppContext,
   principal: Principal,
   token: string,
+  client: string | undefined,
   intervalMs: number,
   stop: (reason: AppError) => void,
 ): () => void {
@@ -107,7 +110,7 @@ function credentialWatch(
     if (checking) return;
     checking = true;
     try {
-      const current = await authenticate(ctx, token, { countUsage: false });
+      const current = await authenticate(ctx, token, { countUsage: false, client: () => client });
       if (current.user.id !== principal.user.id) throw new AppError("invalid_token");
       assertAccess(current, { scope: "chat" });
     } catch (error) {
@@ -211,7 +214,9 @@ async function* startedRun(
   };
   await ctx.runs.register(handle);
   const stopWatch = options.token
-    ? credentialWatch(ctx, principal, options.token, settings.credentialCheckMs, (error) => controller.abort(error))
+    ? credentialWatch(ctx, principal, options.token, options.client, settings.credentialCheckMs, (error) =>
+        controller.abort(error),
+      )
     : () => {};
   const timeLimit = ctx.config.runTimeoutSeconds;
   const deadline = setTimeout(

@@ -2,6 +2,7 @@
 // portal's tRPC procedures all go through it, so the rules cannot drift between doors.
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
+import { allowedFrom, compileAllowedIps, displayAddress } from "./addressAllowList.ts";
 import { API_KEY_PREFIX, apiKeyPrefix, checkApiKeyFormat, hashApiKey } from "./apiKeyFormat.ts";
 import type { CachedKey, CachedSession, CachedUser, VerifiedToken } from "./credentialCache.ts";
 import { verifyToken } from "./jwt.ts";
@@ -27,8 +28,10 @@ export interface AuthenticateOptions {
    */
   countUsage?: boolean;
   /**
-   * The caller's address: its lookups of unknown keys are bounded (unknownKeys.ts). A function,
-   * since working it out (proxy headers) is only worth it when a key is not in the cache.
+   * The caller's address (req.ip, so TRUST_PROXY decides it): checked against a key's IP
+   * allow-list, and its lookups of unknown keys are bounded (unknownKeys.ts). A function, since
+   * working it out (proxy headers) is only worth it for keys with a list or not in the cache.
+   * Without it, a key that has an allow-list is refused.
    */
   client?: () => string | undefined;
 }
@@ -85,6 +88,7 @@ interface KeyRow extends UserColumns {
   previousExpiresAt: unknown;
   rateLimitRequests: number | bigint | null;
   rateLimitWindowSeconds: number | bigint | null;
+  allowedIps: string;
 }
 
 /**
@@ -96,7 +100,7 @@ interface KeyRow extends UserColumns {
 async function loadKey(ctx: AppContext, hash: string): Promise<CachedKey | undefined> {
   const rows = await ctx.db.$queryRaw<KeyRow[]>`
     SELECT k."id", k."hash", k."scopes", k."isActive", k."expiresAt", k."previousExpiresAt",
-      k."rateLimitRequests", k."rateLimitWindowSeconds",
+      k."rateLimitRequests", k."rateLimitWindowSeconds", k."allowedIps",
       u."id" AS "userId", u."email", u."name", u."role", u."disabled", u."createdAt" AS "userCreatedAt"
     FROM "ApiKey" k JOIN "User" u ON u."id" = k."userId"
     WHERE k."hash" = ${hash} OR k."previousHash" = ${hash}`;
@@ -112,6 +116,8 @@ async function loadKey(ctx: AppContext, hash: string): Promise<CachedKey | undef
     keyId: row.id,
     rateLimit: requests && windowSeconds ? { requests, windowSeconds } : null,
     scopes: decodeScopes(row.scopes),
+    // Compiled once here, so each request's check is one lookup.
+    allowedFrom: compileAllowedIps(row.allowedIps),
     isActive: Boolean(row.isActive),
     expiresAt: asDate(row.expiresAt),
     graceUntil: row.hash === hash ? null : asDate(row.previousExpiresAt),
@@ -184,6 +190,19 @@ async function authenticateApiKey(
   if (entry.user.disabled) refuse(new AppError("unauthorized", "The account that owns this API key is disabled"));
   if (!entry.isActive) refuse(new AppError("unauthorized", "This API key is disabled"));
   if (entry.expiresAt && entry.expiresAt <= now) refuse(new AppError("token_expired", "This API key has expired"));
+  if (entry.allowedFrom) {
+    const client = clientOf();
+    if (!allowedFrom(entry.allowedFrom, client)) {
+      refuse(
+        new AppError(
+          "forbidden",
+          client
+            ? `This API key may not be used from ${displayAddress(client)} (not in its IP allow-list)`
+            : "This API key has an IP allow-list and the request's address is unknown",
+        ),
+      );
+    }
+  }
 
   // A request made with the key (not a running stream's re-check) counts against its rate limit:
   // its own, or the server's default for keys without one.
@@ -194,7 +213,7 @@ async function authenticateApiKey(
       rateLimit = await ctx.keyRateLimits.take(entry.keyId, limit);
     } catch (error) {
       if (error instanceof AppError && error.code === "rate_limited")
-        ctx.usage.record(entry.keyId, now, "rate_limited");
+        ctx.usage.record(entry.keyId, now, "rate_limited", clientOf());
       throw error;
     }
   }

@@ -13,6 +13,7 @@ const user = (disabled: boolean) => ({
 const key = (disabled: boolean): CachedKey => ({
   keyId: "k1",
   scopes: [],
+  allowedFrom: null,
   isActive: true,
   expiresAt: null,
   graceUntil: null,

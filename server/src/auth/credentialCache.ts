@@ -4,7 +4,7 @@
 // Why it is never wrong for long:
 // - Every write that changes what a credential may do goes through the service layer, which calls
 //   `invalidateKey` / `invalidateSession` / `invalidateUser` once the write is committed: a key
-//   disabled, deleted, re-scoped, re-dated or rolled; a session logged out or revoked; a user
+//   disabled, deleted, re-scoped, re-dated, rolled or given another IP allow-list; a session logged out or revoked; a user
 //   disabled, re-roled or renamed, their sessions ended, their password changed. On this
 //   instance the change holds from the very next request.
 // - A request that loaded a credential from the database while an invalidation happened does not
@@ -28,6 +28,7 @@
 // MAX_UNKNOWN of them, UNKNOWN_TTL_MS) so that repeating it costs no query. A key is a random
 // 256-bit secret made when it is created, so a hash seen unknown cannot become a real key later.
 // (Fresh unknown keys from one client are bounded separately: see unknownKeys.ts.)
+import type { BlockList } from "node:net";
 import type { KeyRateLimit } from "./keyRateLimits.ts";
 import type { Scope } from "./scopes.ts";
 
@@ -43,6 +44,8 @@ export interface CachedUser {
 export interface CachedKey {
   keyId: string;
   scopes: Scope[];
+  /** The key's IP allow-list, compiled; null: usable from anywhere. */
+  allowedFrom: BlockList | null;
   isActive: boolean;
   expiresAt: Date | null;
   /** When the key was matched through its pre-roll secret: when that secret stops working. */

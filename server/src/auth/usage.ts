@@ -11,8 +11,11 @@
 // The key's `total_requests` and `last_used_at` count authenticated requests (served, forbidden
 // and rate-limited: the contract counts "every authenticated request", errors included); the
 // per-day series splits them into served, refused (forbidden + refused) and rate-limited.
+// The client address of the last counted request goes with last_used_at, in the same flush (the
+// last one seen in a flush window wins), so knowing where a key was used costs no write either.
 import type { DatabaseProvider, Db, Prisma } from "@fim/db";
 import type { Logger } from "../logger.ts";
+import { displayAddress } from "./addressAllowList.ts";
 
 type TransactionClient = Prisma.TransactionClient;
 /** Keys per statement: at 5 parameters a row, far below both databases' limits on parameters. */
@@ -30,6 +33,8 @@ interface Pending {
   /** Authenticated requests: what total_requests counts. */
   count: number;
   lastUsedAt: Date | null;
+  /** The client address of the request at lastUsedAt, as Express gave it (req.ip). */
+  lastUsedIp: string | null;
   days: Map<string, DayUsage>;
 }
 
@@ -65,15 +70,18 @@ export class UsageRecorder {
     this.timer.unref();
   }
 
-  record(keyId: string, at: Date, outcome: UsageOutcome = "served"): void {
+  record(keyId: string, at: Date, outcome: UsageOutcome = "served", from?: string | null): void {
     let entry = this.pending.get(keyId);
     if (!entry) {
-      entry = { count: 0, lastUsedAt: null, days: new Map() };
+      entry = { count: 0, lastUsedAt: null, lastUsedIp: null, days: new Map() };
       this.pending.set(keyId, entry);
     }
     if (outcome !== "refused") {
       entry.count += 1;
-      if (!entry.lastUsedAt || at > entry.lastUsedAt) entry.lastUsedAt = at;
+      if (!entry.lastUsedAt || at >= entry.lastUsedAt) {
+        entry.lastUsedAt = at;
+        if (from) entry.lastUsedIp = from;
+      }
     }
     const day = utcDay(at);
     let counts = entry.days.get(day);
@@ -87,11 +95,15 @@ export class UsageRecorder {
   }
 
   /** Counts recorded but not yet written, for a key (the portal adds them to what it shows). */
-  pendingFor(keyId: string, day?: string): { count: number; lastUsedAt: Date | null; day: DayUsage } {
+  pendingFor(
+    keyId: string,
+    day?: string,
+  ): { count: number; lastUsedAt: Date | null; lastUsedIp: string | null; day: DayUsage } {
     const entry = this.pending.get(keyId);
     return {
       count: entry?.count ?? 0,
       lastUsedAt: entry?.lastUsedAt ?? null,
+      lastUsedIp: entry?.lastUsedIp ?? null,
       day: (day !== undefined ? entry?.days.get(day) : undefined) ?? emptyDay(),
     };
   }
@@ -163,16 +175,20 @@ export class UsageRecorder {
       const values = used
         .map(
           ([keyId, entry]) =>
-            `(${param(keyId, "text")}, ${param(entry.count, "integer")}, ${param(entry.lastUsedAt, "timestamp(3)")})`,
+            `(${param(keyId, "text")}, ${param(entry.count, "integer")}, ${param(entry.lastUsedAt, "timestamp(3)")}, ${param(entry.lastUsedIp === null ? null : displayAddress(entry.lastUsedIp), "text")})`,
         )
         .join(", ");
-      // The last use only moves forward: another server's flush may have written a later one.
+      // The last use (and the address it came from) only moves forward: another server's flush
+      // may have written a later one. Both columns are set from the row as it was before this
+      // statement, so they change together.
       await tx.$executeRawUnsafe(
-        `WITH v("id", "n", "last") AS (VALUES ${values})
+        `WITH v("id", "n", "last", "ip") AS (VALUES ${values})
         UPDATE "ApiKey" SET
           "totalRequests" = "ApiKey"."totalRequests" + v."n",
-          "lastUsedAt" = CASE WHEN v."last" IS NOT NULL AND ("ApiKey"."lastUsedAt" IS NULL OR "ApiKey"."lastUsedAt" < v."last")
-            THEN v."last" ELSE "ApiKey"."lastUsedAt" END
+          "lastUsedAt" = CASE WHEN v."last" IS NOT NULL AND ("ApiKey"."lastUsedAt" IS NULL OR "ApiKey"."lastUsedAt" <= v."last")
+            THEN v."last" ELSE "ApiKey"."lastUsedAt" END,
+          "lastUsedIp" = CASE WHEN v."last" IS NOT NULL AND v."ip" IS NOT NULL AND ("ApiKey"."lastUsedAt" IS NULL OR "ApiKey"."lastUsedAt" <= v."last")
+            THEN v."ip" ELSE "ApiKey"."lastUsedIp" END
         FROM v WHERE "ApiKey"."id" = v."id"`,
         ...take(),
       );
@@ -209,6 +225,7 @@ export class UsageRecorder {
     current.count += entry.count;
     if (entry.lastUsedAt && (!current.lastUsedAt || entry.lastUsedAt > current.lastUsedAt)) {
       current.lastUsedAt = entry.lastUsedAt;
+      current.lastUsedIp = entry.lastUsedIp;
     }
     for (const [day, counts] of entry.days) {
       const into = current.days.get(day) ?? emptyDay();

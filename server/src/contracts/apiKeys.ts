@@ -1,5 +1,6 @@
 // API keys: what a caller may ask for, and a key as every answer shows it (never its secret,
 // except the full `key` in the one answer that issues it).
+import { MAX_ALLOWED_IP_CHARS, MAX_ALLOWED_IPS } from "../auth/addressAllowList.ts";
 import { SCOPES } from "../auth/scopes.ts";
 import { instant, pageQueryOf, z } from "./common.ts";
 
@@ -9,6 +10,10 @@ export const RATE_LIMIT_BOUNDS = { requests: { min: 1, max: 1_000_000 }, windowS
 export const ROLL_OVERLAPS = { none: 0, "1h": 3600, "24h": 86_400, "7d": 604_800 } as const;
 export type RollOverlap = keyof typeof ROLL_OVERLAPS;
 export const MAX_USAGE_DAYS = 90;
+/** A key expiring within this many days is marked `expires_soon`. */
+export const EXPIRES_SOON_DAYS = 7;
+/** Bounds of the administrators' maximum key lifetime, in days. */
+export const MAX_KEY_LIFETIME_BOUNDS = { min: 1, max: 3650 };
 
 export const scope = z.enum(SCOPES).meta({ id: "Scope" });
 
@@ -46,6 +51,15 @@ const expiresAtInput = z.string().max(64).nullable().meta({
   example: "2027-06-30",
 });
 
+const allowedIpsInput = z
+  .array(z.string().max(MAX_ALLOWED_IP_CHARS))
+  .max(MAX_ALLOWED_IPS)
+  .nullable()
+  .meta({
+    description: `Up to ${MAX_ALLOWED_IPS} IPv4/IPv6 addresses or CIDR ranges the key may be used from; null or empty: anywhere`,
+    example: ["203.0.113.7", "10.0.0.0/8", "2001:db8::/32"],
+  });
+
 export const createKeyBody = z.strictObject({
   name: keyName,
   scopes: scopesInput.optional(),
@@ -54,6 +68,7 @@ export const createKeyBody = z.strictObject({
     .nullable()
     .optional()
     .meta({ description: "Requests per window for this key; null or absent: the server default, if any" }),
+  allowed_ips: allowedIpsInput.optional(),
 });
 export type CreateKeyInput = z.infer<typeof createKeyBody>;
 
@@ -63,6 +78,7 @@ export const updateKeyBody = z.strictObject({
   expires_at: expiresAtInput.optional().meta({ description: "null: never expires" }),
   scopes: scopesInput.optional(),
   rate_limit: rateLimit.nullable().optional().meta({ description: "null removes the key's own limit" }),
+  allowed_ips: allowedIpsInput.optional(),
 });
 export type UpdateKeyInput = z.infer<typeof updateKeyBody>;
 
@@ -90,6 +106,14 @@ export const apiKey = z
     created_at: instant,
     expires_at: instant.nullable(),
     last_used_at: instant.nullable(),
+    last_used_ip: z
+      .string()
+      .nullable()
+      .meta({ description: "The client address of the key's last use", example: "203.0.113.7" }),
+    expires_soon: z.boolean().meta({ description: `An active key that expires within ${EXPIRES_SOON_DAYS} days` }),
+    allowed_ips: z
+      .array(z.string())
+      .meta({ description: "Addresses and CIDR ranges the key may be used from; empty: anywhere" }),
     total_requests: z.number().int().min(0),
     previous_key_expires_at: instant
       .nullable()
@@ -142,5 +166,30 @@ export const keyUsage = z
   .meta({ id: "KeyUsage" });
 export type KeyUsage = z.infer<typeof keyUsage>;
 
+const maxKeyLifetimeDays = z
+  .number()
+  .int()
+  .min(MAX_KEY_LIFETIME_BOUNDS.min)
+  .max(MAX_KEY_LIFETIME_BOUNDS.max)
+  .nullable()
+  .meta({ description: "The longest a new key may live, in days; null: no maximum", example: 90 });
+
 /** What applies to keys on this server, shown before a key exists (portal). */
-export const keyPolicy = z.object({ default_rate_limit: rateLimit.nullable() });
+export const keyPolicy = z.object({
+  default_rate_limit: rateLimit.nullable(),
+  max_lifetime_days: maxKeyLifetimeDays,
+});
+
+/** The administrators' key settings. */
+export const keySettings = z.object({ max_key_lifetime_days: maxKeyLifetimeDays }).meta({ id: "KeySettings" });
+export type KeySettings = z.infer<typeof keySettings>;
+
+export const keySettingsBody = z.strictObject({ max_key_lifetime_days: maxKeyLifetimeDays });
+
+/** The caller's active keys that expire soon, for the portal's reminder. */
+export const expiringKeys = z
+  .object({
+    items: z.array(z.object({ id: z.string(), name: z.string(), key_prefix: z.string(), expires_at: instant })),
+  })
+  .meta({ id: "ExpiringKeys" });
+export type ExpiringKeys = z.infer<typeof expiringKeys>;

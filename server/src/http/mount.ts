@@ -76,11 +76,11 @@ export function mountRoutes(
           assertAccess(principal, route.access);
           if (isAdminOnly(route.access)) await assertAdminSecondFactor(ctx, principal);
         } catch (error) {
-          if (keyId) ctx.usage.record(keyId, ctx.clock.now(), "forbidden");
+          if (keyId) ctx.usage.record(keyId, ctx.clock.now(), "forbidden", req.ip);
           throw error;
         }
         // Authenticated and allowed: the request counts as served, whatever happens next.
-        if (keyId) ctx.usage.record(keyId, ctx.clock.now(), "served");
+        if (keyId) ctx.usage.record(keyId, ctx.clock.now(), "served", req.ip);
       }
       const input = {
         ctx,

@@ -1,15 +1,18 @@
 // API keys: create (the full key is returned here and nowhere else), list, update, delete,
 // roll, and usage over time. Every change that affects authentication invalidates the cache.
 import { type Prisma, serializeWrites } from "@fim/db";
+import { decodeAllowedIps, displayAddress, encodeAllowedIps, parseAllowedIps } from "../auth/addressAllowList.ts";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "../auth/apiKeyFormat.ts";
-import { requireRecentAuth } from "../auth/recentAuth.ts";
-import { decodeScopes, encodeScopes, type Principal, parseScopes } from "../auth/scopes.ts";
+import { type RecentAuthSubject, requireRecentAuth } from "../auth/recentAuth.ts";
+import { decodeScopes, encodeScopes, type Principal, parseScopes, type Scope } from "../auth/scopes.ts";
 import { utcDay } from "../auth/usage.ts";
 import type { AppContext } from "../context.ts";
 import {
   type ApiKey,
   type CreatedApiKey,
   type CreateKeyInput,
+  EXPIRES_SOON_DAYS,
+  type ExpiringKeys,
   type KeyUsage,
   MAX_KEY_NAME_CHARS,
   RATE_LIMIT_BOUNDS,
@@ -21,6 +24,7 @@ import {
 import { assertRoomFor, validationError } from "../errors.ts";
 import { type AdminActor, assertMayActOn } from "./admin.ts";
 import { type AuditAction, type RequestMeta, recordAudit } from "./audit.ts";
+import { assertWithinMaxLifetime } from "./keySettings.ts";
 import { ownedBy } from "./ownership.ts";
 import { type PageRequest, pageArgs, toPage } from "./paging.ts";
 
@@ -39,6 +43,8 @@ const keySelect = {
   rolledAt: true,
   rateLimitRequests: true,
   rateLimitWindowSeconds: true,
+  allowedIps: true,
+  lastUsedIp: true,
 } satisfies Prisma.ApiKeySelect;
 
 type KeyRow = Prisma.ApiKeyGetPayload<{ select: typeof keySelect }>;
@@ -50,10 +56,9 @@ function toLimitView(limit: { requests: number; windowSeconds: number } | null |
 function toView(ctx: AppContext, row: KeyRow): ApiKey {
   // Add what has been counted but not flushed yet, so figures are exact the moment they are read.
   const pending = ctx.usage.pendingFor(row.id);
-  const lastUsed =
-    pending.lastUsedAt && (!row.lastUsedAt || pending.lastUsedAt > row.lastUsedAt)
-      ? pending.lastUsedAt
-      : row.lastUsedAt;
+  const pendingIsLater = pending.lastUsedAt && (!row.lastUsedAt || pending.lastUsedAt > row.lastUsedAt);
+  const lastUsed = pendingIsLater ? pending.lastUsedAt : row.lastUsedAt;
+  const lastUsedIp = pendingIsLater && pending.lastUsedIp ? displayAddress(pending.lastUsedIp) : row.lastUsedIp;
   const now = ctx.clock.now();
   const expired = row.expiresAt !== null && row.expiresAt <= now;
   return {
@@ -66,6 +71,9 @@ function toView(ctx: AppContext, row: KeyRow): ApiKey {
     created_at: row.createdAt.toISOString(),
     expires_at: row.expiresAt?.toISOString() ?? null,
     last_used_at: lastUsed?.toISOString() ?? null,
+    last_used_ip: lastUsedIp ?? null,
+    expires_soon: row.isActive && expiresSoon(row.expiresAt, now),
+    allowed_ips: decodeAllowedIps(row.allowedIps),
     total_requests: row.totalRequests + pending.count,
     previous_key_expires_at:
       row.previousExpiresAt && row.previousExpiresAt > now ? row.previousExpiresAt.toISOString() : null,
@@ -73,6 +81,21 @@ function toView(ctx: AppContext, row: KeyRow): ApiKey {
     rate_limit: toLimitView(ownLimit(row)),
     effective_rate_limit: toLimitView(ownLimit(row) ?? ctx.config.defaultKeyRateLimit),
   };
+}
+
+/** Not expired yet, but within EXPIRES_SOON_DAYS of it. */
+function expiresSoon(expiresAt: Date | null, now: Date): boolean {
+  return expiresAt !== null && expiresAt > now && expiresAt.getTime() - now.getTime() <= EXPIRES_SOON_DAYS * 86_400_000;
+}
+
+/**
+ * Whether `after` grants anything `before` did not. No scopes means full access, so going to no
+ * scopes from some widens, and from none to some narrows.
+ */
+export function scopesWiden(before: readonly Scope[], after: readonly Scope[]): boolean {
+  if (before.length === 0) return false;
+  if (after.length === 0) return true;
+  return after.some((scope) => !before.includes(scope));
 }
 
 function ownLimit(row: KeyRow): { requests: number; windowSeconds: number } | null {
@@ -171,8 +194,10 @@ export async function createApiKey(
   const name = cleanName(input.name);
   const scopes = parseScopes(input.scopes);
   const expiresAt = input.expires_at ? parseExpiry(ctx, input.expires_at) : null;
+  await assertWithinMaxLifetime(ctx, expiresAt);
   const rateLimit = limitColumns(input.rate_limit ?? null);
   if (scopes.length === 0 || scopes.includes("admin")) await requireRecentAuth(ctx, caller);
+  const allowedIps = parseAllowedIps(input.allowed_ips);
   const key = generateApiKey();
   const limit = ctx.config.quotas.apiKeys;
   // Count and insert in one transaction, serialized per owner, so parallel creations cannot go
@@ -189,6 +214,7 @@ export async function createApiKey(
         scopes: encodeScopes(scopes),
         expiresAt,
         ...rateLimit,
+        allowedIps: encodeAllowedIps(allowedIps),
         createdAt: ctx.clock.now(),
       },
       select: keySelect,
@@ -201,7 +227,14 @@ export async function createApiKey(
         targetType: "api_key",
         targetId: created.id,
         meta,
-        detail: { name, prefix: created.prefix, scopes, rate_limit: input.rate_limit ?? null },
+        detail: {
+          name,
+          prefix: created.prefix,
+          scopes,
+          expires_at: expiresAt?.toISOString() ?? null,
+          rate_limit: input.rate_limit ?? null,
+          allowed_ips: allowedIps,
+        },
       },
       tx,
     );
@@ -246,21 +279,42 @@ async function keyForActor(ctx: AppContext, actor: KeyActor, keyId: string): Pro
   return row;
 }
 
-/** Updates a key. */
+/**
+ * Updates a key. `caller` is the credential making the change: widening the key's scopes needs
+ * its password confirmed recently (sudo mode); narrowing never does.
+ */
 export async function updateApiKey(
   ctx: AppContext,
   actor: KeyActor,
   keyId: string,
   input: UpdateKeyInput,
   meta: RequestMeta,
+  caller: RecentAuthSubject,
 ): Promise<ApiKey> {
   const existing = await keyForActor(ctx, actor, keyId);
   const data: Prisma.ApiKeyUpdateInput = {};
   if (input.name !== undefined) data.name = cleanName(input.name);
   if (input.is_active !== undefined) data.isActive = input.is_active;
-  if (input.expires_at !== undefined)
-    data.expiresAt = input.expires_at === null ? null : parseExpiry(ctx, input.expires_at);
-  if (input.scopes !== undefined) data.scopes = encodeScopes(parseScopes(input.scopes));
+  // What the audit entry shows as before and after, for the changes that widen or narrow what the key may do.
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
+  if (input.expires_at !== undefined) {
+    const expiresAt = input.expires_at === null ? null : parseExpiry(ctx, input.expires_at);
+    await assertWithinMaxLifetime(ctx, expiresAt);
+    data.expiresAt = expiresAt;
+    changes.expires_at = { before: existing.expiresAt?.toISOString() ?? null, after: expiresAt?.toISOString() ?? null };
+  }
+  if (input.scopes !== undefined) {
+    const before = decodeScopes(existing.scopes);
+    const after = parseScopes(input.scopes);
+    if (scopesWiden(before, after)) await requireRecentAuth(ctx, caller);
+    data.scopes = encodeScopes(after);
+    changes.scopes = { before, after };
+  }
+  if (input.allowed_ips !== undefined) {
+    const after = parseAllowedIps(input.allowed_ips);
+    data.allowedIps = encodeAllowedIps(after);
+    changes.allowed_ips = { before: decodeAllowedIps(existing.allowedIps), after };
+  }
   if (input.rate_limit !== undefined) Object.assign(data, limitColumns(input.rate_limit));
   let action: AuditAction = "api_key.update";
   if (input.is_active !== undefined && input.is_active !== existing.isActive) {
@@ -277,7 +331,7 @@ export async function updateApiKey(
         targetType: "api_key",
         targetId: keyId,
         meta,
-        detail: { changed: Object.keys(input), prefix: updated.prefix },
+        detail: { changed: Object.keys(input), prefix: updated.prefix, ...changes },
       },
       tx,
     );
@@ -384,6 +438,29 @@ export async function apiKeyUsage(
   });
   const sum = (field: "count" | "refused" | "rate_limited") => series.reduce((total, day) => total + day[field], 0);
   return { days: series, total: sum("count"), refused: sum("refused"), rate_limited: sum("rate_limited") };
+}
+
+/** The owner's active keys that expire within EXPIRES_SOON_DAYS, soonest first (the portal's reminder). */
+export async function keysExpiringSoon(ctx: AppContext, userId: string): Promise<ExpiringKeys> {
+  const now = ctx.clock.now();
+  const rows = await ctx.db.apiKey.findMany({
+    where: {
+      userId,
+      isActive: true,
+      expiresAt: { gt: now, lte: new Date(now.getTime() + EXPIRES_SOON_DAYS * 86_400_000) },
+    },
+    orderBy: [{ expiresAt: "asc" }, { id: "asc" }],
+    take: 100,
+    select: { id: true, name: true, prefix: true, expiresAt: true },
+  });
+  return {
+    items: rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      key_prefix: row.prefix,
+      expires_at: (row.expiresAt as Date).toISOString(),
+    })),
+  };
 }
 
 /** Admin view: every key with its owner. */

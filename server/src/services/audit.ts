@@ -49,7 +49,8 @@ export type AuditAction =
   | "admin.sessions_revoke"
   | "admin.api_key_disable"
   | "admin.api_key_enable"
-  | "admin.api_key_delete";
+  | "admin.api_key_delete"
+  | "admin.key_settings";
 
 /**
  * Writes an audit entry. Pass the transaction that makes the change it records, so the change

@@ -2,7 +2,8 @@
 // (a pending secret, confirmed by a first code, then recovery codes shown once), turning it off
 // with a code or the password, an administrator's reset of someone's second factor, and the
 // policy that administrators need one. The codes themselves are checked in auth/secondFactor.ts.
-import { assertUnscoped } from "../auth/scopes.ts";
+import { requireRecentAuth } from "../auth/recentAuth.ts";
+import { assertUnscoped, type Principal } from "../auth/scopes.ts";
 import {
   adminsNeedSecondFactor,
   hashRecoveryCode,
@@ -53,15 +54,19 @@ export async function mfaStatus(ctx: AppContext, userId: string): Promise<MfaSta
 /**
  * Starts (or starts over) an enrolment: a new secret, stored sealed and not yet in force. Refused
  * while a confirmed factor is on: turn it off first, so a stolen session cannot swap it silently.
+ * Needs sudo mode (the password confirmed in this session in the last minutes).
  */
 export async function startTotpEnrolment(
   ctx: AppContext,
-  user: { id: string; email: string },
+  caller: Principal,
   meta: RequestMeta,
 ): Promise<TotpEnrolment> {
+  const user = caller.user;
   if (await hasSecondFactor(ctx, user.id)) {
     throw validationError("totp", "two-factor login is already on; turn it off before enrolling again");
   }
+  // Changing the second factor is a sudo-mode action: the password confirmed in this session lately.
+  await requireRecentAuth(ctx, caller);
   const secret = newTotpSecret();
   const sealed = sealTotpSecret(ctx, user.id, secret);
   await ctx.db.$transaction(async (tx) => {
@@ -181,7 +186,8 @@ export async function disableTotp(
 /**
  * An administrator removes a user's second factor (a lost phone and lost recovery codes): the user
  * logs in with the password alone until they enrol again. Audited; sessions and keys are left as
- * they are. Acting on an administrator needs a session or a full-access key.
+ * they are. Acting on an administrator needs a session or a full-access key; a session needs sudo
+ * mode.
  */
 export async function adminResetMfa(
   ctx: AppContext,
@@ -195,6 +201,7 @@ export async function adminResetMfa(
   });
   if (!user) throw notFound("User");
   assertMayActOn(actor, user);
+  await requireRecentAuth(ctx, actor);
   const had = await ctx.db.$transaction(async (tx) => {
     const factor = await tx.totpFactor.findUnique({ where: { userId }, select: { confirmedAt: true } });
     await tx.totpFactor.deleteMany({ where: { userId } });

@@ -8,7 +8,16 @@ import { DateOnly, RelativeTime } from "./Time.tsx";
 /** What a row shows: the fields both the owner's and the admin's key views carry. */
 export type KeyRow = Pick<
   RouterOutputs["keys"]["list"]["items"][number],
-  "id" | "name" | "key_prefix" | "scopes" | "created_at" | "last_used_at" | "total_requests" | "status" | "expires_at"
+  | "id"
+  | "name"
+  | "key_prefix"
+  | "scopes"
+  | "created_at"
+  | "last_used_at"
+  | "total_requests"
+  | "status"
+  | "expires_at"
+  | "expires_soon"
 >;
 
 const STATUS_LABELS: Record<KeyRow["status"], string> = { active: "Active", disabled: "Disabled", expired: "Expired" };
@@ -101,6 +110,7 @@ export function KeyTable<K extends KeyRow>({
                 </td>
                 <td data-label="Expires">
                   <DateOnly iso={apiKey.expires_at} empty="Never" />
+                  {apiKey.expires_soon && <span className="badge badge-soon">Expires soon</span>}
                 </td>
                 <td className="actions-cell">
                   <div className="row-actions">

@@ -1,8 +1,10 @@
 // The signed-in frame: a skip link, the navigation (Admin only for administrators), the
 // account menu, and the page.
+
 import { useEffect, useState } from "react";
 import { NavLink, Outlet, useLocation } from "react-router-dom";
 import { useAuth } from "../lib/auth.tsx";
+import { ExpiringKeysBanner } from "./ExpiringKeysBanner.tsx";
 
 const MAIN_LINKS = [
   { to: "/chat", label: "Chat" },
@@ -110,6 +112,7 @@ export function Layout() {
         </div>
       </nav>
       <main id="main" className="content" tabIndex={-1}>
+        <ExpiringKeysBanner />
         <Outlet />
       </main>
     </div>

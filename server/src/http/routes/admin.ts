@@ -1,13 +1,21 @@
 // /api/admin: users, everyone's keys, sessions and the audit log. Needs the `admin` scope and an
 // administrator account (both checked by the access rule on every request).
 import { auditEntry, auditQuery } from "../../contracts/admin.ts";
-import { adminKeyBody, apiKey, listAllKeysQuery, ownedApiKey } from "../../contracts/apiKeys.ts";
+import {
+  adminKeyBody,
+  apiKey,
+  keySettings,
+  keySettingsBody,
+  listAllKeysQuery,
+  ownedApiKey,
+} from "../../contracts/apiKeys.ts";
 import { idParams, page } from "../../contracts/common.ts";
 import { adminUser } from "../../contracts/mfa.ts";
 import { createUserBody, listUsersQuery, revokedSessions, updateUserBody, user } from "../../contracts/users.ts";
 import { adminActor, adminCreateUser, adminRevokeSessions, adminUpdateUser } from "../../services/admin.ts";
 import { deleteApiKey, listAllApiKeys, updateApiKey } from "../../services/apiKeys.ts";
 import { listAudit } from "../../services/audit.ts";
+import { getKeySettings, updateKeySettings } from "../../services/keySettings.ts";
 import { withMfaState } from "../../services/mfa.ts";
 import { getUser, listUsers } from "../../services/users.ts";
 import { defineRoute } from "../route.ts";
@@ -111,7 +119,7 @@ export const adminRoutes = [
     success: { status: 200, description: "The updated key", schema: apiKey },
     errors: [404],
     handler: ({ ctx, principal, params, body, meta }) =>
-      updateApiKey(ctx, { ...adminActor(principal), asAdmin: true }, params.id, body, meta),
+      updateApiKey(ctx, { ...adminActor(principal), asAdmin: true }, params.id, body, meta, principal),
   }),
   defineRoute({
     method: "delete",
@@ -127,6 +135,29 @@ export const adminRoutes = [
       await deleteApiKey(ctx, { ...adminActor(principal), asAdmin: true }, params.id, meta);
       return undefined;
     },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/api/admin/key-settings",
+    operationId: "adminGetKeySettings",
+    tag: "admin",
+    summary: "Server-wide key policy: the maximum lifetime of new keys",
+    access: admin,
+    success: { status: 200, description: "The key settings", schema: keySettings },
+    handler: ({ ctx }) => getKeySettings(ctx),
+  }),
+  defineRoute({
+    method: "put",
+    path: "/api/admin/key-settings",
+    operationId: "adminUpdateKeySettings",
+    tag: "admin",
+    summary:
+      "Set the maximum lifetime of new keys (null: none); a key asked for with no expiry or a later one is refused",
+    access: admin,
+    body: keySettingsBody,
+    success: { status: 200, description: "The key settings", schema: keySettings },
+    errors: [400],
+    handler: ({ ctx, principal, body, meta }) => updateKeySettings(ctx, adminActor(principal), body, meta),
   }),
   defineRoute({
     method: "get",

@@ -47,7 +47,7 @@ export const mfaRoutes = [
     access: "session",
     success: { status: 201, description: "The secret, as text and as an otpauth:// URI", schema: totpEnrolment },
     errors: [400],
-    handler: ({ ctx, principal, meta }) => startTotpEnrolment(ctx, principal.user, meta),
+    handler: ({ ctx, principal, meta }) => startTotpEnrolment(ctx, principal, meta),
   }),
   defineRoute({
     method: "post",

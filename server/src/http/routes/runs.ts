@@ -77,7 +77,7 @@ async function streamRun(
   res.on("close", onClose);
 
   const input: RunInput = { mode, q: body.q, conversation_id: body.conversation_id, agent_id: body.agent_id };
-  const events = runAgent(ctx, principal, input, { signal: disconnected.signal, token });
+  const events = runAgent(ctx, principal, input, { signal: disconnected.signal, token, client: req.ip });
   let first: IteratorResult<RunEvent>;
   try {
     // Everything that can refuse the run (unknown agent or conversation, empty question) does so

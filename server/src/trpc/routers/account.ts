@@ -4,6 +4,7 @@ import * as keyContract from "../../contracts/apiKeys.ts";
 import { secondsUntil } from "../../contracts/auth.ts";
 import { idParams, ok, page } from "../../contracts/common.ts";
 import * as apiKeys from "../../services/apiKeys.ts";
+import { getKeySettings } from "../../services/keySettings.ts";
 import { changePassword, listActiveSessions, revokeSession } from "../../services/sessions.ts";
 import { callerAccount } from "../../services/users.ts";
 import { protectedProcedure, router } from "../trpc.ts";
@@ -15,10 +16,19 @@ export const meProcedure = protectedProcedure.output(portalMe).query(({ ctx }) =
 
 export const keysRouter = router({
   /** What applies to keys on this server that the portal shows before a key exists. */
-  policy: protectedProcedure.output(keyContract.keyPolicy).query(({ ctx }) => {
+  policy: protectedProcedure.output(keyContract.keyPolicy).query(async ({ ctx }) => {
     const limit = ctx.app.config.defaultKeyRateLimit;
-    return { default_rate_limit: limit ? { requests: limit.requests, window_seconds: limit.windowSeconds } : null };
+    const settings = await getKeySettings(ctx.app);
+    return {
+      default_rate_limit: limit ? { requests: limit.requests, window_seconds: limit.windowSeconds } : null,
+      max_lifetime_days: settings.max_key_lifetime_days,
+    };
   }),
+
+  /** The caller's active keys that expire within 7 days (the reminder after login). */
+  expiring: protectedProcedure
+    .output(keyContract.expiringKeys)
+    .query(({ ctx }) => apiKeys.keysExpiringSoon(ctx.app, ctx.userId)),
 
   list: protectedProcedure
     .input(keyContract.listKeysQuery)
@@ -34,7 +44,7 @@ export const keysRouter = router({
     .input(keyContract.updateKeyBody.extend(idParams.shape))
     .output(keyContract.apiKey)
     .mutation(({ ctx, input: { id: keyId, ...changes } }) =>
-      apiKeys.updateApiKey(ctx.app, { id: ctx.userId }, keyId, changes, ctx.meta),
+      apiKeys.updateApiKey(ctx.app, { id: ctx.userId }, keyId, changes, ctx.meta, ctx.principal),
     ),
 
   delete: protectedProcedure

@@ -1,13 +1,21 @@
 // admin.*: administrators only (the admin role, re-checked on every call). Hidden from others in
 // the portal, and refused here whatever the portal shows.
 import { auditEntry, auditQuery } from "../../contracts/admin.ts";
-import { adminKeyBody, apiKey, listAllKeysQuery, ownedApiKey } from "../../contracts/apiKeys.ts";
+import {
+  adminKeyBody,
+  apiKey,
+  keySettings,
+  keySettingsBody,
+  listAllKeysQuery,
+  ownedApiKey,
+} from "../../contracts/apiKeys.ts";
 import { idParams, ok, page } from "../../contracts/common.ts";
 import { adminUser } from "../../contracts/mfa.ts";
 import { createUserBody, listUsersQuery, revokedSessions, updateUserBody, user } from "../../contracts/users.ts";
 import { adminActor, adminCreateUser, adminRevokeSessions, adminUpdateUser } from "../../services/admin.ts";
 import { deleteApiKey, listAllApiKeys, updateApiKey } from "../../services/apiKeys.ts";
 import { listAudit } from "../../services/audit.ts";
+import { getKeySettings, updateKeySettings } from "../../services/keySettings.ts";
 import { withMfaState } from "../../services/mfa.ts";
 import { listUsers } from "../../services/users.ts";
 import { adminProcedure, router } from "../trpc.ts";
@@ -54,6 +62,7 @@ export const adminRouter = router({
         input.id,
         { is_active: input.is_active },
         ctx.meta,
+        ctx.principal,
       ),
     ),
 
@@ -64,6 +73,13 @@ export const adminRouter = router({
       await deleteApiKey(ctx.app, { ...adminActor(ctx.principal), asAdmin: true }, input.id, ctx.meta);
       return { ok: true as const };
     }),
+
+  keySettings: adminProcedure.output(keySettings).query(({ ctx }) => getKeySettings(ctx.app)),
+
+  updateKeySettings: adminProcedure
+    .input(keySettingsBody)
+    .output(keySettings)
+    .mutation(({ ctx, input }) => updateKeySettings(ctx.app, adminActor(ctx.principal), input, ctx.meta)),
 
   audit: adminProcedure
     .input(auditQuery)

@@ -28,7 +28,7 @@ export const mfaRouter = router({
 
   start: protectedProcedure
     .output(totpEnrolment)
-    .mutation(({ ctx }) => startTotpEnrolment(ctx.app, ctx.principal.user, ctx.meta)),
+    .mutation(({ ctx }) => startTotpEnrolment(ctx.app, ctx.principal, ctx.meta)),
 
   confirm: protectedProcedure
     .input(confirmTotpBody)

@@ -29,6 +29,7 @@ const ACTIONS = [
   "admin.api_key_disable",
   "admin.api_key_enable",
   "admin.api_key_delete",
+  "admin.key_settings",
 ];
 
 interface Filters {

@@ -1,14 +1,88 @@
-// Admin → All keys: every key with its owner; disable, enable or delete any of them.
+// Admin → All keys: every key with its owner; disable, enable or delete any of them; and the
+// server-wide key policy (the maximum lifetime of new keys).
 
+import { type FormEvent, useEffect, useId, useState } from "react";
 import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
 import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
-import { EmptyState, ErrorNotice } from "../../components/Status.tsx";
+import { EmptyState, ErrorNotice, Notice } from "../../components/Status.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
 
 type AdminKey = RouterOutputs["admin"]["keys"]["items"][number];
+
+function KeySettingsForm() {
+  const utils = trpc.useUtils();
+  const settings = trpc.admin.keySettings.useQuery();
+  const update = trpc.admin.updateKeySettings.useMutation({
+    onSuccess: () => Promise.all([utils.admin.keySettings.invalidate(), utils.keys.policy.invalidate()]),
+  });
+  const [days, setDays] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const id = useId();
+  const stored = settings.data?.max_key_lifetime_days;
+  useEffect(() => {
+    if (stored !== undefined) setDays(stored === null ? "" : String(stored));
+  }, [stored]);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setSaved(false);
+    const text = days.trim();
+    const value = text === "" ? null : Number(text);
+    if (value !== null && (!/^\d+$/.test(text) || value < 1 || value > 3650)) {
+      setProblem("Enter a whole number of days from 1 to 3650, or leave it empty for no maximum.");
+      return;
+    }
+    setProblem(null);
+    try {
+      await update.mutateAsync({ max_key_lifetime_days: value });
+      setSaved(true);
+    } catch {
+      // shown from update.error
+    }
+  }
+
+  return (
+    <section aria-labelledby={`${id}-title`} className="card">
+      <h2 id={`${id}-title`}>Key policy</h2>
+      <form className="form form-compact" onSubmit={submit} noValidate>
+        {update.error && <ErrorNotice error={update.error} title="The policy was not saved." />}
+        <label className="field field-inline">
+          <span className="label">Maximum key lifetime (days)</span>
+          <input
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={3650}
+            value={days}
+            placeholder="No maximum"
+            onChange={(event) => setDays(event.target.value)}
+            aria-invalid={problem ? true : undefined}
+            aria-describedby={`${id}-hint`}
+          />
+          <span className="hint" id={`${id}-hint`}>
+            Applies to keys created (or re-dated) from now on: a key without an expiry, or with a later one, is refused.
+            Existing keys keep their dates. Empty: no maximum.
+          </span>
+        </label>
+        {problem && (
+          <p className="field-error" role="alert">
+            {problem}
+          </p>
+        )}
+        <div className="form-actions">
+          <button type="submit" className="button button-primary" disabled={update.isPending || settings.isLoading}>
+            {update.isPending ? "Saving…" : "Save policy"}
+          </button>
+          {saved && <Notice kind="success">Saved.</Notice>}
+        </div>
+      </form>
+    </section>
+  );
+}
 
 export function AdminKeysPage() {
   const pager = useCursorPager();
@@ -21,6 +95,7 @@ export function AdminKeysPage() {
   return (
     <>
       <PageHeader title="All keys" description="Every API key on this server, with its owner. Newest first." />
+      <KeySettingsForm />
       {setActive.error && <ErrorNotice error={setActive.error} />}
       <QueryState
         query={keys}

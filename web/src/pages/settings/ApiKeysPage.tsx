@@ -7,32 +7,47 @@ import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
-import { EmptyState, ErrorNotice } from "../../components/Status.tsx";
+import { EmptyState, ErrorNotice, Notice } from "../../components/Status.tsx";
 import { RelativeTime } from "../../components/Time.tsx";
 import { UsageChart } from "../../components/UsageChart.tsx";
 import { useAuth } from "../../lib/auth.tsx";
 import { trpc } from "../../lib/trpc.ts";
 import {
+  AllowedIpsField,
   type ApiKey,
+  allowedIpsFromText,
   type CreatedKey,
   CreateKeyDialog,
   describeRateLimit,
   ExpiryAndLimitFields,
   type RateLimit,
   RollKeyDialog,
+  ScopeFields,
   SecretDialog,
   useExpiryAndLimit,
 } from "./keyForms.tsx";
 
+type Scope = ApiKey["scopes"][number];
+
+/** Whether `after` grants anything `before` did not (no scopes: full access). */
+function widens(before: Scope[], after: Scope[]): boolean {
+  if (before.length === 0) return false;
+  return after.length === 0 || after.some((scope) => !before.includes(scope));
+}
+
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((entry, i) => entry === b[i]);
+
 const PAGE_SIZE = 10;
 
-function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
+function EditKeyForm({ apiKey, isAdmin }: { apiKey: ApiKey; isAdmin: boolean }) {
   const utils = trpc.useUtils();
   const [name, setName] = useState(apiKey.name);
   const [nameError, setNameError] = useState<string | null>(null);
-  const expiryAndLimit = useExpiryAndLimit(apiKey);
-  const [saved, setSaved] = useState(false);
+  const [scopes, setScopes] = useState<Scope[]>(apiKey.scopes);
+  const [allowedIps, setAllowedIps] = useState(apiKey.allowed_ips.join("\n"));
   const policy = trpc.keys.policy.useQuery();
+  const expiryAndLimit = useExpiryAndLimit(apiKey, policy.data?.max_lifetime_days ?? null);
+  const [saved, setSaved] = useState(false);
   const update = trpc.keys.update.useMutation({ onSuccess: () => utils.keys.list.invalidate() });
 
   async function submit(event: FormEvent) {
@@ -40,7 +55,13 @@ function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
     setSaved(false);
     const trimmed = name.trim();
     setNameError(trimmed ? null : "Name is required.");
-    const changes: { name?: string; expires_at?: string | null; rate_limit?: RateLimit | null } = {};
+    const changes: {
+      name?: string;
+      expires_at?: string | null;
+      rate_limit?: RateLimit | null;
+      scopes?: Scope[] | null;
+      allowed_ips?: string[];
+    } = {};
     const checked = expiryAndLimit.check();
     if (!trimmed || !checked) return;
     if (trimmed !== apiKey.name) changes.name = trimmed;
@@ -49,6 +70,10 @@ function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
     }
     if (JSON.stringify(checked.rate_limit) !== JSON.stringify(apiKey.rate_limit))
       changes.rate_limit = checked.rate_limit;
+    // Scopes in the server's order, so an unchanged set is not sent as a change.
+    if (!sameList([...scopes].sort(), [...apiKey.scopes].sort())) changes.scopes = scopes.length > 0 ? scopes : null;
+    const ips = allowedIpsFromText(allowedIps);
+    if (!sameList(ips, apiKey.allowed_ips)) changes.allowed_ips = ips;
     if (Object.keys(changes).length === 0) {
       setSaved(true);
       return;
@@ -79,7 +104,15 @@ function EditKeyForm({ apiKey }: { apiKey: ApiKey }) {
           </span>
         )}
       </label>
+      <ScopeFields scopes={scopes} onChange={setScopes} isAdmin={isAdmin} legend="Scopes" />
+      {widens(apiKey.scopes, scopes) && (
+        <Notice kind="warning">
+          This change gives the key access it does not have now. Narrowing a key is always possible; widening one
+          deserves a second look.
+        </Notice>
+      )}
       <ExpiryAndLimitFields state={expiryAndLimit} serverDefault={policy.data?.default_rate_limit ?? null} />
+      <AllowedIpsField text={allowedIps} onChange={setAllowedIps} />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={update.isPending}>
           {update.isPending ? "Saving…" : "Save changes"}
@@ -108,13 +141,32 @@ function KeyUsage({ apiKey }: { apiKey: ApiKey }) {
   );
 }
 
-function KeyDetails({ apiKey, onRoll, onDelete }: { apiKey: ApiKey; onRoll: () => void; onDelete: () => void }) {
+function KeyDetails({
+  apiKey,
+  isAdmin,
+  onRoll,
+  onDelete,
+}: {
+  apiKey: ApiKey;
+  isAdmin: boolean;
+  onRoll: () => void;
+  onDelete: () => void;
+}) {
   return (
     <div className="key-details">
       <div className="key-details-grid">
         <KeyUsage apiKey={apiKey} />
         <section aria-label="How to use this key">
           <h3>Use it</h3>
+          <p className="hint last-used-from">
+            Last used from: {apiKey.last_used_ip ? <code>{apiKey.last_used_ip}</code> : "not used yet"}
+          </p>
+          <p className="hint">
+            Allowed from:{" "}
+            {apiKey.allowed_ips.length > 0
+              ? apiKey.allowed_ips.map((entry) => <code key={entry}>{entry} </code>)
+              : "any address"}
+          </p>
           <p className="hint">
             Rate limit:{" "}
             {apiKey.effective_rate_limit
@@ -125,7 +177,7 @@ function KeyDetails({ apiKey, onRoll, onDelete }: { apiKey: ApiKey; onRoll: () =
         </section>
       </div>
       <div className="key-details-grid">
-        <EditKeyForm apiKey={apiKey} />
+        <EditKeyForm apiKey={apiKey} isAdmin={isAdmin} />
         <section aria-label="Roll or delete">
           <h3>Rotate or remove</h3>
           {apiKey.previous_key_expires_at && (
@@ -282,6 +334,7 @@ export function ApiKeysPage() {
                 render: (apiKey) => (
                   <KeyDetails
                     apiKey={apiKey}
+                    isAdmin={user?.role === "admin"}
                     onRoll={() => {
                       flowOpener.current = document.activeElement as HTMLElement | null;
                       setRolling(apiKey);
@@ -306,6 +359,7 @@ export function ApiKeysPage() {
           showSecret(created, false);
         }}
         serverDefault={policy.data?.default_rate_limit ?? null}
+        maxDays={policy.data?.max_lifetime_days ?? null}
       />
       <SecretDialog secret={secret} onClose={() => setSecret(null)} returnFocus={returnFocus} />
       <RollKeyDialog

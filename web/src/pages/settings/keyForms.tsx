@@ -1,10 +1,10 @@
 // The dialogs of Settings → API Keys: create a key, show a secret once, roll a key. The full key
 // lives only in the secret dialog's state and leaves with it.
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useState } from "react";
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { Dialog } from "../../components/Dialog.tsx";
 import { FormDialog } from "../../components/FormDialog.tsx";
-import { ErrorNotice } from "../../components/Status.tsx";
+import { ErrorNotice, Notice } from "../../components/Status.tsx";
 import { exactTime } from "../../components/Time.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
 
@@ -46,31 +46,68 @@ export function expiryFromDate(value: string): { iso: string } | { error: string
   return { iso: end.toISOString() };
 }
 
+/** The expiry choices: a number of days from now, a date, or none. */
+export type ExpiryMode = "7" | "30" | "60" | "90" | "date" | "never";
+const PRESET_DAYS = ["7", "30", "60", "90"] as const;
+const DAY_MS = 86_400_000;
+
+/** Whether a choice fits the server's maximum key lifetime (null: no maximum). */
+function modeAllowed(mode: ExpiryMode, maxDays: number | null): boolean {
+  if (maxDays === null) return true;
+  if (mode === "never") return false;
+  return mode === "date" || Number(mode) <= maxDays;
+}
+
+/** The choice a new key starts with: 30 days, or the longest preset the server's maximum allows. */
+export function defaultExpiryMode(maxDays: number | null): ExpiryMode {
+  if (modeAllowed("30", maxDays)) return "30";
+  return modeAllowed("7", maxDays) ? "7" : "date";
+}
+
 export function ExpiryFields({
   mode,
   date,
   onMode,
   onDate,
   error,
+  maxDays,
 }: {
-  mode: "never" | "date";
+  mode: ExpiryMode;
   date: string;
-  onMode: (mode: "never" | "date") => void;
+  onMode: (mode: ExpiryMode) => void;
   onDate: (date: string) => void;
   error: string | null;
+  /** The server's maximum key lifetime in days, if it has one. */
+  maxDays: number | null;
 }) {
   const id = useId();
+  const latest = maxDays === null ? undefined : localDate(new Date(Date.now() + maxDays * DAY_MS));
+  const option = (value: ExpiryMode, label: string) => (
+    <label className="radio" key={value}>
+      <input
+        type="radio"
+        name={`${id}-expiry`}
+        value={value}
+        checked={mode === value}
+        disabled={!modeAllowed(value, maxDays)}
+        onChange={() => onMode(value)}
+      />
+      {label}
+    </label>
+  );
   return (
     <fieldset className="fieldset">
       <legend>Expiration</legend>
-      <label className="radio">
-        <input type="radio" name={`${id}-expiry`} checked={mode === "never"} onChange={() => onMode("never")} />
-        No expiration
-      </label>
-      <label className="radio">
-        <input type="radio" name={`${id}-expiry`} checked={mode === "date"} onChange={() => onMode("date")} />
-        Expires on a date
-      </label>
+      {maxDays !== null && (
+        <p className="hint" id={`${id}-max`}>
+          This server allows keys to live at most {maxDays} {maxDays === 1 ? "day" : "days"}.
+        </p>
+      )}
+      <div className="radio-row">
+        {PRESET_DAYS.map((days) => option(days, `${days} days`))}
+        {option("date", "Custom date")}
+        {option("never", "No expiration")}
+      </div>
       {mode === "date" && (
         <label className="field field-inline">
           <span className="label">Expiration date</span>
@@ -78,6 +115,7 @@ export function ExpiryFields({
             type="date"
             value={date}
             min={todayLocal()}
+            max={latest}
             onChange={(event) => onDate(event.target.value)}
             aria-invalid={error ? true : undefined}
             aria-describedby={error ? `${id}-error` : `${id}-hint`}
@@ -87,12 +125,96 @@ export function ExpiryFields({
           </span>
         </label>
       )}
+      {mode === "never" && (
+        <Notice kind="warning" role="status">
+          <strong>No expiration:</strong> this key works until you disable or delete it. A key that expires limits the
+          damage if it leaks.
+        </Notice>
+      )}
       {error && (
         <p className="field-error" id={`${id}-error`} role="alert">
           {error}
         </p>
       )}
     </fieldset>
+  );
+}
+
+/** The scope checkboxes of the create and edit forms, with the warning for full access. */
+export function ScopeFields({
+  scopes,
+  onChange,
+  isAdmin,
+  legend = "Scopes (optional)",
+}: {
+  scopes: Scope[];
+  onChange: (scopes: Scope[]) => void;
+  isAdmin: boolean;
+  legend?: string;
+}) {
+  const formId = useId();
+  // A scope the key already has stays visible, even one the person could not pick now.
+  const visibleScopes = SCOPE_INFO.filter((info) => !info.adminOnly || isAdmin || scopes.includes(info.scope));
+  return (
+    <fieldset className="fieldset">
+      <legend>{legend}</legend>
+      <div aria-live="polite">
+        {scopes.length === 0 ? (
+          <Notice kind="warning">
+            <strong>No scopes selected: this key will have full access to everything your account can do.</strong>
+          </Notice>
+        ) : (
+          <p className="hint">This key will only reach what the selected scopes allow.</p>
+        )}
+      </div>
+      {visibleScopes.map((info) => (
+        <div key={info.scope} className="checkbox">
+          <input
+            type="checkbox"
+            id={`${formId}-scope-${info.scope}`}
+            aria-describedby={`${formId}-scope-${info.scope}-hint`}
+            checked={scopes.includes(info.scope)}
+            onChange={(event) =>
+              onChange(event.target.checked ? [...scopes, info.scope] : scopes.filter((scope) => scope !== info.scope))
+            }
+          />
+          <span>
+            <label className="checkbox-title" htmlFor={`${formId}-scope-${info.scope}`}>
+              {info.title} ({info.scope})
+            </label>
+            <span className="hint" id={`${formId}-scope-${info.scope}-hint`}>
+              {info.allows}
+            </span>
+          </span>
+        </div>
+      ))}
+    </fieldset>
+  );
+}
+
+/** The allow-list as typed (one entry per line, or separated by commas or spaces) as the API takes it. */
+export function allowedIpsFromText(text: string): string[] {
+  return text.split(/[\s,]+/).filter((entry) => entry !== "");
+}
+
+export function AllowedIpsField({ text, onChange }: { text: string; onChange: (text: string) => void }) {
+  const id = useId();
+  return (
+    <label className="field">
+      <span className="label">Allowed IP addresses (optional)</span>
+      <textarea
+        value={text}
+        onChange={(event) => onChange(event.target.value)}
+        rows={3}
+        spellCheck={false}
+        placeholder={"203.0.113.7\n10.0.0.0/8\n2001:db8::/32"}
+        aria-describedby={`${id}-hint`}
+      />
+      <span className="hint" id={`${id}-hint`}>
+        One IPv4 or IPv6 address or CIDR range per line, up to 50. The key is refused from anywhere else. Leave empty to
+        allow any address.
+      </span>
+    </label>
   );
 }
 
@@ -217,9 +339,16 @@ export function RateLimitFields({
  * The expiry and rate-limit part of the create and edit forms: what the person chose, the two
  * fieldsets' wiring, and the check on submit. `current` is the key being edited (null: a new key).
  */
-export function useExpiryAndLimit(current: Pick<ApiKey, "expires_at" | "rate_limit"> | null) {
+export function useExpiryAndLimit(current: Pick<ApiKey, "expires_at" | "rate_limit"> | null, maxDays: number | null) {
   const storedDate = current?.expires_at ? localDate(new Date(current.expires_at)) : "";
-  const [mode, setMode] = useState<"never" | "date">(current?.expires_at ? "date" : "never");
+  const initialMode = (): ExpiryMode =>
+    current ? (current.expires_at ? "date" : "never") : defaultExpiryMode(maxDays);
+  const [mode, setMode] = useState<ExpiryMode>(initialMode);
+  // The server's maximum arrives after the form is first drawn: a new key's choice follows it.
+  const [touched, setTouched] = useState(false);
+  useEffect(() => {
+    if (!current && !touched && !modeAllowed(mode, maxDays)) setMode(defaultExpiryMode(maxDays));
+  }, [current, touched, mode, maxDays]);
   const [date, setDate] = useState(storedDate);
   const [dateError, setDateError] = useState<string | null>(null);
   const [draft, setDraft] = useState<RateLimitDraft>(draftOf(current?.rate_limit ?? null));
@@ -232,7 +361,12 @@ export function useExpiryAndLimit(current: Pick<ApiKey, "expires_at" | "rate_lim
     check(): { expires_at?: string | null; rate_limit: RateLimit | null } | null {
       let expiry: { expires_at?: string | null } = {};
       let dateProblem: string | null = null;
-      if (mode === "never") expiry = { expires_at: null };
+      if (current && mode === "never" && current.expires_at === null) {
+        // An edited key that keeps having no expiry: not a new choice, whatever the server's maximum.
+      } else if (!modeAllowed(mode, maxDays)) {
+        dateProblem = `This server allows keys to live at most ${maxDays} days: pick a shorter expiration.`;
+      } else if (mode === "never") expiry = { expires_at: null };
+      else if (mode !== "date") expiry = { expires_at: new Date(Date.now() + Number(mode) * DAY_MS).toISOString() };
       else if (!current || date !== storedDate) {
         const parsed = expiryFromDate(date);
         if ("error" in parsed) dateProblem = parsed.error;
@@ -245,7 +379,8 @@ export function useExpiryAndLimit(current: Pick<ApiKey, "expires_at" | "rate_lim
       return { ...expiry, rate_limit: limit.limit };
     },
     reset() {
-      setMode("never");
+      setMode(defaultExpiryMode(maxDays));
+      setTouched(false);
       setDate("");
       setDateError(null);
       setDraft(draftOf(null));
@@ -256,8 +391,10 @@ export function useExpiryAndLimit(current: Pick<ApiKey, "expires_at" | "rate_lim
         mode,
         date,
         error: dateError,
-        onMode: (next: "never" | "date") => {
+        maxDays,
+        onMode: (next: ExpiryMode) => {
           setMode(next);
+          setTouched(true);
           setDateError(null);
         },
         onDate: (next: string) => {
@@ -299,6 +436,7 @@ export function CreateKeyDialog({
   onClose,
   onCreated,
   serverDefault,
+  maxDays,
 }: {
   open: boolean;
   isAdmin: boolean;
@@ -306,11 +444,14 @@ export function CreateKeyDialog({
   onCreated: (key: CreatedKey) => void;
   /** The server's default limit for keys without their own, if any. */
   serverDefault: RateLimit | null;
+  /** The server's maximum key lifetime in days, if any. */
+  maxDays: number | null;
 }) {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Scope[]>([]);
+  const [allowedIps, setAllowedIps] = useState("");
   const [nameError, setNameError] = useState<string | null>(null);
-  const expiryAndLimit = useExpiryAndLimit(null);
+  const expiryAndLimit = useExpiryAndLimit(null, maxDays);
   // gcTime 0: the mutation (and the full key in its result) leaves the cache as soon as it is reset.
   const create = trpc.keys.create.useMutation({ gcTime: 0 });
   const formId = useId();
@@ -318,6 +459,7 @@ export function CreateKeyDialog({
   function reset() {
     setName("");
     setScopes([]);
+    setAllowedIps("");
     setNameError(null);
     expiryAndLimit.reset();
     create.reset();
@@ -341,6 +483,7 @@ export function CreateKeyDialog({
         scopes: scopes.length > 0 ? scopes : null,
         expires_at: checked.expires_at ?? null,
         rate_limit: checked.rate_limit,
+        allowed_ips: allowedIpsFromText(allowedIps),
       });
       reset();
       onCreated(created);
@@ -349,7 +492,6 @@ export function CreateKeyDialog({
     }
   }
 
-  const visibleScopes = SCOPE_INFO.filter((info) => !info.adminOnly || isAdmin);
   return (
     <FormDialog
       open={open}
@@ -380,40 +522,9 @@ export function CreateKeyDialog({
           </span>
         )}
       </label>
-      <fieldset className="fieldset">
-        <legend>Scopes (optional)</legend>
-        <p className="hint" aria-live="polite">
-          {scopes.length === 0 ? (
-            <strong>No scopes selected: this key will have full access to everything your account can do.</strong>
-          ) : (
-            <>This key will only reach what the selected scopes allow.</>
-          )}
-        </p>
-        {visibleScopes.map((info) => (
-          <div key={info.scope} className="checkbox">
-            <input
-              type="checkbox"
-              id={`${formId}-scope-${info.scope}`}
-              aria-describedby={`${formId}-scope-${info.scope}-hint`}
-              checked={scopes.includes(info.scope)}
-              onChange={(event) =>
-                setScopes((current) =>
-                  event.target.checked ? [...current, info.scope] : current.filter((s) => s !== info.scope),
-                )
-              }
-            />
-            <span>
-              <label className="checkbox-title" htmlFor={`${formId}-scope-${info.scope}`}>
-                {info.title} ({info.scope})
-              </label>
-              <span className="hint" id={`${formId}-scope-${info.scope}-hint`}>
-                {info.allows}
-              </span>
-            </span>
-          </div>
-        ))}
-      </fieldset>
+      <ScopeFields scopes={scopes} onChange={setScopes} isAdmin={isAdmin} />
       <ExpiryAndLimitFields state={expiryAndLimit} serverDefault={serverDefault} />
+      <AllowedIpsField text={allowedIps} onChange={setAllowedIps} />
     </FormDialog>
   );
 }
