@@ -8,13 +8,18 @@ import { FormDialog } from "./FormDialog.tsx";
 export function ReauthDialog() {
   const [asking, setAsking] = useState(reauthPrompt.asking);
   const [password, setPassword] = useState("");
+  const [code, setCode] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const confirm = trpc.auth.reauthenticate.useMutation({ gcTime: 0 });
+  // An account with two-factor login confirms with a code as well: asked for when the dialog opens.
+  const factor = trpc.mfa.status.useQuery(undefined, { enabled: asking, staleTime: 0 });
+  const needsCode = factor.data?.enabled === true;
 
   useEffect(() => reauthPrompt.subscribe(setAsking), []);
 
   function finish(confirmed: boolean) {
     setPassword("");
+    setCode("");
     setProblem(null);
     confirm.reset();
     reauthPrompt.settle(confirmed);
@@ -24,13 +29,17 @@ export function ReauthDialog() {
     event.preventDefault();
     confirm.reset();
     if (!password) return setProblem("Enter your password.");
+    if (needsCode && !code.trim()) return setProblem("Enter the code from your authenticator app.");
     setProblem(null);
     try {
-      // Two-factor login (when merged) adds its code here: {password, code}.
-      await confirm.mutateAsync({ password });
+      await confirm.mutateAsync(needsCode ? { password, code: code.trim() } : { password });
       finish(true);
     } catch (error) {
-      if (errorStatus(error) === 401) setProblem("That is not your password. Try again.");
+      if (errorStatus(error) === 401) {
+        setProblem(
+          needsCode ? "The password or the code is not right. Try again." : "That is not your password. Try again.",
+        );
+      }
       // other refusals (429 with its wait) are shown from confirm.error
     }
   }
@@ -48,7 +57,10 @@ export function ReauthDialog() {
       problem={problem}
       error={problem ? null : confirm.error}
     >
-      <p>This action needs your password again. Once confirmed, you will not be asked again for a few minutes.</p>
+      <p>
+        This action needs your password{needsCode ? " and a code from your authenticator app" : ""} again. Once
+        confirmed, you will not be asked again for a few minutes.
+      </p>
       <label className="field">
         <span className="label">Password</span>
         <input
@@ -59,6 +71,19 @@ export function ReauthDialog() {
           data-autofocus
         />
       </label>
+      {needsCode && (
+        <label className="field">
+          <span className="label">Authentication code</span>
+          <input
+            name="code"
+            inputMode="text"
+            autoComplete="one-time-code"
+            value={code}
+            onChange={(event) => setCode(event.target.value)}
+          />
+          <span className="hint">The 6-digit code from your authenticator app, or a recovery code.</span>
+        </label>
+      )}
     </FormDialog>
   );
 }
