@@ -2,6 +2,7 @@
 // server-wide key policy (the maximum lifetime of new keys).
 
 import { type FormEvent, useEffect, useId, useState } from "react";
+import { Link } from "react-router-dom";
 import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
 import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
@@ -100,7 +101,18 @@ export function AdminKeysPage() {
       <QueryState
         query={keys}
         loading="Loading keys…"
-        empty={<EmptyState title="No API keys">Nobody has created an API key yet.</EmptyState>}
+        empty={
+          <EmptyState
+            title="No API keys yet"
+            action={
+              <Link to="/settings/api-keys" className="button button-primary">
+                Create an API key of your own
+              </Link>
+            }
+          >
+            Nobody on this server has created an API key. Each person makes theirs under Settings → API Keys.
+          </EmptyState>
+        }
       >
         {(data) => (
           <>

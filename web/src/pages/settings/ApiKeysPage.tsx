@@ -8,7 +8,7 @@ import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
 import { EmptyState, ErrorNotice, Notice } from "../../components/Status.tsx";
-import { RelativeTime } from "../../components/Time.tsx";
+import { RelativeTime, Until } from "../../components/Time.tsx";
 import { UsageChart } from "../../components/UsageChart.tsx";
 import { useAuth } from "../../lib/auth.tsx";
 import { trpc } from "../../lib/trpc.ts";
@@ -182,7 +182,7 @@ function KeyDetails({
           <h3>Rotate or remove</h3>
           {apiKey.previous_key_expires_at && (
             <p className="hint">
-              The previous secret still works until <RelativeTime iso={apiKey.previous_key_expires_at} />.
+              The previous secret still works until <Until iso={apiKey.previous_key_expires_at} />.
             </p>
           )}
           {apiKey.rolled_at && (
@@ -310,15 +310,22 @@ export function ApiKeysPage() {
         errorTitle="Could not load your keys."
         isEmpty={(data) => data.items.length === 0 && pager.page === 1}
         empty={
-          <EmptyState title="No API keys yet">
-            <p>
-              An API key lets a program act on your behalf without your password: a backend calling the chat endpoints,
-              a nightly script reading knowledge bases, another application using your agents.
-            </p>
-            <p>
-              Give each integration its own key, limit it with scopes, and set an expiration date for temporary ones.
-              The full key is shown once, when you create it.
-            </p>
+          <EmptyState
+            title="No API keys yet"
+            action={
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={(event) => {
+                  flowOpener.current = event.currentTarget;
+                  setCreating(true);
+                }}
+              >
+                Create your first API key
+              </button>
+            }
+          >
+            A key lets a program call the API as you, without your password. Give each integration its own.
           </EmptyState>
         }
       >
