@@ -112,7 +112,7 @@ export function ChatPage() {
                   </button>
                 }
               >
-                Ask anything: a calculation such as “{EXAMPLE_QUESTION}”, or a question about your knowledge bases.
+                Ask anything. Try a calculation such as “{EXAMPLE_QUESTION}”, or a question about your knowledge bases.
               </EmptyState>
             )
           )}

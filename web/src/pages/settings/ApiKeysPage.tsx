@@ -325,7 +325,7 @@ export function ApiKeysPage() {
               </button>
             }
           >
-            A key lets a program call the API as you, without your password. Give each integration its own.
+            An API key lets a program act on your behalf without your password. Give each integration its own.
           </EmptyState>
         }
       >
