@@ -1,0 +1,99 @@
+// Keeps what a run shows as it goes (ReAct steps, the DAG plan's progress, the documents its
+// retrievals found) so its answer can be stored with them: a reopened conversation shows the
+// same steps. Arguments and results are kept shortened (long texts cut, long lists trimmed,
+// deep nesting summarised), so a message never carries a whole connector response.
+import { type Citation, MAX_KEPT_CITATIONS, MAX_KEPT_STEPS, type RunSteps } from "../contracts/runSteps.ts";
+import type { RunEvent } from "./types.ts";
+
+const MAX_TEXT = 600;
+const MAX_ITEMS = 12;
+const MAX_DEPTH = 5;
+
+/** A JSON value, shortened for keeping: the same shape, with less of it. */
+export function shortened(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}…` : value;
+  if (value === null || typeof value !== "object") return typeof value === "bigint" ? String(value) : value;
+  if (depth >= MAX_DEPTH) return "…";
+  if (Array.isArray(value)) {
+    const kept = value.slice(0, MAX_ITEMS).map((item) => shortened(item, depth + 1));
+    return value.length > MAX_ITEMS ? [...kept, `… ${value.length - MAX_ITEMS} more`] : kept;
+  }
+  const entries = Object.entries(value);
+  const kept = entries.slice(0, MAX_ITEMS * 2).map(([key, item]) => [key, shortened(item, depth + 1)] as const);
+  return Object.fromEntries(kept);
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+export class StepRecorder {
+  private readonly kept: RunSteps = { steps: [], plan: [], citations: [] };
+
+  /** Watches one event on its way to the client. */
+  observe(event: RunEvent): void {
+    switch (event.event) {
+      case "step": {
+        const step = event.data;
+        if (step.type === "tool_result" && step.ok && step.tool === "kb_retrieve") this.cite(step.result);
+        if (this.kept.steps.length >= MAX_KEPT_STEPS) return;
+        if (step.type === "thought") this.kept.steps.push({ ...step, content: shortened(step.content) as string });
+        else if (step.type === "tool_call") this.kept.steps.push({ ...step, arguments: shortened(step.arguments) });
+        else this.kept.steps.push({ ...step, result: shortened(step.result) });
+        return;
+      }
+      case "phase":
+        if (event.data.phase === "executing") {
+          this.kept.plan = event.data.steps.slice(0, MAX_KEPT_STEPS).map((step) => ({
+            ...step,
+            arguments: shortened(step.arguments) as Record<string, unknown>,
+            status: "pending",
+          }));
+        }
+        return;
+      case "step_progress": {
+        const { step_id, status, result, error, tool } = event.data;
+        if (status === "completed" && tool === "kb_retrieve") this.cite(result);
+        this.kept.plan = this.kept.plan.map((step) =>
+          step.id === step_id
+            ? {
+                ...step,
+                status,
+                ...(result === undefined ? {} : { result: shortened(result) }),
+                ...(error === undefined ? {} : { error }),
+              }
+            : step,
+        );
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** The documents of a kb_retrieve result, each once, in the order they were first found. */
+  private cite(result: unknown): void {
+    const passages = record(result).results;
+    if (!Array.isArray(passages)) return;
+    for (const passage of passages.map(record)) {
+      const { document_id, document_title, knowledge_base_id, knowledge_base } = passage;
+      if (typeof document_id !== "string" || typeof document_title !== "string") continue;
+      if (this.kept.citations.some((c) => c.document_id === document_id)) continue;
+      if (this.kept.citations.length >= MAX_KEPT_CITATIONS) return;
+      this.kept.citations.push({
+        document_id,
+        document_title,
+        knowledge_base_id: typeof knowledge_base_id === "string" ? knowledge_base_id : "",
+        knowledge_base: typeof knowledge_base === "string" ? knowledge_base : "",
+      });
+    }
+  }
+
+  citations(): Citation[] {
+    return [...this.kept.citations];
+  }
+
+  steps(): RunSteps {
+    return { steps: [...this.kept.steps], plan: [...this.kept.plan], citations: this.citations() };
+  }
+}
