@@ -2,9 +2,16 @@
 // text, passages cited by document title, a reopened conversation keeping its steps; the knowledge
 // base header; a refused agent field shown at the field, in view; the connector URL error going
 // as soon as the URL is right, and "Test connection" showing the status and the time.
+import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
 import { E2E_ADMIN, E2E_PORT } from "../playwright.config.ts";
 import { portalLogin, restLogin, uniqueName } from "./support/api.ts";
+
+async function expectNoViolations(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`);
+  expect(summary, what).toEqual([]);
+}
 
 async function rest(page: Page, token: string, path: string, data: unknown): Promise<any> {
   const response = await page.request.post(path, { data, headers: { authorization: `Bearer ${token}` } });
@@ -58,6 +65,7 @@ test("chat: Markdown answers without raw HTML, citations by title, and a reopene
   await expect(stored.locator(".step-tool_result")).toContainText("Zephyrquux release notes");
   await expect(stored.getByTestId("citations")).toContainText("Zephyrquux release notes");
   await expect(stored.locator("script, img")).toHaveCount(0);
+  await expectNoViolations(page, "a reopened conversation with its steps and sources");
 });
 
 test("the knowledge base header: its description, then a pluralised count on its own line", async ({ page }) => {
@@ -101,6 +109,7 @@ test("a refused agent setting is shown at its field, in view; a fixed connector 
   await expect(temperature).toBeFocused();
   await expect(temperature).toBeInViewport();
   await expect(dialog.getByRole("alert")).toHaveCount(0);
+  await expectNoViolations(page, "an agent field in error");
   await temperature.fill("0.5");
   await expect(temperature).not.toHaveAttribute("aria-invalid", "true");
   await dialog.getByRole("button", { name: "Create agent" }).click();
@@ -126,4 +135,5 @@ test("a refused agent setting is shown at its field, in view; a fixed connector 
 
   await page.getByRole("button", { name: `Test connection to ${name}` }).click();
   await expect(page.getByRole("status").filter({ hasText: "HTTP" })).toHaveText(/^Connected: HTTP 200 in \d+ ms$/);
+  await expectNoViolations(page, "a tested connector");
 });
