@@ -189,6 +189,11 @@ export const TOUR_PAGES: TourPage[] = [
       await page.goto(`/chat/${account.conversationId}`);
       await settled(page, "Chat");
       await expect(page.locator("#main")).toContainText("25 * 3 = 75");
+      // The first answer's steps, opened: what the agent did on the way.
+      await page
+        .locator("summary", { hasText: /^Steps/ })
+        .first()
+        .click();
     },
   },
   simplePage("admin-users", "/admin/users", "Users"),
