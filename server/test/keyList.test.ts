@@ -2,6 +2,7 @@
 // status and scope, the three orders in both directions, keyset paging in each, and the total.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
+import { PortalBrowser } from "./support/browser.ts";
 
 let server: TestServer;
 let token: string;
@@ -129,6 +130,22 @@ describe("the caller's key list", () => {
     const answer = await list(query);
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ error: "validation_error", details: [{ field }] });
+  });
+});
+
+describe("the portal's door (tRPC)", () => {
+  test("keys.list and admin.keys take the same parameters and answer with the total", async () => {
+    const browser = new PortalBrowser(server.url);
+    await browser.login(ADMIN.email, ADMIN.password);
+    const mine = await browser.query("keys.list", { search: "zapier", sort: "requests", order: "asc", limit: 1 });
+    expect(mine.data.items.map((key: { name: string }) => key.name)).toEqual(["zapier-staging"]);
+    expect(mine.data.total).toBe(2);
+    expect(mine.data.next_cursor).not.toBeNull();
+    const everyone = await browser.query("admin.keys", { status: "expiring_soon" });
+    expect(everyone.data.items.map((key: { name: string }) => key.name)).toEqual(["Old export"]);
+    expect(everyone.data.total).toBe(1);
+    const refused = await browser.query("keys.list", { sort: "name" });
+    expect(refused.error.data.error.error).toBe("validation_error");
   });
 });
 
