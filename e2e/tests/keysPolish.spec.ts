@@ -2,6 +2,7 @@
 // keypress; long names and phones do not break the layout; a name's length is counted; an
 // expired key's switch is off; the usage chart has axes and a tooltip; and the list scales
 // (search, filters, order, "1–10 of 13").
+import AxeBuilder from "@axe-core/playwright";
 import { type Browser, expect, type Page, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config.ts";
 import { callWithKey, portalLogin, restCreateKey, restLogin, uniqueName } from "./support/api.ts";
@@ -44,6 +45,12 @@ async function openAs(browser: Browser, baseURL: string | undefined, who: { emai
   const page = await context.newPage();
   await portalLogin(page, who.email, who.password);
   return page;
+}
+
+async function expectNoViolations(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`);
+  expect(summary, what).toEqual([]);
 }
 
 async function expectNoSidewaysScroll(page: Page, what: string) {
@@ -94,6 +101,7 @@ test("the key shown once: focus on Copy, a question before closing it uncopied, 
   await expect(question).toBeVisible();
   const back = question.getByRole("button", { name: "No, back to the key" });
   await expect(back).toBeFocused();
+  await expectNoViolations(page, "the secret dialog asking before it closes");
   await page.keyboard.press("Enter");
   await expect(question).toBeHidden();
   await expect(copy).toBeFocused();
@@ -167,6 +175,7 @@ test("the list scales: a total and paging text, search, status and scope filters
   await expect(expiredSwitch).toBeDisabled();
   await expect(keys.row("Polish expired").locator(".switch-note")).toContainText("Expired");
   await expect(keys.cell("Polish expired", "Status")).toHaveText("Expired");
+  await expectNoViolations(page, "the filtered key list with an expired key");
   const details = await keys.manage("Polish expired");
   await expect(details).toContainText("Give it a later expiry below to use it again.");
   await page.context().close();
@@ -224,6 +233,7 @@ test("long names and phones: no sideways scroll, full-size scope boxes, compact 
   await page.keyboard.press("ArrowLeft");
   await expect(tooltip).toContainText("0 requests served");
   await expect(plot).toHaveAttribute("aria-valuetext", /0 requests served/);
+  await expectNoViolations(page, "a key's details on a phone, the chart's tooltip shown");
 
   // Create key on a phone: the scope boxes are full size.
   await page.keyboard.press("Escape");
@@ -243,6 +253,7 @@ test("long names and phones: no sideways scroll, full-size scope boxes, compact 
     await admin.getByRole("searchbox", { name: "Search" }).fill(email);
     await expect(admin.getByRole("rowheader", { name: LONG_NAME })).toBeVisible();
     await expectNoSidewaysScroll(admin, `Admin → All keys at ${size.width}`);
+    await expectNoViolations(admin, `Admin → All keys at ${size.width}`);
   }
   await admin.context().close();
 });

@@ -112,7 +112,8 @@ export function KeySnippets({
         ))}
       </div>
       <div role="tabpanel" id={`${base}-panel`} aria-labelledby={`${base}-${lang}`} className="snippet-panel">
-        <pre>
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: focusable, so a long line can be scrolled into view by keyboard too (WCAG 2.1.1) */}
+        <pre tabIndex={0}>
           <code>{code}</code>
         </pre>
         <CopyButton text={code} label="Copy snippet" onCopied={onCopied} primary={!fullKey} />
