@@ -56,12 +56,11 @@ export function UsageChart({
   const turnedAway = [refused > 0 ? `${refused} refused` : null, rateLimited > 0 ? `${rateLimited} rate-limited` : null]
     .filter(Boolean)
     .join(", ");
-  const summary =
+  const overall =
     total + refused + rateLimited === 0
       ? `No requests in the last ${days.length} days`
-      : `${plural(total, "request")} served in the last ${days.length} days${turnedAway ? ` (${turnedAway})` : ""}${
-          busiest ? `, most on ${busiest.day} (${all(busiest)})` : ""
-        }`;
+      : `${plural(total, "request")} served in the last ${days.length} days${turnedAway ? ` (${turnedAway})` : ""}`;
+  const summary = `${overall}${busiest ? `, most on ${busiest.day} (${all(busiest)})` : ""}`;
   const shown = active === null ? null : days[active];
 
   function pointAt(event: PointerEvent<HTMLDivElement>) {
@@ -186,7 +185,12 @@ export function UsageChart({
         </div>
       </div>
       <figcaption>
-        {summary}
+        {overall}
+        {busiest && (
+          <>
+            , most on <DateOnly iso={noonOf(busiest.day)} /> ({all(busiest)})
+          </>
+        )}
         {(refused > 0 || rateLimited > 0) && (
           <span className="usage-legend" aria-hidden="true">
             <span className="legend-swatch bar" /> served <span className="legend-swatch bar-refused" /> refused{" "}
