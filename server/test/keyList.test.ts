@@ -153,6 +153,10 @@ describe("the administrators' list of every key", () => {
   test("takes the same search, filters and order, searches owners' emails too, and counts", async () => {
     const other = await server.createUser("keyholder@example.com");
     await server.createKey(other.token, { name: "Someone else's" });
+    // Someone else's key id as a cursor is no position in this caller's list: an empty page.
+    const adminKeyId = (await list("?limit=1")).body.items[0].id;
+    const foreignCursor = await server.api("GET", `/api/me/api-keys?cursor=${adminKeyId}`, { token: other.token });
+    expect(foreignCursor.body).toMatchObject({ items: [], next_cursor: null, total: 1 });
     const all = await server.api("GET", "/api/admin/api-keys?limit=3", { token });
     expect(all.body).toMatchObject({ total: 7 });
     expect(all.body.items).toHaveLength(3);

@@ -255,7 +255,7 @@ export async function listApiKeys(
   const where = keyListWhere(ctx, query, { userId });
   const [rows, total] = await Promise.all([
     ctx.db.apiKey.findMany({
-      where: await afterCursor(ctx, where, query),
+      where: await afterCursor(ctx, where, query, { userId }),
       orderBy: keyListOrder(query),
       take: query.limit + 1,
       select: keySelect,
@@ -328,17 +328,20 @@ function keyListOrder(query: KeyListRequest): Prisma.ApiKeyOrderByWithRelationIn
 
 /**
  * Keyset paging in any of the orders: the rows after the cursor's row, compared on the sort
- * column and then the id. A cursor whose key is gone (deleted meanwhile) ends the list.
+ * column and then the id. The cursor must be one of the keys the list may show (`scope`: the
+ * owner's, for the owner's list), so a stranger's key id reveals nothing; a cursor whose key is
+ * gone (deleted meanwhile) ends the list.
  */
 async function afterCursor(
   ctx: AppContext,
   where: Prisma.ApiKeyWhereInput,
   query: KeyListRequest,
+  scope: Prisma.ApiKeyWhereInput,
 ): Promise<Prisma.ApiKeyWhereInput> {
   if (!query.cursor) return where;
   const column = SORT_COLUMNS[query.sort ?? "created"];
-  const cursor = await ctx.db.apiKey.findUnique({
-    where: { id: query.cursor },
+  const cursor = await ctx.db.apiKey.findFirst({
+    where: { ...scope, id: query.cursor },
     select: { id: true, createdAt: true, lastUsedAt: true, totalRequests: true },
   });
   if (!cursor) return { id: { in: [] } };
@@ -574,7 +577,7 @@ export async function listAllApiKeys(
   const where = keyListWhere(ctx, query, query.userId ? { userId: query.userId } : {}, true);
   const [rows, total] = await Promise.all([
     ctx.db.apiKey.findMany({
-      where: await afterCursor(ctx, where, query),
+      where: await afterCursor(ctx, where, query, {}),
       orderBy: keyListOrder(query),
       take: query.limit + 1,
       select: { ...keySelect, user: { select: { id: true, email: true } } },
