@@ -38,6 +38,14 @@ test.beforeAll(async ({ request }) => {
   });
   usedKey = (await restCreateKey(request, token, { name: usedName, scopes: "chat" })).key;
   for (let i = 0; i < 3; i++) expect((await callWithKey(request, usedKey, "/api/auth/verify")).status).toBe(200);
+  await expect
+    .poll(async () => {
+      const listed = await request.get("/api/me/api-keys?status=expired", {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return (await listed.json()).total;
+    })
+    .toBe(1);
 });
 
 async function openAs(browser: Browser, baseURL: string | undefined, who: { email: string; password: string }) {
