@@ -1,20 +1,8 @@
 // Times on the page, in the portal's one format (lib/dateFormat.ts), as <time> elements whose
 // tooltip is the exact instant: RelativeTime for things that happened ("3 minutes ago", the date
-// once older than a month), Until for deadlines, DateOnly and DateTime for plain dates.
+// once older than a month), DateOnly and DateTime for plain dates.
 import { useEffect, useState } from "react";
-import {
-  formatAgo,
-  formatDate,
-  formatDateTime,
-  formatExact,
-  formatUntil,
-  RELATIVE_LIMIT_MS,
-} from "../lib/dateFormat.ts";
-
-/** The exact instant, as a tooltip shows it. */
-export function exactTime(iso: string): string {
-  return formatExact(iso);
-}
+import { formatAgo, formatDate, formatDateTime, formatExact, RELATIVE_LIMIT_MS } from "../lib/dateFormat.ts";
 
 /** Re-renders every 30 s so "just now" does not stay "just now". */
 function useNow(): number {
@@ -38,16 +26,6 @@ export function RelativeTime({ iso, empty = "Never" }: { iso: string | null; emp
   return (
     <time dateTime={iso} title={formatExact(iso)}>
       {old ? formatDate(iso) : formatAgo(iso, now)}
-    </time>
-  );
-}
-
-/** A deadline, after "until": "28 Nov 2026, 15:05 (in 59 minutes)". */
-export function Until({ iso }: { iso: string }) {
-  const now = useNow();
-  return (
-    <time dateTime={iso} title={formatExact(iso)}>
-      {formatUntil(iso, now)}
     </time>
   );
 }

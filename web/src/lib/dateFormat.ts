@@ -103,8 +103,3 @@ export function formatRelative(value: DateLike, now: number = Date.now()): strin
 export function formatAgo(value: DateLike, now: number = Date.now()): string {
   return formatRelative(Math.min(toDate(value).getTime(), now), now);
 }
-
-/** A deadline: "28 Nov 2026, 15:05 (in 59 minutes)", to follow "until". */
-export function formatUntil(value: DateLike, now: number = Date.now()): string {
-  return `${formatDateTime(value)} (${formatRelative(value, now)})`;
-}
