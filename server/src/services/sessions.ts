@@ -323,6 +323,45 @@ export async function revokeSession(
 }
 
 /**
+ * "Log out all other sessions": ends every session of the caller but the one asking, audited with
+ * how many ended. Only a login session can ask (an API key has no session to keep).
+ */
+export async function revokeOtherSessions(
+  ctx: AppContext,
+  caller: { userId: string; sessionId: string | null },
+  meta: RequestMeta,
+): Promise<number> {
+  const sessionId = caller.sessionId;
+  if (!sessionId) {
+    throw new AppError("forbidden", "Only a login session can end the other sessions; an API key has none to keep");
+  }
+  const ended = await ctx.db.$transaction(async (tx) => {
+    const count = await revokeAllSessions(
+      ctx,
+      caller.userId,
+      { exceptSessionId: sessionId, reason: "revoked_by_user" },
+      tx,
+    );
+    await recordAudit(
+      ctx,
+      {
+        actorId: caller.userId,
+        action: "session.revoke_others",
+        targetType: "user",
+        targetId: caller.userId,
+        meta,
+        detail: { revoked_sessions: count },
+      },
+      tx,
+    );
+    return count;
+  });
+  // After the commit: a request in between could otherwise cache the sessions as they were.
+  ctx.credentials.invalidateUser(caller.userId);
+  return ended;
+}
+
+/**
  * A signed-in user changes their own password: the current one must be given, every other
  * session ends (the one making the change stays). Returns how many sessions ended.
  */
