@@ -2,6 +2,7 @@
 // server-wide key policy (the maximum lifetime of new keys).
 
 import { type FormEvent, useEffect, useId, useState } from "react";
+import { Link, useSearchParams } from "react-router-dom";
 import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
 import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
@@ -87,7 +88,10 @@ function KeySettingsForm() {
 export function AdminKeysPage() {
   const pager = useCursorPager();
   const utils = trpc.useUtils();
-  const keys = trpc.admin.keys.useQuery({ limit: 20, cursor: pager.cursor });
+  // ?user_id=… (the audit log's links to a key) shows one person's keys.
+  const [params] = useSearchParams();
+  const ownerId = params.get("user_id") ?? undefined;
+  const keys = trpc.admin.keys.useQuery({ limit: 20, cursor: pager.cursor, user_id: ownerId });
   const setActive = trpc.admin.setKeyActive.useMutation({ onSettled: () => utils.admin.keys.invalidate() });
   const remove = trpc.admin.deleteKey.useMutation({ onSuccess: () => void utils.admin.keys.invalidate() });
   const deleting = useConfirmation(remove, (k: AdminKey) => ({ id: k.id }));
@@ -96,6 +100,12 @@ export function AdminKeysPage() {
     <>
       <PageHeader title="All keys" description="Every API key on this server, with its owner. Newest first." />
       <KeySettingsForm />
+      {ownerId && (
+        <Notice kind="info">
+          Showing the keys of {keys.data?.items[0]?.owner.email ?? "one user"}.{" "}
+          <Link to="/admin/keys">Show all keys</Link>
+        </Notice>
+      )}
       {setActive.error && <ErrorNotice error={setActive.error} />}
       <QueryState
         query={keys}
