@@ -138,7 +138,7 @@ export function AdminAuditPage() {
                         <RelativeTime iso={entry.created_at} />
                       </td>
                       <td data-label="What happened" className="audit-sentence">
-                        {auditSentence(entry)}
+                        <span>{auditSentence(entry)}</span>
                       </td>
                       <td data-label="Address">{entry.ip ?? <span className="muted">—</span>}</td>
                       <td data-label="Details" className="detail-cell">

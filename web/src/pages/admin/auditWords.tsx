@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { Link } from "react-router-dom";
 import { exactTime } from "../../components/Time.tsx";
 import type { RouterOutputs } from "../../lib/trpc.ts";
+import { describeDevice } from "../settings/SessionsPage.tsx";
 
 export type AuditEntry = RouterOutputs["admin"]["audit"]["items"][number];
 type Person = NonNullable<AuditEntry["actor"]>;
@@ -291,19 +292,24 @@ const IN_SENTENCE: Record<string, string[]> = {
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
-function plainValue(value: unknown): string {
+/** Values whose emptiness means "no restriction". */
+const EMPTY_MEANS: Record<string, string> = { scopes: "full access", allowed_ips: "any address" };
+
+function plainValue(value: unknown, field = ""): string {
   if (value === null || value === undefined) return "none";
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (typeof value === "string") return ISO_INSTANT.test(value) ? exactTime(value) : value;
   if (typeof value === "number") return String(value);
-  if (Array.isArray(value)) return value.length === 0 ? "none (all)" : value.map(plainValue).join(", ");
+  if (Array.isArray(value)) {
+    return value.length === 0 ? (EMPTY_MEANS[field] ?? "none") : value.map((v) => plainValue(v)).join(", ");
+  }
   if (typeof value === "object") {
     const record = value as Record<string, unknown>;
     if ("requests" in record && "window_seconds" in record) {
       return `${record.requests} requests per ${record.window_seconds} s`;
     }
     return Object.entries(record)
-      .map(([k, v]) => `${k.replaceAll("_", " ")}: ${plainValue(v)}`)
+      .map(([k, v]) => `${k.replaceAll("_", " ")}: ${plainValue(v, k)}`)
       .join("; ");
   }
   return String(value);
@@ -326,7 +332,7 @@ export function AuditDetail({ entry }: { entry: AuditEntry }) {
   // The key's name and prefix are in the sentence, unless they changed.
   if (entry.target_key) for (const field of ["name", "prefix"]) skip.add(field);
   const rows = Object.entries(entry.detail ?? {}).filter(([field, value]) => !skip.has(field) || isChange(value));
-  const extra = entry.user_agent ? [["Browser", entry.user_agent] as const] : [];
+  const extra = entry.user_agent ? [["Device", entry.user_agent] as const] : [];
   if (rows.length === 0 && extra.length === 0) return <span className="muted">—</span>;
   return (
     <dl className="audit-detail">
@@ -336,11 +342,14 @@ export function AuditDetail({ entry }: { entry: AuditEntry }) {
           <dd>
             {isChange(value) ? (
               <>
-                {plainValue(value.before)} <span aria-hidden="true">→</span>
-                <span className="sr-only"> changed to </span> {plainValue(value.after)}
+                {plainValue(value.before, field)} <span aria-hidden="true">→</span>
+                <span className="sr-only"> changed to </span> {plainValue(value.after, field)}
               </>
             ) : (
-              plainValue(field === "changed" && Array.isArray(value) ? value.map((v) => labelOf(String(v))) : value)
+              plainValue(
+                field === "changed" && Array.isArray(value) ? value.map((v) => labelOf(String(v))) : value,
+                field,
+              )
             )}
           </dd>
         </div>
@@ -348,7 +357,7 @@ export function AuditDetail({ entry }: { entry: AuditEntry }) {
       {extra.map(([label, value]) => (
         <div key={label} className="audit-detail-agent">
           <dt>{label}</dt>
-          <dd title={value}>{value}</dd>
+          <dd title={value}>{describeDevice(value)}</dd>
         </div>
       ))}
     </dl>
