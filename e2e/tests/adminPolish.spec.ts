@@ -2,7 +2,7 @@
 // after "to" refused at its field, sessions that can be told apart and "Log out all other
 // sessions", a confirmation before a role changes, and server refusals at their fields in plain words.
 import { expect, type Page, test } from "@playwright/test";
-import { E2E_ADMIN } from "../playwright.config.ts";
+import { E2E_ADMIN, E2E_RESET_PORT, SHORT_SUDO } from "../playwright.config.ts";
 import { portalLogin, restCreateKey, restLogin } from "./support/api.ts";
 
 const PASSWORD = "polish-password-1";
@@ -43,6 +43,11 @@ test("audit log: sentences with links to the people and the key, readable detail
   const details = row.locator('[data-label="Details"]');
   await expect(details.locator("dt").first()).toHaveText("Changed");
   await expect(details.locator("dd").first()).toHaveText("Active");
+  // On a phone the entries stack and nothing scrolls sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(sentence).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.setViewportSize({ width: 1366, height: 850 });
   await expect(details).not.toContainText("{");
 
   // The key links to Admin → All keys showing Carol's keys; Carol links to Admin → Users showing her.
@@ -171,4 +176,30 @@ test("a role changes only once confirmed; refusals show at their field in plain 
   await expect(current).toBeFocused();
   await expect(current).toHaveAccessibleDescription("Current password is not correct.");
   await expect(page.getByText("current_password")).toHaveCount(0);
+});
+
+test("a promotion after the password confirmation lapsed asks for the password, then goes on", async ({ browser }) => {
+  // The server whose sudo mode lasts SHORT_SUDO seconds.
+  const context = await browser.newContext({ baseURL: `http://127.0.0.1:${E2E_RESET_PORT}` });
+  const page = await context.newPage();
+  const adminToken = await restLogin(page.request, E2E_ADMIN.email, E2E_ADMIN.password);
+  const gina = await createUser(page, adminToken, "gina", "Gina");
+  await portalLogin(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  const loggedInAt = Date.now();
+  await page.goto(`/admin/users?search=${encodeURIComponent(gina.email)}`);
+  const role = page.getByLabel(`Role of ${gina.email}`);
+  await expect(role).toHaveValue("user");
+  await page.waitForTimeout(Math.max(0, loggedInAt + SHORT_SUDO * 1000 + 300 - Date.now()));
+
+  await role.selectOption("admin");
+  const promote = page.getByRole("dialog", { name: `Make ${gina.email} an administrator?` });
+  await promote.getByRole("button", { name: "Make administrator" }).click();
+  const reauth = page.getByRole("dialog", { name: "Confirm your password" });
+  await expect(reauth).toBeVisible();
+  await reauth.getByLabel("Password").fill(E2E_ADMIN.password);
+  await reauth.getByRole("button", { name: "Confirm and continue" }).click();
+  await expect(reauth).toBeHidden();
+  await expect(promote).toBeHidden();
+  await expect(role).toHaveValue("admin");
+  await context.close();
 });
