@@ -82,20 +82,24 @@ export function useFieldErrors<F extends string>(labels: Record<F, string>) {
     setErrors(found);
   }, []);
 
-  return {
-    errors,
-    hasErrors: Object.keys(errors).length > 0,
-    /** Shows the form's own findings (an empty object clears them); returns whether there were none. */
-    check(found: Errors<F>): boolean {
+  const check = useCallback(
+    (found: Errors<F>): boolean => {
       show(found);
       return Object.keys(found).length === 0;
     },
-    clear(name?: F) {
-      if (name === undefined) setErrors({});
-      else if (errors[name]) setErrors(({ [name]: _gone, ...rest }) => rest as Errors<F>);
-    },
-    /** The server's refusal at its fields; true when each field it named is on this form. */
-    fromServer(error: unknown): boolean {
+    [show],
+  );
+  const clear = useCallback((name?: F) => {
+    if (name === undefined) setErrors({});
+    else
+      setErrors((current) =>
+        current[name]
+          ? (Object.fromEntries(Object.entries(current).filter(([key]) => key !== name)) as Errors<F>)
+          : current,
+      );
+  }, []);
+  const fromServer = useCallback(
+    (error: unknown): boolean => {
       const issues = serverFieldIssues(error);
       const found: Errors<F> = {};
       let all = issues.length > 0;
@@ -107,6 +111,18 @@ export function useFieldErrors<F extends string>(labels: Record<F, string>) {
       show(found);
       return all;
     },
+    [labels, show],
+  );
+
+  return {
+    errors,
+    hasErrors: Object.keys(errors).length > 0,
+    /** Shows the form's own findings (an empty object clears them); returns whether there were none. */
+    check,
+    /** Clears one field's message (it was edited), or all of them. */
+    clear,
+    /** The server's refusal at its fields; true when each field it named is on this form. Stable across renders. */
+    fromServer,
     /** The props that tie an input to its message (and to its hint, when it has one). */
     field(name: F, hintId?: string) {
       const message = errors[name];

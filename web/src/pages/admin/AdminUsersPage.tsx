@@ -227,8 +227,13 @@ export function AdminUsersPage() {
       </form>
       {message && <Notice kind="success">{message}</Notice>}
       <MfaPolicyCard />
-      {(update.error || revoke.error || resetMfa.error) && (
-        <ErrorNotice error={update.error ?? revoke.error ?? resetMfa.error} />
+      {/* A refusal of a confirmed change shows in its dialog; the others here. */}
+      {((update.error && !changingRole.dialog.open && !disabling.dialog.open) || revoke.error || resetMfa.error) && (
+        <ErrorNotice
+          error={
+            (changingRole.dialog.open || disabling.dialog.open ? null : update.error) ?? revoke.error ?? resetMfa.error
+          }
+        />
       )}
       <QueryState
         query={users}
