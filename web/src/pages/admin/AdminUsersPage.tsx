@@ -130,10 +130,17 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
 }
 
 /** The policy "administrators need two-factor login" (refused admin actions until they enrol). */
+const POLICY_LABELS = { require_for_admins: "Require two-factor login for administrators" };
+
 function MfaPolicyCard() {
   const utils = trpc.useUtils();
   const policy = trpc.mfa.policy.useQuery();
-  const save = trpc.mfa.setPolicy.useMutation({ onSuccess: (data) => utils.mfa.policy.setData(undefined, data) });
+  const fields = useFieldErrors(POLICY_LABELS);
+  const save = trpc.mfa.setPolicy.useMutation({
+    onMutate: () => fields.clear(),
+    onSuccess: (data) => utils.mfa.policy.setData(undefined, data),
+    onError: (error) => fields.fromServer(error),
+  });
   return (
     <section className="card policy-card" aria-labelledby="mfa-policy-title">
       <h2 id="mfa-policy-title">Two-factor policy</h2>
@@ -143,14 +150,16 @@ function MfaPolicyCard() {
           checked={policy.data?.require_for_admins ?? false}
           disabled={!policy.data || save.isPending}
           onChange={(event) => save.mutate({ require_for_admins: event.target.checked })}
+          {...fields.field("require_for_admins")}
         />
-        <span>Require two-factor login for administrators</span>
+        <span>{POLICY_LABELS.require_for_admins}</span>
       </label>
+      <FieldError error={fields.error("require_for_admins")} />
       <p className="hint">
         When on, an administrator without two-factor login is refused admin actions (here and over the API) until they
         set it up under Settings → Security. Turn it on for your own account first.
       </p>
-      {save.error && <ErrorNotice error={save.error} />}
+      {save.error && !fields.hasErrors && <ErrorNotice error={save.error} />}
     </section>
   );
 }
