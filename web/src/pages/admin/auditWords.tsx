@@ -1,6 +1,7 @@
 // The audit log in words: each entry as a sentence ("Ada disabled key 'Zapier' (fim_4tat…)") whose
 // people link to Admin → Users and whose keys link to Admin → All keys, and its detail as labelled
 // values (before → after) instead of JSON.
+import type { AuditAction } from "@fim/server/trpc";
 import type { ReactNode } from "react";
 import { Link } from "react-router-dom";
 import { exactTime } from "../../components/Time.tsx";
@@ -11,8 +12,8 @@ export type AuditEntry = RouterOutputs["admin"]["audit"]["items"][number];
 type Person = NonNullable<AuditEntry["actor"]>;
 type Key = NonNullable<AuditEntry["target_key"]>;
 
-/** Every action the server records, with its name in the Action filter. */
-export const ACTION_LABELS: Record<string, string> = {
+/** Every action the server records, with its name in the Action filter (typed: a new action must be worded). */
+export const ACTION_LABELS: Record<AuditAction, string> = {
   login: "Logged in",
   login_failed: "Failed login",
   logout: "Logged out",
@@ -251,7 +252,7 @@ export function auditSentence(entry: AuditEntry): ReactNode {
     default:
       return (
         <>
-          {actor}: {ACTION_LABELS[entry.action] ?? entry.action}
+          {actor}: {ACTION_LABELS[entry.action as AuditAction] ?? entry.action}
         </>
       );
   }
