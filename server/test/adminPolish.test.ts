@@ -2,6 +2,8 @@
 // people and keys they are about, a "from" after "to" refused at its field, sessions told apart by
 // their last activity, and "log out all other sessions".
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { SessionActivity } from "../src/auth/sessionActivity.ts";
+import { createLogger } from "../src/logger.ts";
 import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
 import { PortalBrowser } from "./support/browser.ts";
 
@@ -107,17 +109,48 @@ describe("audit entries name who and what", () => {
 });
 
 describe("sessions", () => {
-  test("the last activity moves at refresh time, not with each request", async () => {
-    // createUser's own login is the session under test.
+  test("requests move a session's last activity without writing on the request path", async () => {
+    // createUser's own login is the session under test (logging in made no request with its token).
     const dana = await server.createUser("dana@example.com");
-    const before = (await server.api("GET", "/api/me/sessions", { token: dana.token })).body.items as any[];
-    const mine = before.find((s) => s.current);
-    expect(mine.created_at).toBe(mine.last_used_at);
-    server.clock.advance(120);
-    // Requests with the access token write nothing: the session's last activity stays.
+    const row = () => server.ctx.db.session.findFirstOrThrow({ where: { userId: dana.id } });
+    const loggedIn = await row();
+    server.clock.advance(300);
+    const usedAt = server.clock.now().getTime();
     expect((await server.api("GET", "/api/me", { token: dana.token })).status).toBe(200);
-    const row = await server.ctx.db.session.findUniqueOrThrow({ where: { id: mine.id } });
-    expect(row.lastUsedAt.toISOString()).toBe(mine.last_used_at);
+    // Shown at once (noted in memory, or already written by the timer) …
+    const [listed] = (await server.api("GET", "/api/me/sessions", { token: dana.token })).body.items as any[];
+    expect(Date.parse(listed.last_used_at)).toBeGreaterThanOrEqual(usedAt);
+    expect(listed.created_at).toBe(loggedIn.createdAt.toISOString());
+    // … and in the database once the batch is written.
+    await server.ctx.sessionActivity.flush();
+    expect((await row()).lastUsedAt.getTime()).toBeGreaterThanOrEqual(usedAt);
+  });
+
+  test("the activity recorder writes nothing until it flushes, once a minute per session at most, never backwards", async () => {
+    const user = await server.createUser("activity@example.com");
+    // No request was made with this session's token: only the recorder below moves it.
+    const session = await server.ctx.db.session.findFirstOrThrow({ where: { userId: user.id } });
+    const stored = async () => server.ctx.db.session.findUniqueOrThrow({ where: { id: session.id } });
+    const recorder = new SessionActivity(
+      { db: () => server.ctx.db, writable: () => true },
+      createLogger("silent"),
+      1000,
+    );
+    const t0 = session.lastUsedAt.getTime();
+
+    recorder.note(session.id, new Date(t0 + 120_000));
+    expect((await stored()).lastUsedAt.getTime()).toBe(t0);
+    await recorder.flush();
+    expect((await stored()).lastUsedAt.getTime()).toBe(t0 + 120_000);
+
+    // Within a minute of the last write: not even kept.
+    recorder.note(session.id, new Date(t0 + 150_000));
+    expect(recorder.pendingFor(session.id)).toBeUndefined();
+    // An older time (another instance's late note) does not move the row back.
+    const late = new SessionActivity({ db: () => server.ctx.db, writable: () => true }, createLogger("silent"), 1000);
+    late.note(session.id, new Date(t0 + 60_000));
+    await late.flush();
+    expect((await stored()).lastUsedAt.getTime()).toBe(t0 + 120_000);
   });
 
   test("a refresh records the session's last activity and address", async () => {

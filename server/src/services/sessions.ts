@@ -290,15 +290,22 @@ export async function listActiveSessions(
     where: { userId, revokedAt: null, expiresAt: { gt: ctx.clock.now() } },
     orderBy: { lastUsedAt: "desc" },
   });
-  return rows.map((row) => ({
-    id: row.id,
-    user_agent: row.userAgent,
-    ip: row.ip,
-    created_at: row.createdAt.toISOString(),
-    last_used_at: row.lastUsedAt.toISOString(),
-    expires_at: row.expiresAt.toISOString(),
-    current: row.id === currentSessionId,
-  }));
+  return rows
+    .map((row) => {
+      // Activity this instance noted but has not written yet counts too.
+      const noted = ctx.sessionActivity.pendingFor(row.id);
+      const lastUsedAt = noted && noted > row.lastUsedAt ? noted : row.lastUsedAt;
+      return {
+        id: row.id,
+        user_agent: row.userAgent,
+        ip: row.ip,
+        created_at: row.createdAt.toISOString(),
+        last_used_at: lastUsedAt.toISOString(),
+        expires_at: row.expiresAt.toISOString(),
+        current: row.id === currentSessionId,
+      };
+    })
+    .sort((a, b) => b.last_used_at.localeCompare(a.last_used_at));
 }
 
 export async function revokeSession(

@@ -72,7 +72,7 @@ export function SessionsPage() {
     <>
       <PageHeader
         title="Sessions"
-        description="Every browser or device where you are logged in. Revoke any session you do not recognise. A session's last activity is when it last renewed its access, at most a few minutes ago while it is in use."
+        description="Every browser or device where you are logged in. Revoke any session you do not recognise. Last activity is kept to the minute."
         actions={
           <>
             <button
