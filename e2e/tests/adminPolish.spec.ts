@@ -106,6 +106,11 @@ test("sessions: rows told apart, and 'Log out all other sessions' logs out the o
     await expect(row.locator('[data-label="First seen"] time')).toHaveAttribute("datetime", /^\d{4}-/);
   }
   expect(await here.textContent()).not.toBe(await there.textContent());
+  // On a phone the rows stack and nothing scrolls sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(here).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.setViewportSize({ width: 1366, height: 850 });
 
   await page.getByRole("button", { name: "Log out all other sessions" }).click();
   const confirm = page.getByRole("dialog", { name: "Log out all other sessions?" });
