@@ -84,7 +84,9 @@ export default defineConfig({
     },
   ],
   webServer: [
-    server(E2E_PORT, "data"),
+    // Connectors' "Test connection" is tried against a service on loopback (this server itself),
+    // which connector calls refuse unless private networks are allowed.
+    server(E2E_PORT, "data", { CONNECTOR_PRIVATE_NETWORKS: "allow" }),
     server(E2E_SESSION_PORT, "session-data", { ACCESS_TOKEN_TTL: String(SHORT_TTL) }),
     server(E2E_RESET_PORT, "reset-data", {
       SMTP_URL: `smtp://127.0.0.1:${E2E_SMTP_PORT}`,

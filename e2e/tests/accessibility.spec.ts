@@ -60,7 +60,12 @@ test("create a key with the keyboard alone; focus goes into the dialog and back"
   await page.keyboard.press("Enter");
   const secret = keys.secretDialog();
   await expect(secret).toBeVisible();
+  // Not copied: Escape asks first; Tab reaches "Yes, close".
   await page.keyboard.press("Escape");
+  await expect(secret.getByRole("button", { name: "No, back to the key" })).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(secret.getByRole("button", { name: "Yes, close" })).toBeFocused();
+  await page.keyboard.press("Enter");
   await expect(secret).toBeHidden();
   await expect(keys.row(name)).toHaveCount(1);
   await expect(create).toBeFocused();

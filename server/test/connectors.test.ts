@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AppError } from "../src/errors.ts";
 import { buildActionUrl, callConnectorAction, getConnectorForCall } from "../src/services/connectors.ts";
 import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
+import { PortalBrowser } from "./support/browser.ts";
 
 const SECRET = "sk_test_Zq8vN3pL0wX7rT2yKb5m";
 
@@ -273,8 +274,12 @@ describe("calls", () => {
   beforeAll(async () => {
     connectorId = (await createConnector()).id;
   });
+  // The server's own time limit, except where a test waits for it to pass (`short`): a short limit
+  // on every call failed them when a loaded machine was slower than it.
   const call = (action: string, input: Parameters<typeof callConnectorAction>[4] = {}, signal?: AbortSignal) =>
-    callConnectorAction(server.ctx, adminId, connectorId, action, input, signal, { timeoutMs: 300 });
+    callConnectorAction(server.ctx, adminId, connectorId, action, input, signal);
+  const short = (action: string) =>
+    callConnectorAction(server.ctx, adminId, connectorId, action, {}, undefined, { timeoutMs: 300 });
 
   test("fills path placeholders, sends other params as the query, and the secret in its header", async () => {
     const result = await call("get_item", { params: { id: "a b?c", verbose: true, n: 3, q: "x/../y" } });
@@ -349,7 +354,7 @@ describe("calls", () => {
   });
 
   test("a slow upstream times out; an aborted run stops the call", async () => {
-    await expect(call("slow")).rejects.toMatchObject({ code: "internal_error", status: 504 });
+    await expect(short("slow")).rejects.toMatchObject({ code: "internal_error", status: 504 });
     const controller = new AbortController();
     const pending = callConnectorAction(server.ctx, adminId, connectorId, "slow", {}, controller.signal);
     setTimeout(() => controller.abort(new Error("run stopped")), 50);
@@ -367,3 +372,80 @@ describe("calls", () => {
     });
   });
 });
+
+describe("Test connection", () => {
+  test("GETs the base URL with the secret and answers its status and time, over REST and tRPC", async () => {
+    const connector = await createConnector();
+    const before = upstream.seen.length;
+    const tested = await server.api("POST", `/api/connectors/${connector.id}/test`, { token });
+    expect(tested.status, JSON.stringify(tested.body)).toBe(200);
+    expect(tested.body).toEqual({ ok: true, status: 200, ms: expect.any(Number) });
+    expect(upstream.seen.length).toBe(before + 1);
+    const request = upstream.seen.at(-1)!;
+    expect(request).toMatchObject({ method: "GET", url: "/api", body: "" });
+    expect(request.headers["x-api-key"]).toBe(SECRET);
+
+    // A redirect is an answer (ok), and it is not followed.
+    const redirecting = await createConnector({ base_url: `${upstream.origin}/api/redirect` });
+    const seenElsewhere = elsewhere.seen.length;
+    const redirect = await server.api("POST", `/api/connectors/${redirecting.id}/test`, { token });
+    expect(redirect.body).toMatchObject({ ok: true, status: 302 });
+    expect(elsewhere.seen.length).toBe(seenElsewhere);
+
+    const browser = new PortalBrowser(server.url);
+    await browser.login(ADMIN.email, ADMIN.password);
+    const viaTrpc = await browser.mutate("connectors.test", { id: connector.id });
+    expect(viaTrpc.data).toEqual({ ok: true, status: 200, ms: expect.any(Number) });
+  });
+
+  test("a status of 400 or more is not ok; nothing answering is a clear error", async () => {
+    const notFoundUpstream = await startUpstreamAnswering(404);
+    try {
+      const failing = await createConnector({ base_url: `${notFoundUpstream.origin}/v1` });
+      const missing = await server.api("POST", `/api/connectors/${failing.id}/test`, { token });
+      expect(missing.status).toBe(200);
+      expect(missing.body).toMatchObject({ ok: false, status: 404 });
+    } finally {
+      await notFoundUpstream.close();
+    }
+
+    const dead = await createConnector({ base_url: "http://127.0.0.1:1" });
+    const refused = await server.api("POST", `/api/connectors/${dead.id}/test`, { token });
+    expect(refused.status).toBe(502);
+    expect(refused.body).toMatchObject({
+      error: "internal_error",
+      message: expect.stringContaining("could not be reached"),
+    });
+  });
+
+  test("the network guard applies: a private address is refused before any request", async () => {
+    const connector = await createConnector();
+    const before = upstream.seen.length;
+    const config = server.ctx.config as { connectorPrivateNetworks: "block" | "allow" };
+    config.connectorPrivateNetworks = "block";
+    try {
+      const refused = await server.api("POST", `/api/connectors/${connector.id}/test`, { token });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({
+        error: "validation_error",
+        details: [{ field: "base_url", message: "resolves to a private or local address" }],
+      });
+    } finally {
+      config.connectorPrivateNetworks = "allow";
+    }
+    expect(upstream.seen.length).toBe(before);
+  });
+
+  test("the same rules as using the connector: scope and owner", async () => {
+    const connector = await createConnector();
+    const kbOnly = await server.createKey(token, { name: "kb only", scopes: "kb" });
+    const wrongScope = await server.api("POST", `/api/connectors/${connector.id}/test`, { token: kbOnly.key });
+    expect(wrongScope.status).toBe(403);
+    const foreign = await server.api("POST", `/api/connectors/${connector.id}/test`, { token: other.token });
+    expect(foreign.status).toBe(404);
+  });
+});
+
+async function startUpstreamAnswering(status: number) {
+  return startUpstream(() => [status, { "content-type": "text/plain" }, "nope"]);
+}

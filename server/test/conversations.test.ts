@@ -81,6 +81,7 @@ test("gets one conversation with its messages in order", async () => {
       role: "user",
       content: "What is 2 + 2?",
       metadata: expect.any(Object),
+      steps: { steps: [], plan: [], citations: [] },
       created_at: expect.any(String),
     },
     {
@@ -88,6 +89,16 @@ test("gets one conversation with its messages in order", async () => {
       role: "assistant",
       content: "2 + 2 = 4",
       metadata: expect.objectContaining({ mode: "react", model: "offline", iterations: 2 }),
+      // The run's steps are kept with its answer.
+      steps: {
+        steps: [
+          expect.objectContaining({ type: "thought" }),
+          expect.objectContaining({ type: "tool_call", tool: "calculator", arguments: { expression: "2 + 2" } }),
+          expect.objectContaining({ type: "tool_result", tool: "calculator", ok: true }),
+        ],
+        plan: [],
+        citations: [],
+      },
       created_at: expect.any(String),
     },
   ]);

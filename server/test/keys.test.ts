@@ -244,7 +244,7 @@ describe("usage per day", () => {
       .toBe(4);
     const usage = await server.api("GET", `/api/me/api-keys/${id}/usage?days=7`, { token });
     expect(usage.body.days).toHaveLength(7);
-    const today = new Date().toISOString().slice(0, 10);
+    const today = server.clock.now().toISOString().slice(0, 10); // the server's day, not the wall clock's
     expect(usage.body.days.at(-1)).toEqual({ day: today, count: 4, refused: 0, rate_limited: 0 });
   });
 });

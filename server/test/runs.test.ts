@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { DEFAULT_AGENT_SETTINGS } from "../src/agent/runtime.ts";
 import { recordRunMessages } from "../src/services/conversations.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
+import { PortalBrowser } from "./support/browser.ts";
 import { assembleAnswer, eventually, openStream, type SseEvent } from "./support/sse.ts";
 
 let server: TestServer;
@@ -568,8 +569,61 @@ describe("tools over the caller's knowledge bases and connectors", () => {
     expect(results[0].content).toContain("Django, Flask and FastAPI");
     const done = events.find((e) => e.event === "done")!.data;
     expect(done.answer).toContain("Django, Flask and FastAPI");
-    expect(done.answer).toContain(`document ${results[0].document_id}`);
+    // Passages are cited by their document's title, never by its id.
+    expect(done.answer).toContain("“Frameworks”");
+    expect(done.answer).not.toContain(results[0].document_id);
     expect(done.answer).not.toContain("yeast");
+    expect(done.citations[0]).toEqual({
+      document_id: results[0].document_id,
+      document_title: "Frameworks",
+      knowledge_base_id: pythonKb,
+      knowledge_base: "Python web",
+    });
+
+    // The conversation keeps the run's steps and citations with its answer, through both doors.
+    const stored = await server.api("GET", `/api/conversations/${done.conversation_id}`, { token: owner.token });
+    const [question, answer] = stored.body.messages;
+    expect(question.steps).toEqual({ steps: [], plan: [], citations: [] });
+    expect(answer.steps.steps.map((s: any) => `${s.type}:${s.tool ?? ""}`)).toEqual([
+      "thought:",
+      "tool_call:kb_retrieve",
+      "tool_result:kb_retrieve",
+    ]);
+    expect(answer.steps.steps[2].result.results[0]).toMatchObject({ document_title: "Frameworks" });
+    expect(answer.steps.citations).toEqual(done.citations);
+    const browser = new PortalBrowser(server.url);
+    await browser.login("librarian@example.com", "user-password-1");
+    const viaTrpc = await browser.query("conversations.get", { id: done.conversation_id });
+    expect(viaTrpc.data.messages[1].steps).toEqual(answer.steps);
+  });
+
+  test("dag: the stored answer keeps the plan as it ended, and what it kept is bounded", async () => {
+    const long = "word ".repeat(2000);
+    await post(`/api/knowledge-bases/${cookingKb}/documents`, {
+      title: "Long loaf",
+      content: `Sourdough loaf ${long}`,
+    });
+    const events = await (
+      await openStream(`${server.url}/api/dag`, { body: { q: "sourdough loaf", token: owner.token } })
+    ).rest();
+    const done = events.find((e) => e.event === "done")!.data;
+    expect(done.citations.map((c: any) => c.document_title)).toContain("Long loaf");
+    const stored = await server.api("GET", `/api/conversations/${done.conversation_id}`, { token: owner.token });
+    const kept = stored.body.messages[1].steps;
+    expect(kept.steps).toEqual([]);
+    expect(kept.plan.map((s: any) => [s.id, s.status])).toEqual([
+      ["retrieve-python-web", "completed"],
+      ["retrieve-cooking", "completed"],
+      ["synthesize", "completed"],
+    ]);
+    const passage = kept.plan[1].result.results.find((r: any) => r.document_title === "Long loaf");
+    // The live event carried the whole passage; the stored copy is shortened.
+    const live = events
+      .find((e) => e.event === "step_progress" && e.data.step_id === "retrieve-cooking" && e.data.result)!
+      .data.result.results.find((r: any) => r.document_title === "Long loaf");
+    expect(live.content.length).toBeGreaterThan(passage.content.length);
+    expect(passage.content.length).toBeLessThanOrEqual(601);
+    expect(JSON.stringify(kept).length).toBeLessThan(20_000);
   });
 
   test("dag: one retrieval step per knowledge base, in parallel, then the synthesis", async () => {

@@ -123,8 +123,11 @@ function describeFinding(finding: Finding, profile: AgentProfile): string {
     if (results.length === 0) return `I searched ${scope} and found nothing about this.`;
     const lines = results.slice(0, 3).map((result) => {
       const source = [
+        // Cited by title, as a reader knows the document; the id only when there is no title.
+        typeof result.document_title === "string" && result.document_title !== ""
+          ? `“${result.document_title}”`
+          : `document ${String(result.document_id)}`,
         result.knowledge_base ? `knowledge base "${String(result.knowledge_base)}"` : null,
-        `document ${String(result.document_id)}`,
         `score ${Number(result.score).toFixed(2)}`,
       ]
         .filter(Boolean)

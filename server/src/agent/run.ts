@@ -16,6 +16,7 @@ import { loadAgentProfile } from "./profile.ts";
 import { runReact } from "./react.ts";
 import type { RunHandle } from "./runtime.ts";
 import type { EngineResult, RunScope } from "./scope.ts";
+import { StepRecorder } from "./stepRecorder.ts";
 import { buildToolbox } from "./tools.ts";
 import type { ChatMessage, ErrorEvent, RunEvent, RunMode } from "./types.ts";
 
@@ -205,6 +206,8 @@ async function* startedRun(
   // A client that left while its question was being stored missed the event: the run stops at once.
   if (options.signal?.aborted) onAbort();
   const queue = new EventQueue<RunEvent>();
+  // What the run shows is kept with its answer, so a reopened conversation shows it again.
+  const recorder = new StepRecorder();
   const handle: RunHandle = {
     runId,
     conversationId,
@@ -235,7 +238,10 @@ async function* startedRun(
     history,
     signal: controller.signal,
     maxIterations: Math.max(1, Math.min(settings.maxIterations, profile.maxIterations ?? DEFAULT_MAX_ITERATIONS)),
-    emit: (event) => queue.push(event),
+    emit: (event) => {
+      recorder.observe(event);
+      queue.push(event);
+    },
     takeInjected: () => {
       const taken = handle.inbox.splice(0);
       for (const message of taken) {
@@ -278,6 +284,7 @@ async function* startedRun(
             elapsed,
             usage: result.usage,
           },
+          steps: recorder.steps(),
         }));
       } catch (error) {
         const exists = await ctx.db.conversation.findUnique({ where: { id: conversationId }, select: { id: true } });
@@ -294,6 +301,7 @@ async function* startedRun(
           model: model.name,
           conversation_id: conversationId,
           message_id: message.id,
+          citations: recorder.citations(),
         },
       });
     } catch (error) {

@@ -2,7 +2,7 @@
 // except the full `key` in the one answer that issues it).
 import { MAX_ALLOWED_IP_CHARS, MAX_ALLOWED_IPS } from "../auth/addressAllowList.ts";
 import { SCOPES } from "../auth/scopes.ts";
-import { instant, pageQueryOf, z } from "./common.ts";
+import { instant, page, pageQueryOf, z } from "./common.ts";
 
 export const MAX_KEY_NAME_CHARS = 100;
 export const RATE_LIMIT_BOUNDS = { requests: { min: 1, max: 1_000_000 }, windowSeconds: { min: 1, max: 86_400 } };
@@ -89,7 +89,35 @@ export const rollKeyBody = z.strictObject({
     .meta({ description: "How long the old secret keeps working" }),
 });
 
-export const listKeysQuery = pageQueryOf(100);
+/** What a key list can be ordered by: creation, last use (never used counts as oldest), requests. */
+export const KEY_SORTS = ["created", "last_used", "requests"] as const;
+export type KeySort = (typeof KEY_SORTS)[number];
+/** A key's status as a list filter; `expiring_soon`: active and expiring within EXPIRES_SOON_DAYS. */
+export const KEY_STATUS_FILTERS = ["active", "disabled", "expired", "expiring_soon"] as const;
+export type KeyStatusFilter = (typeof KEY_STATUS_FILTERS)[number];
+/** A scope filter: a scope (keys that may use it, full-access keys included), or full-access keys only. */
+export const KEY_SCOPE_FILTERS = [...SCOPES, "full_access"] as const;
+export type KeyScopeFilter = (typeof KEY_SCOPE_FILTERS)[number];
+
+/** Search, filters and order shared by the owner's and the administrators' key lists; all optional. */
+const keyListFilters = {
+  search: z
+    .string()
+    .trim()
+    .max(MAX_KEY_NAME_CHARS)
+    .optional()
+    .meta({ description: "Part of the key's name, or the start of its prefix (case-insensitive)", example: "zapier" }),
+  status: z.enum(KEY_STATUS_FILTERS).optional().meta({ description: "Only keys in this state" }),
+  scope: z.enum(KEY_SCOPE_FILTERS).optional().meta({
+    description:
+      "Only keys that may use this scope (full-access keys included); `full_access`: only keys without scopes",
+  }),
+  sort: z.enum(KEY_SORTS).default("created").meta({ description: "The order of the list" }),
+  order: z.enum(["asc", "desc"]).default("desc"),
+};
+
+export const listKeysQuery = pageQueryOf(100).extend(keyListFilters);
+export type ListKeysQuery = z.infer<typeof listKeysQuery>;
 
 export const usageQuery = z.strictObject({
   days: z.coerce.number().int().min(1).max(MAX_USAGE_DAYS).default(30),
@@ -140,7 +168,23 @@ export type OwnedApiKey = z.infer<typeof ownedApiKey>;
 
 export const listAllKeysQuery = pageQueryOf(20).extend({
   user_id: z.string().max(100).optional().meta({ description: "Only this user's keys" }),
+  ...keyListFilters,
+  search: keyListFilters.search.meta({
+    description: "Part of the key's name or its owner's email, or the start of its prefix (case-insensitive)",
+  }),
 });
+export type ListAllKeysQuery = z.infer<typeof listAllKeysQuery>;
+
+const totalKeys = z
+  .number()
+  .int()
+  .min(0)
+  .meta({ description: "How many keys match the search and filters, all pages" });
+
+/** A page of the caller's keys, with the number of matching keys. */
+export const apiKeyPage = page(apiKey).extend({ total: totalKeys }).meta({ id: "ApiKeyPage" });
+/** A page of everyone's keys (administrators), with the number of matching keys. */
+export const ownedApiKeyPage = page(ownedApiKey).extend({ total: totalKeys }).meta({ id: "OwnedApiKeyPage" });
 
 export const adminKeyBody = z.strictObject({ is_active: z.boolean() });
 

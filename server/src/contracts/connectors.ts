@@ -64,3 +64,12 @@ export const connector = z
   })
   .meta({ id: "Connector" });
 export type Connector = z.infer<typeof connector>;
+
+export const connectorTest = z
+  .object({
+    ok: z.boolean().meta({ description: "Whether the base URL answered with a status below 400" }),
+    status: z.number().int().meta({ description: "The HTTP status of the answer", example: 200 }),
+    ms: z.number().int().min(0).meta({ description: "Milliseconds until the answer's headers arrived", example: 84 }),
+  })
+  .meta({ id: "ConnectorTest" });
+export type ConnectorTest = z.infer<typeof connectorTest>;

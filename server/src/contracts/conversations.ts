@@ -1,5 +1,6 @@
 // Conversations with the agents and their messages.
 import { instant, z } from "./common.ts";
+import { runSteps } from "./runSteps.ts";
 
 export const MAX_CONVERSATION_TITLE_CHARS = 200;
 
@@ -24,6 +25,7 @@ export const message = z
       description:
         "Run details: for assistant messages run_id, mode, model, iterations, elapsed (s), usage; `injected: true` on messages added with /api/chat/inject",
     }),
+    steps: runSteps,
     created_at: instant,
   })
   .meta({ id: "Message" });

@@ -5,6 +5,9 @@
 import { MAX_TOKEN_CHARS } from "./auth.ts";
 import { id, z } from "./common.ts";
 import { message } from "./conversations.ts";
+import { citation, planStep, STEP_PROGRESS_STATUSES, stepData } from "./runSteps.ts";
+
+export { planStep, stepData };
 
 export const MAX_QUESTION_CHARS = 20_000;
 export const RUN_MODES = ["react", "dag"] as const;
@@ -57,34 +60,6 @@ export const startData = z.object({
   agent_id: z.string().nullable(),
 });
 
-export const stepData = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("thought"), iteration: z.number().int(), content: z.string() }),
-  z.object({
-    type: z.literal("tool_call"),
-    iteration: z.number().int(),
-    call_id: z.string(),
-    tool: z.string(),
-    arguments: z.unknown(),
-  }),
-  z.object({
-    type: z.literal("tool_result"),
-    iteration: z.number().int(),
-    call_id: z.string(),
-    tool: z.string(),
-    ok: z.boolean(),
-    result: z.unknown(),
-    error: z.string().optional(),
-  }),
-]);
-
-export const planStep = z.object({
-  id: z.string(),
-  description: z.string(),
-  tool: z.string().nullable().meta({ description: "The tool the step runs, or null for a step the model works out" }),
-  arguments: z.record(z.string(), z.unknown()),
-  depends_on: z.array(z.string()),
-});
-
 export const phaseData = z.discriminatedUnion("phase", [
   z.object({ phase: z.literal("planning") }),
   z.object({ phase: z.literal("executing"), steps: z.array(planStep) }),
@@ -93,7 +68,7 @@ export const phaseData = z.discriminatedUnion("phase", [
 
 export const stepProgressData = z.object({
   step_id: z.string(),
-  status: z.enum(["running", "completed", "failed"]),
+  status: z.enum(STEP_PROGRESS_STATUSES),
   description: z.string(),
   tool: z.string().nullable(),
   result: z.unknown().optional(),
@@ -118,6 +93,9 @@ export const doneData = z.object({
   model: z.string(),
   conversation_id: z.string(),
   message_id: z.string(),
+  citations: z
+    .array(citation)
+    .meta({ description: "The documents the run retrieved passages from, by title (also kept with the message)" }),
 });
 
 export const errorData = z.object({

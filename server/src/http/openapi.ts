@@ -141,6 +141,16 @@ const ERROR_RESPONSES: Record<number, ErrorResponse> = {
       },
     },
   },
+  502: {
+    name: "BadGateway",
+    description: "internal_error: the outside service could not be reached (refused, reset, no such host)",
+    examples: {
+      unreachable: {
+        summary: "Nothing answered",
+        value: { error: "internal_error", message: 'connector "Weather" could not be reached (connection refused)' },
+      },
+    },
+  },
   503: {
     name: "ServiceUnavailable",
     description: "service_unavailable: the database is unavailable or the server is busy",
@@ -149,6 +159,16 @@ const ERROR_RESPONSES: Record<number, ErrorResponse> = {
       service_unavailable: {
         summary: "Try again shortly",
         value: { error: "service_unavailable", message: ERROR_CODES.service_unavailable.message },
+      },
+    },
+  },
+  504: {
+    name: "GatewayTimeout",
+    description: "internal_error: the outside service did not answer in time",
+    examples: {
+      timeout: {
+        summary: "No answer in time",
+        value: { error: "internal_error", message: 'connector "Weather" did not answer within 5 s' },
       },
     },
   },

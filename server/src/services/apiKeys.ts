@@ -13,6 +13,9 @@ import {
   type CreateKeyInput,
   EXPIRES_SOON_DAYS,
   type ExpiringKeys,
+  type KeyScopeFilter,
+  type KeySort,
+  type KeyStatusFilter,
   type KeyUsage,
   MAX_KEY_NAME_CHARS,
   RATE_LIMIT_BOUNDS,
@@ -26,7 +29,7 @@ import { type AdminActor, assertMayActOn } from "./admin.ts";
 import { type AuditAction, type RequestMeta, recordAudit } from "./audit.ts";
 import { assertWithinMaxLifetime } from "./keySettings.ts";
 import { ownedBy } from "./ownership.ts";
-import { type PageRequest, pageArgs, toPage } from "./paging.ts";
+import { type PageRequest, toPage } from "./paging.ts";
 
 const keySelect = {
   id: true,
@@ -243,18 +246,117 @@ export async function createApiKey(
   return { ...toView(ctx, row), key };
 }
 
+/** The owner's keys, searched, filtered and ordered as asked, a page at a time, with how many match. */
 export async function listApiKeys(
   ctx: AppContext,
   userId: string,
-  query: PageRequest = { limit: 100 },
-): Promise<{ items: ApiKey[]; next_cursor: string | null }> {
-  const rows = await ctx.db.apiKey.findMany({
-    where: { userId },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    ...pageArgs(query),
-    select: keySelect,
+  query: KeyListRequest = { limit: 100 },
+): Promise<{ items: ApiKey[]; next_cursor: string | null; total: number }> {
+  const where = keyListWhere(ctx, query, { userId });
+  const [rows, total] = await Promise.all([
+    ctx.db.apiKey.findMany({
+      where: await afterCursor(ctx, where, query, { userId }),
+      orderBy: keyListOrder(query),
+      take: query.limit + 1,
+      select: keySelect,
+    }),
+    ctx.db.apiKey.count({ where }),
+  ]);
+  return { ...toPage(rows, query, (row) => toView(ctx, row)), total };
+}
+
+/** A page request of a key list: the paging, and the optional search, filters and order of the contract. */
+export interface KeyListRequest extends PageRequest {
+  search?: string | undefined;
+  status?: KeyStatusFilter | undefined;
+  scope?: KeyScopeFilter | undefined;
+  sort?: KeySort | undefined;
+  order?: "asc" | "desc" | undefined;
+}
+
+const SORT_COLUMNS = { created: "createdAt", last_used: "lastUsedAt", requests: "totalRequests" } as const;
+
+/** The rows a key list shows, before paging: `base` (an owner, or none) narrowed by the search and filters. */
+function keyListWhere(
+  ctx: AppContext,
+  query: KeyListRequest,
+  base: Prisma.ApiKeyWhereInput,
+  searchOwners = false,
+): Prisma.ApiKeyWhereInput {
+  const now = ctx.clock.now();
+  const conditions: Prisma.ApiKeyWhereInput[] = [base];
+  const notExpired: Prisma.ApiKeyWhereInput = { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
+  if (query.status === "active") conditions.push({ isActive: true }, notExpired);
+  if (query.status === "disabled") conditions.push({ isActive: false }, notExpired);
+  if (query.status === "expired") conditions.push({ expiresAt: { lte: now } });
+  if (query.status === "expiring_soon") {
+    conditions.push({
+      isActive: true,
+      expiresAt: { gt: now, lte: new Date(now.getTime() + EXPIRES_SOON_DAYS * 86_400_000) },
+    });
+  }
+  // Scopes are stored as a JSON array of names; `[]` is full access, which may use every scope.
+  const fullAccess: Prisma.ApiKeyWhereInput = { scopes: encodeScopes([]) };
+  if (query.scope === "full_access") conditions.push(fullAccess);
+  else if (query.scope) conditions.push({ OR: [fullAccess, { scopes: { contains: JSON.stringify(query.scope) } }] });
+  // What people paste from the list ("fim_4tat…") is the prefix with an ellipsis.
+  const search = query.search?.replace(/(…|\.\.\.)$/, "").trim();
+  if (search) {
+    // PostgreSQL compares case-sensitively unless told; SQLite's LIKE ignores ASCII case already.
+    const mode = ctx.config.databaseProvider === "postgresql" ? { mode: "insensitive" as const } : {};
+    conditions.push({
+      OR: [
+        { name: { contains: search, ...mode } },
+        { prefix: { startsWith: search, ...mode } },
+        ...(searchOwners ? [{ user: { email: { contains: search, ...mode } } }] : []),
+      ],
+    });
+  }
+  return { AND: conditions };
+}
+
+/** The order of a key list: the chosen column (never used counts as the oldest use), then the id. */
+function keyListOrder(query: KeyListRequest): Prisma.ApiKeyOrderByWithRelationInput[] {
+  const order = query.order ?? "desc";
+  const column = SORT_COLUMNS[query.sort ?? "created"];
+  const first =
+    column === "lastUsedAt"
+      ? { lastUsedAt: { sort: order, nulls: order === "desc" ? ("last" as const) : ("first" as const) } }
+      : { [column]: order };
+  return [first, { id: order }];
+}
+
+/**
+ * Keyset paging in any of the orders: the rows after the cursor's row, compared on the sort
+ * column and then the id. The cursor must be one of the keys the list may show (`scope`: the
+ * owner's, for the owner's list), so a stranger's key id reveals nothing; a cursor whose key is
+ * gone (deleted meanwhile) ends the list.
+ */
+async function afterCursor(
+  ctx: AppContext,
+  where: Prisma.ApiKeyWhereInput,
+  query: KeyListRequest,
+  scope: Prisma.ApiKeyWhereInput,
+): Promise<Prisma.ApiKeyWhereInput> {
+  if (!query.cursor) return where;
+  const column = SORT_COLUMNS[query.sort ?? "created"];
+  const cursor = await ctx.db.apiKey.findFirst({
+    where: { ...scope, id: query.cursor },
+    select: { id: true, createdAt: true, lastUsedAt: true, totalRequests: true },
   });
-  return toPage(rows, query, (row) => toView(ctx, row));
+  if (!cursor) return { id: { in: [] } };
+  const value = cursor[column];
+  const beyond = query.order === "asc" ? "gt" : "lt";
+  const sameValueLaterId = { [column]: value, id: { [beyond]: cursor.id } };
+  let after: Prisma.ApiKeyWhereInput[];
+  if (value === null) {
+    // Never used: the smallest value, last when descending, first when ascending.
+    after = beyond === "lt" ? [sameValueLaterId] : [sameValueLaterId, { [column]: { not: null } }];
+  } else {
+    after = [{ [column]: { [beyond]: value } }, sameValueLaterId];
+    if (column === "lastUsedAt" && beyond === "lt") after.push({ lastUsedAt: null });
+  }
+  return { AND: [where, { OR: after }] };
 }
 
 async function ownedKey(ctx: AppContext, userId: string | null, keyId: string): Promise<KeyRow> {
@@ -467,16 +569,24 @@ export async function keysExpiringSoon(ctx: AppContext, userId: string): Promise
   };
 }
 
-/** Admin view: every key with its owner. */
+/** Admin view: every key with its owner, searched, filtered and ordered like the owner's list. */
 export async function listAllApiKeys(
   ctx: AppContext,
-  query: PageRequest & { userId?: string },
-): Promise<{ items: (ApiKey & { owner: { id: string; email: string } })[]; next_cursor: string | null }> {
-  const rows = await ctx.db.apiKey.findMany({
-    where: query.userId ? { userId: query.userId } : {},
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    ...pageArgs(query),
-    select: { ...keySelect, user: { select: { id: true, email: true } } },
-  });
-  return toPage(rows, query, (row) => ({ ...toView(ctx, row), owner: row.user }));
+  query: KeyListRequest & { userId?: string | undefined },
+): Promise<{
+  items: (ApiKey & { owner: { id: string; email: string } })[];
+  next_cursor: string | null;
+  total: number;
+}> {
+  const where = keyListWhere(ctx, query, query.userId ? { userId: query.userId } : {}, true);
+  const [rows, total] = await Promise.all([
+    ctx.db.apiKey.findMany({
+      where: await afterCursor(ctx, where, query, {}),
+      orderBy: keyListOrder(query),
+      take: query.limit + 1,
+      select: { ...keySelect, user: { select: { id: true, email: true } } },
+    }),
+    ctx.db.apiKey.count({ where }),
+  ]);
+  return { ...toPage(rows, query, (row) => ({ ...toView(ctx, row), owner: row.user })), total };
 }

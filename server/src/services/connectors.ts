@@ -9,6 +9,7 @@ import { z } from "../contracts/common.ts";
 import {
   type Connector,
   type ConnectorInput,
+  type ConnectorTest,
   type connectorAction,
   DEFAULT_AUTH_HEADER_NAME,
   HTTP_METHODS,
@@ -473,16 +474,86 @@ export async function callConnectorAction(
   const sendsBody = action.method !== "GET" && action.method !== "DELETE" && input.body !== undefined;
   if (sendsBody) headers["content-type"] = "application/json";
 
-  const timeoutMs = options.timeoutMs ?? CONNECTOR_TIMEOUT_MS;
+  const started = Date.now();
+  const { status, text, truncated, contentType } = await sendGuarded(
+    ctx,
+    connector,
+    { url, method: action.method, headers, body: sendsBody ? JSON.stringify(input.body) : undefined },
+    signal,
+    options.timeoutMs ?? CONNECTOR_TIMEOUT_MS,
+    MAX_RESPONSE_BYTES,
+  );
+  let body: unknown = text;
+  if (!truncated && /\bjson\b/i.test(contentType)) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not the JSON it claimed to be: the text is still worth showing.
+    }
+  }
+  ctx.logger.debug(
+    { connector: connector.id, action: action.name, status, ms: Date.now() - started },
+    "connector call",
+  );
+  return { status, body, truncated };
+}
+
+/** How long "Test connection" waits for the connector's base URL to answer. */
+export const CONNECTOR_TEST_TIMEOUT_MS = 5_000;
+
+/**
+ * "Test connection": a GET of the connector's base URL, with its auth header, through the same
+ * network guard as every call (no private addresses unless allowed, no redirects followed), given
+ * up after 5 s. Any HTTP answer is a result (`ok` when its status is below 400); a refused
+ * destination or no answer at all is an error, as for a call.
+ */
+export async function testConnector(ctx: AppContext, ownerId: string, connectorId: string): Promise<ConnectorTest> {
+  const connector = await getConnectorForCall(ctx, ownerId, connectorId);
+  const headers: Record<string, string> = { accept: "*/*" };
+  if (connector.authHeaderValue !== null) headers[connector.authHeaderName] = connector.authHeaderValue;
+  const started = performance.now();
+  // Only the status matters: at most a little of the body is read, then the connection closes.
+  const { status } = await sendGuarded(
+    ctx,
+    connector,
+    { url: new URL(connector.baseUrl), method: "GET", headers },
+    undefined,
+    CONNECTOR_TEST_TIMEOUT_MS,
+    1024,
+  );
+  const ms = Math.round(performance.now() - started);
+  ctx.logger.debug({ connector: connector.id, status, ms }, "connector test");
+  return { ok: status < 400, status, ms };
+}
+
+interface OutgoingRequest {
+  url: URL;
+  method: HttpMethod;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * Sends one request to a connector's host: the destination is resolved and checked by the network
+ * guard, the connection pinned to the checked address, redirects not followed, the wait bounded by
+ * `timeoutMs` (and `signal`), and at most `maxBytes` of the answer read.
+ */
+async function sendGuarded(
+  ctx: AppContext,
+  connector: ConnectorForCall,
+  request: OutgoingRequest,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+  maxBytes: number,
+): Promise<{ status: number; text: string; truncated: boolean; contentType: string }> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-  const started = Date.now();
   // One agent per call: its only connection goes to the address checked for this call (no
   // pooled socket from an earlier answer), and it is destroyed when the call ends.
   let dispatcher: Agent | undefined;
   try {
     const destination = await untilAborted(
-      resolveDestination(url, {
+      resolveDestination(request.url, {
         resolveHost: ctx.resolveHost,
         allowPrivate: ctx.config.connectorPrivateNetworks === "allow",
       }),
@@ -491,28 +562,16 @@ export async function callConnectorAction(
     // undici (a megabyte of the built server) is loaded by the first connector call, not at start.
     const undici = await loadCommonJs(() => import("undici"));
     dispatcher = new undici.Agent({ connect: { lookup: pinnedLookup(destination) } });
-    const response = await undici.fetch(url, {
-      method: action.method,
-      headers,
-      body: sendsBody ? JSON.stringify(input.body) : undefined,
+    const response = await undici.fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
       redirect: "manual",
       signal: combined,
       dispatcher,
     });
-    const { text, truncated } = await readLimited(response, MAX_RESPONSE_BYTES);
-    let body: unknown = text;
-    if (!truncated && /\bjson\b/i.test(response.headers.get("content-type") ?? "")) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // Not the JSON it claimed to be: the text is still worth showing.
-      }
-    }
-    ctx.logger.debug(
-      { connector: connector.id, action: action.name, status: response.status, ms: Date.now() - started },
-      "connector call",
-    );
-    return { status: response.status, body, truncated };
+    const { text, truncated } = await readLimited(response, maxBytes);
+    return { status: response.status, text, truncated, contentType: response.headers.get("content-type") ?? "" };
   } catch (error) {
     if (error instanceof AppError) throw error;
     if (signal?.aborted) throw signal.reason ?? error;

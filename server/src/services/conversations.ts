@@ -10,6 +10,7 @@ import {
   type Message,
   message,
 } from "../contracts/conversations.ts";
+import { NO_RUN_STEPS, type RunSteps, runSteps } from "../contracts/runSteps.ts";
 import { AppError, databaseUnavailable, validationError } from "../errors.ts";
 import { readJsonColumn } from "./jsonColumn.ts";
 import { ownedBy } from "./ownership.ts";
@@ -30,6 +31,7 @@ const messageSelect = {
   role: true,
   content: true,
   metadata: true,
+  steps: true,
   createdAt: true,
 } satisfies Prisma.MessageSelect;
 
@@ -68,6 +70,7 @@ export function toMessageView(row: MessageRow): Message {
     role: row.role === "assistant" ? "assistant" : "user",
     content: row.content,
     metadata: parseMetadata(row.metadata),
+    steps: readJsonColumn(row.steps, runSteps, NO_RUN_STEPS),
     created_at: row.createdAt.toISOString(),
   };
 }
@@ -156,6 +159,8 @@ export interface RunMessage {
   role: MessageRole;
   content: string;
   metadata: Record<string, unknown>;
+  /** An answer's steps, as its run showed them (already bounded in size by the run). */
+  steps?: RunSteps;
 }
 
 export interface StoredRunMessage {
@@ -223,6 +228,7 @@ async function writeRunMessages(ctx: AppContext, items: RunMessage[]): Promise<S
     role: item.role,
     content: item.content,
     metadata: JSON.stringify(item.metadata),
+    steps: JSON.stringify(runSteps.parse(item.steps ?? NO_RUN_STEPS)),
     createdAt: now,
   }));
   const before = started.length > 0 ? [db.conversation.createMany({ data: started })] : [];

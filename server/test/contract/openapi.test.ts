@@ -64,9 +64,14 @@ describe("the document", () => {
     }
     const listKeys = document.paths["/api/me/api-keys"].get;
     expect(listKeys.operationId).toBe("listApiKeys");
-    expect(listKeys.responses["200"].content["application/json"].schema.properties.items.items).toEqual({
-      $ref: "#/components/schemas/ApiKey",
+    expect(listKeys.responses["200"].content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/ApiKeyPage",
     });
+    const keyPage = document.components.schemas.ApiKeyPage;
+    expect(keyPage.properties.items.items).toEqual({ $ref: "#/components/schemas/ApiKey" });
+    expect(keyPage.required).toContain("total");
+    const sort = listKeys.parameters.find((parameter: { name: string }) => parameter.name === "sort");
+    expect(sort.schema.enum).toEqual(["created", "last_used", "requests"]);
   });
 
   test("states the limits the server enforces", () => {

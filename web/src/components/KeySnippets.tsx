@@ -1,5 +1,5 @@
-// How to use a key, in curl, Python and Node, with this key's own prefix as a reminder of which
-// secret to paste (the full key is never shown again).
+// How to use a key, in curl, Python and Node: with this key's own prefix as a reminder of which
+// secret to paste, or, in the dialog that shows a new key once, with the full key itself.
 import { useId, useState } from "react";
 import { CopyButton } from "./CopyButton.tsx";
 
@@ -14,14 +14,18 @@ function endpointFor(scopes: string[]): { method: "GET" | "POST"; path: string; 
   return { method: "GET", path: "/api/auth/verify" };
 }
 
-export function snippet(lang: Lang, prefix: string, scopes: string[], origin: string): string {
+export function snippet(lang: Lang, prefix: string, scopes: string[], origin: string, fullKey?: string): string {
   const { method, path, body } = endpointFor(scopes);
   const url = `${origin}${path}`;
   const placeholder = `${prefix}…`;
+  // With the full key the samples run as they are; the key still goes through the environment.
+  const setKey = fullKey ? `FIM_API_KEY=${fullKey}` : null;
   if (lang === "curl") {
     return [
-      `# ${placeholder} is this key's prefix: paste the full key here.`,
-      `export FIM_API_KEY="${placeholder}"`,
+      fullKey
+        ? "# Your new key, ready to paste into a shell:"
+        : `# ${placeholder} is this key's prefix: paste the full key here.`,
+      `export FIM_API_KEY="${fullKey ?? placeholder}"`,
       "",
       `curl${method === "POST" ? " -X POST" : ""} -H "Authorization: Bearer $FIM_API_KEY" \\`,
       ...(body ? [`  -H "Content-Type: application/json" -d '${body}' \\`] : []),
@@ -30,10 +34,13 @@ export function snippet(lang: Lang, prefix: string, scopes: string[], origin: st
   }
   if (lang === "python") {
     return [
+      ...(setKey ? [`# In your environment or .env file: ${setKey}`] : []),
       "import os",
       "import requests",
       "",
-      `api_key = os.environ["FIM_API_KEY"]  # the full key starting with ${prefix}`,
+      fullKey
+        ? `api_key = os.environ["FIM_API_KEY"]`
+        : `api_key = os.environ["FIM_API_KEY"]  # the full key starting with ${prefix}`,
       `response = requests.${method.toLowerCase()}(`,
       `    "${url}",`,
       `    headers={"Authorization": f"Bearer {api_key}"},`,
@@ -43,7 +50,10 @@ export function snippet(lang: Lang, prefix: string, scopes: string[], origin: st
     ].join("\n");
   }
   return [
-    `const apiKey = process.env.FIM_API_KEY; // the full key starting with ${prefix}`,
+    ...(setKey ? [`// In your environment or .env file: ${setKey}`] : []),
+    fullKey
+      ? "const apiKey = process.env.FIM_API_KEY;"
+      : `const apiKey = process.env.FIM_API_KEY; // the full key starting with ${prefix}`,
     "",
     `const response = await fetch("${url}", {`,
     ...(method === "POST" ? [`  method: "POST",`] : []),
@@ -58,10 +68,20 @@ export function snippet(lang: Lang, prefix: string, scopes: string[], origin: st
   ].join("\n");
 }
 
-export function KeySnippets({ prefix, scopes }: { prefix: string; scopes: string[] }) {
+export function KeySnippets({
+  prefix,
+  scopes,
+  fullKey,
+  onCopied,
+}: {
+  prefix: string;
+  scopes: string[];
+  fullKey?: string;
+  onCopied?: () => void;
+}) {
   const [lang, setLang] = useState<Lang>("curl");
   const base = useId();
-  const code = snippet(lang, prefix, scopes, window.location.origin);
+  const code = snippet(lang, prefix, scopes, window.location.origin, fullKey);
   const langs = Object.keys(LABELS) as Lang[];
   return (
     <div className="snippets">
@@ -92,10 +112,11 @@ export function KeySnippets({ prefix, scopes }: { prefix: string; scopes: string
         ))}
       </div>
       <div role="tabpanel" id={`${base}-panel`} aria-labelledby={`${base}-${lang}`} className="snippet-panel">
-        <pre>
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: focusable, so a long line can be scrolled into view by keyboard too (WCAG 2.1.1) */}
+        <pre tabIndex={0}>
           <code>{code}</code>
         </pre>
-        <CopyButton text={code} label="Copy snippet" />
+        <CopyButton text={code} label="Copy snippet" onCopied={onCopied} primary={!fullKey} />
       </div>
     </div>
   );

@@ -86,29 +86,29 @@ export function KeyTable<K extends KeyRow>({
             // One body per key, so a key's details row stays with it.
             <tbody key={apiKey.id} className={open ? "expanded" : undefined}>
               <tr data-key-id={apiKey.id}>
-                <th scope="row" data-label="Name" className="key-name">
+                <th scope="row" data-label="Name" className="key-name bare">
                   {apiKey.name}
                 </th>
                 {owner && <td data-label="Owner">{owner(apiKey)}</td>}
-                <td data-label="Key">
+                <td data-label="Key" className="bare">
                   <code className="prefix">{apiKey.key_prefix}…</code>
                 </td>
-                <td data-label="Scopes">
+                <td data-label="Scopes" className="bare">
                   <Scopes scopes={apiKey.scopes} />
                 </td>
-                <td data-label="Created">
+                <td data-label="Created" className="half">
                   <RelativeTime iso={apiKey.created_at} />
                 </td>
-                <td data-label="Last used" className="last-used">
+                <td data-label="Last used" className="last-used half">
                   <RelativeTime iso={apiKey.last_used_at} empty="Never used" />
                 </td>
-                <td data-label="Requests" className="numeric total-requests">
+                <td data-label="Requests" className="numeric total-requests half">
                   {apiKey.total_requests.toLocaleString()}
                 </td>
-                <td data-label="Status">
+                <td data-label="Status" className="bare">
                   <KeyStatusBadge status={apiKey.status} />
                 </td>
-                <td data-label="Expires">
+                <td data-label="Expires" className="half">
                   <DateOnly iso={apiKey.expires_at} empty="Never" />
                   {apiKey.expires_soon && <span className="badge badge-soon">Expires soon</span>}
                 </td>

@@ -25,21 +25,46 @@ export function Pager({
   pager,
   nextCursor,
   label,
+  total,
+  pageSize,
+  shown,
 }: {
   pager: CursorPager;
   nextCursor: string | null | undefined;
   label: string;
+  /** With these three, the pager says which rows these are: "11–20 of 42". */
+  total?: number;
+  pageSize?: number;
+  shown?: number;
 }) {
-  if (pager.page === 1 && !nextCursor) return null;
+  const counted = total !== undefined && pageSize !== undefined && shown !== undefined;
+  if (!counted && pager.page === 1 && !nextCursor) return null;
+  const first = counted ? (pager.page - 1) * pageSize + 1 : 0;
+  const range = counted ? (shown === 0 ? `0 of ${total}` : `${first}–${first + shown - 1} of ${total}`) : null;
+  const buttons = pager.page > 1 || Boolean(nextCursor);
   return (
     <nav className="pager" aria-label={`${label} pages`}>
-      <button type="button" className="button" onClick={pager.previous} disabled={pager.page === 1}>
-        ← Previous
-      </button>
-      <span aria-live="polite">Page {pager.page}</span>
-      <button type="button" className="button" onClick={() => pager.next(nextCursor ?? null)} disabled={!nextCursor}>
-        Next →
-      </button>
+      {range && (
+        <span className="pager-range" aria-live="polite">
+          {range}
+        </span>
+      )}
+      {buttons && (
+        <>
+          <button type="button" className="button" onClick={pager.previous} disabled={pager.page === 1}>
+            ← Previous
+          </button>
+          {!range && <span aria-live="polite">Page {pager.page}</span>}
+          <button
+            type="button"
+            className="button"
+            onClick={() => pager.next(nextCursor ?? null)}
+            disabled={!nextCursor}
+          >
+            Next →
+          </button>
+        </>
+      )}
     </nav>
   );
 }

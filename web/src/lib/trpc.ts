@@ -6,6 +6,7 @@ import {
   httpLink,
   httpSubscriptionLink,
   isTRPCClientError,
+  type Operation,
   splitLink,
   type TRPCClientError,
   type TRPCClientErrorLike,
@@ -48,44 +49,56 @@ function isUnauthorized(error: unknown): boolean {
 }
 
 /**
+ * A link that, when a call fails in a way `recoverable` recognises, runs `recover` and, if that
+ * says so, sends the same call once more; otherwise (or on a second failure) the caller gets the
+ * error. Unsubscribing stops it, a recovery in progress included.
+ */
+function retryOnceLink(
+  recoverable: (op: Operation, error: TRPCClientError<AppRouter>) => boolean,
+  recover: () => Promise<boolean>,
+): TRPCLink<AppRouter> {
+  return () =>
+    ({ op, next }) =>
+      observable((observer) => {
+        let inner: Unsubscribable | undefined;
+        let closed = false;
+        const attempt = (retried: boolean) => {
+          inner = next(op).subscribe({
+            next: (value) => observer.next(value),
+            complete: () => observer.complete(),
+            error: (error) => {
+              if (retried || !recoverable(op, error)) {
+                observer.error(error);
+                return;
+              }
+              void recover().then((ok) => {
+                if (closed) return;
+                if (ok) attempt(true);
+                else observer.error(error);
+              });
+            },
+          });
+        };
+        attempt(false);
+        return () => {
+          closed = true;
+          inner?.unsubscribe();
+        };
+      });
+}
+
+/**
  * When a call fails because the access token is missing or expired, refresh once and retry it.
  * If the refresh fails too, the session is over and the keeper says so (the app redirects).
  */
-const sessionLink: TRPCLink<AppRouter> =
-  () =>
-  ({ op, next }) =>
-    observable((observer) => {
-      let inner: Unsubscribable | undefined;
-      let closed = false;
-      const attempt = (retried: boolean) => {
-        inner = next(op).subscribe({
-          next: (value) => observer.next(value),
-          complete: () => observer.complete(),
-          error: (error) => {
-            const retryable =
-              !retried &&
-              op.type !== "subscription" &&
-              !op.path.startsWith("auth.") &&
-              isUnauthorized(error) &&
-              (session.status === "active" || session.status === "unknown");
-            if (!retryable) {
-              observer.error(error);
-              return;
-            }
-            void session.refresh().then((ok) => {
-              if (closed) return;
-              if (ok) attempt(true);
-              else observer.error(error);
-            });
-          },
-        });
-      };
-      attempt(false);
-      return () => {
-        closed = true;
-        inner?.unsubscribe();
-      };
-    });
+const sessionLink = retryOnceLink(
+  (op, error) =>
+    op.type !== "subscription" &&
+    !op.path.startsWith("auth.") &&
+    isUnauthorized(error) &&
+    (session.status === "active" || session.status === "unknown"),
+  () => session.refresh(),
+);
 
 /** Whether the server refused until the password is confirmed again (sudo mode). */
 export function needsReauthentication(error: unknown): boolean {
@@ -97,35 +110,10 @@ export function needsReauthentication(error: unknown): boolean {
  * for it (reauth.ts), then is sent again, once; the page that made it just sees it succeed.
  * Cancelled, it fails with the server's refusal.
  */
-const reauthLink: TRPCLink<AppRouter> =
-  () =>
-  ({ op, next }) =>
-    observable((observer) => {
-      let inner: Unsubscribable | undefined;
-      let closed = false;
-      const attempt = (confirmed: boolean) => {
-        inner = next(op).subscribe({
-          next: (value) => observer.next(value),
-          complete: () => observer.complete(),
-          error: (error) => {
-            if (confirmed || op.type !== "mutation" || !needsReauthentication(error)) {
-              observer.error(error);
-              return;
-            }
-            void reauthPrompt.ask().then((ok) => {
-              if (closed) return;
-              if (ok) attempt(true);
-              else observer.error(error);
-            });
-          },
-        });
-      };
-      attempt(false);
-      return () => {
-        closed = true;
-        inner?.unsubscribe();
-      };
-    });
+const reauthLink = retryOnceLink(
+  (op, error) => op.type === "mutation" && needsReauthentication(error),
+  () => reauthPrompt.ask(),
+);
 
 export function createPortalClient() {
   return trpc.createClient({

@@ -2,6 +2,7 @@
 // the knowledge bases and connectors it reads. List, create, edit, delete.
 import { type FormEvent, type ReactNode, useState } from "react";
 import { Link } from "react-router-dom";
+import { refusalAtFields, useFieldErrors } from "../components/FieldErrors.tsx";
 import { FormDialog } from "../components/FormDialog.tsx";
 import { useCursorPager } from "../components/Pager.tsx";
 import { type QueryLike, QueryState } from "../components/QueryState.tsx";
@@ -82,10 +83,29 @@ function PickList(props: {
   );
 }
 
+/** The fields whose errors show at the field, in page order, by their names in the contract. */
+const AGENT_FIELDS = [
+  "name",
+  "description",
+  "instructions",
+  "model_settings.model",
+  "model_settings.temperature",
+  "model_settings.max_iterations",
+] as const;
+
+/** A number typed into a field: undefined when empty, NaN when it is not a number. */
+function typedNumber(text: string): number | undefined {
+  return text.trim() === "" ? undefined : Number(text.trim());
+}
+
 function AgentDialog({ agent, onClose }: { agent: Agent | null; onClose: () => void }) {
   const utils = trpc.useUtils();
   const [draft, setDraft] = useState<Draft>(draftOf(agent));
-  const [problem, setProblem] = useState<string | null>(null);
+  const fields = useFieldErrors(AGENT_FIELDS);
+  const edit = (patch: Partial<Draft>, field: (typeof AGENT_FIELDS)[number]) => {
+    setDraft({ ...draft, ...patch });
+    fields.clear(field);
+  };
   const knowledgeBases = trpc.knowledgeBases.list.useQuery({ limit: 100 });
   const connectors = trpc.connectors.list.useQuery({ limit: 100 });
   const done = () => {
@@ -98,16 +118,15 @@ function AgentDialog({ agent, onClose }: { agent: Agent | null; onClose: () => v
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (!draft.name.trim()) return setProblem("Name is required.");
-    const temperature = draft.temperature === "" ? undefined : Number(draft.temperature);
-    if (temperature !== undefined && (Number.isNaN(temperature) || temperature < 0 || temperature > 2)) {
-      return setProblem("Temperature must be a number from 0 to 2.");
-    }
-    const maxIterations = draft.maxIterations === "" ? undefined : Number(draft.maxIterations);
-    if (maxIterations !== undefined && (!Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > 50)) {
-      return setProblem("Max iterations must be a whole number from 1 to 50.");
-    }
-    setProblem(null);
+    // Only what the server cannot be asked about is checked here; ranges are the server's to say.
+    const temperature = typedNumber(draft.temperature);
+    const maxIterations = typedNumber(draft.maxIterations);
+    const found: Partial<Record<(typeof AGENT_FIELDS)[number], string>> = {};
+    if (!draft.name.trim()) found.name = "Name is required.";
+    if (Number.isNaN(temperature)) found["model_settings.temperature"] = "Enter a number, such as 0.2.";
+    if (Number.isNaN(maxIterations)) found["model_settings.max_iterations"] = "Enter a whole number, such as 8.";
+    fields.show(found);
+    if (Object.keys(found).length > 0) return;
     const input = {
       name: draft.name.trim(),
       description: draft.description,
@@ -124,8 +143,8 @@ function AgentDialog({ agent, onClose }: { agent: Agent | null; onClose: () => v
     try {
       if (agent) await update.mutateAsync({ id: agent.id, ...input });
       else await create.mutateAsync(input);
-    } catch {
-      // shown from the mutation's error
+    } catch (error) {
+      fields.showServer(error);
     }
   }
 
@@ -138,34 +157,40 @@ function AgentDialog({ agent, onClose }: { agent: Agent | null; onClose: () => v
       pending={pending}
       submitLabel={agent ? "Save agent" : "Create agent"}
       pendingLabel="Saving…"
-      problem={problem}
-      error={create.error ?? update.error}
+      // A refusal naming only this form's fields is shown at them, not in a banner.
+      error={refusalAtFields(create.error ?? update.error, AGENT_FIELDS) ? null : (create.error ?? update.error)}
     >
       <label className="field">
         <span className="label">Name</span>
         <input
+          {...fields.inputProps("name")}
           value={draft.name}
-          onChange={(e) => setDraft({ ...draft, name: e.target.value })}
+          onChange={(e) => edit({ name: e.target.value }, "name")}
           maxLength={200}
           data-autofocus
         />
+        {fields.message("name")}
       </label>
       <label className="field">
         <span className="label">Description</span>
         <input
+          {...fields.inputProps("description")}
           value={draft.description}
-          onChange={(e) => setDraft({ ...draft, description: e.target.value })}
+          onChange={(e) => edit({ description: e.target.value }, "description")}
           maxLength={2000}
         />
+        {fields.message("description")}
       </label>
       <label className="field">
         <span className="label">Instructions</span>
         <textarea
+          {...fields.inputProps("instructions")}
           rows={4}
           value={draft.instructions}
-          onChange={(e) => setDraft({ ...draft, instructions: e.target.value })}
+          onChange={(e) => edit({ instructions: e.target.value }, "instructions")}
           placeholder="How the agent should behave and answer."
         />
+        {fields.message("instructions")}
       </label>
       <fieldset className="fieldset">
         <legend>Model settings (optional)</legend>
@@ -173,30 +198,36 @@ function AgentDialog({ agent, onClose }: { agent: Agent | null; onClose: () => v
           <label className="field field-inline">
             <span className="label">Model</span>
             <input
+              {...fields.inputProps("model_settings.model")}
               value={draft.model}
-              onChange={(e) => setDraft({ ...draft, model: e.target.value })}
+              onChange={(e) => edit({ model: e.target.value }, "model_settings.model")}
               placeholder="server default"
             />
+            {fields.message("model_settings.model")}
           </label>
           <label className="field field-inline">
             <span className="label">Temperature</span>
             <input
+              {...fields.inputProps("model_settings.temperature")}
               inputMode="decimal"
               value={draft.temperature}
-              onChange={(e) => setDraft({ ...draft, temperature: e.target.value })}
+              onChange={(e) => edit({ temperature: e.target.value }, "model_settings.temperature")}
               placeholder="0–2"
               size={6}
             />
+            {fields.message("model_settings.temperature")}
           </label>
           <label className="field field-inline">
             <span className="label">Max iterations</span>
             <input
+              {...fields.inputProps("model_settings.max_iterations")}
               inputMode="numeric"
               value={draft.maxIterations}
-              onChange={(e) => setDraft({ ...draft, maxIterations: e.target.value })}
+              onChange={(e) => edit({ maxIterations: e.target.value }, "model_settings.max_iterations")}
               placeholder="1–50"
               size={6}
             />
+            {fields.message("model_settings.max_iterations")}
           </label>
         </div>
       </fieldset>

@@ -1,11 +1,12 @@
 // Connectors: outside HTTP APIs an agent may call. A base URL, an optional secret auth header
 // (write-only: stored encrypted, never shown again) and the actions an agent may take.
 import { type FormEvent, useState } from "react";
+import { refusalAtFields, useFieldErrors } from "../components/FieldErrors.tsx";
 import { FormDialog } from "../components/FormDialog.tsx";
 import { useCursorPager } from "../components/Pager.tsx";
 import { ResourcePage } from "../components/ResourceList.tsx";
 import { RelativeTime } from "../components/Time.tsx";
-import { type RouterOutputs, trpc } from "../lib/trpc.ts";
+import { errorMessage, type RouterOutputs, trpc } from "../lib/trpc.ts";
 
 type Connector = RouterOutputs["connectors"]["list"]["items"][number];
 type Method = Connector["actions"][number]["method"];
@@ -30,6 +31,22 @@ function sameBaseUrl(typed: string, stored: string | undefined): boolean | undef
   }
 }
 
+/** The fields whose errors show at the field, in page order, by their names in the contract. */
+const CONNECTOR_FIELDS = ["name", "description", "base_url", "auth_header_name", "auth_header"] as const;
+
+/** What is wrong with a typed base URL, checked as it is typed; the server checks the rest. */
+function baseUrlProblem(text: string): string | undefined {
+  const typed = text.trim();
+  if (typed === "") return "Enter the API's base URL, such as https://api.example.com/v1.";
+  if (!/^https?:\/\//i.test(typed)) return "The base URL must start with https:// or http://.";
+  try {
+    new URL(typed);
+  } catch {
+    return "This is not a complete URL: check the host name.";
+  }
+  return undefined;
+}
+
 function ConnectorDialog({ connector, onClose }: { connector: Connector | null; onClose: () => void }) {
   const utils = trpc.useUtils();
   const [name, setName] = useState(connector?.name ?? "");
@@ -42,6 +59,10 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
     (connector?.actions ?? []).map((a) => ({ ...a, key: crypto.randomUUID() })),
   );
   const [problem, setProblem] = useState<string | null>(null);
+  const fields = useFieldErrors(CONNECTOR_FIELDS);
+  // Once the URL has been checked (left, or submitted), it is checked again at every change, so
+  // its message goes as soon as the URL is right.
+  const [urlChecked, setUrlChecked] = useState(false);
   const done = () => {
     void utils.connectors.list.invalidate();
     onClose();
@@ -56,10 +77,11 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (!name.trim()) return setProblem("Name is required.");
-    if (!/^https?:\/\//.test(baseUrl.trim())) return setProblem("The base URL must start with https:// or http://.");
-    const unnamed = actions.find((a) => !a.name.trim() || !a.path.trim());
-    if (unnamed) return setProblem("Every action needs a name and a path.");
+    setUrlChecked(true);
+    const found: Partial<Record<(typeof CONNECTOR_FIELDS)[number], string>> = {};
+    if (!name.trim()) found.name = "Name is required.";
+    const urlProblem = baseUrlProblem(baseUrl);
+    if (urlProblem) found.base_url = urlProblem;
     // The server refuses to move a stored secret to another header or URL unless it is given
     // again (so nobody can redirect a secret they do not know): ask for it here first.
     const headerChanged =
@@ -68,11 +90,12 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
     const keepsSecret = connector?.has_secret && (secretMode === "keep" || (secretMode === "set" && !secret));
     if (connector && keepsSecret && (headerChanged || urlChanged)) {
       setSecretMode("set");
-      return setProblem(
-        `Changing the ${[headerChanged && "header name", urlChanged && "base URL"].filter(Boolean).join(" and ")} needs the secret again: enter the header value, or remove the secret.`,
-      );
+      found.auth_header = `Changing the ${[headerChanged && "header name", urlChanged && "base URL"].filter(Boolean).join(" and ")} needs the secret again: enter the header value, or remove the secret.`;
     }
-    setProblem(null);
+    fields.show(found);
+    const unnamed = actions.find((a) => !a.name.trim() || !a.path.trim());
+    setProblem(unnamed ? "Every action needs a name and a path." : null);
+    if (Object.keys(found).length > 0 || unnamed) return;
     const input = {
       name: name.trim(),
       description,
@@ -85,10 +108,12 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
     try {
       if (connector) await update.mutateAsync({ id: connector.id, ...input });
       else await create.mutateAsync(input);
-    } catch {
-      // shown from the mutation's error
+    } catch (error) {
+      fields.showServer(error);
     }
   }
+
+  const refusal = create.error ?? update.error;
 
   return (
     <FormDialog
@@ -100,31 +125,71 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
       submitLabel={connector ? "Save connector" : "Create connector"}
       pendingLabel="Saving…"
       problem={problem}
-      error={create.error ?? update.error}
+      // A refusal naming only this form's fields is shown at them, not in a banner.
+      error={refusalAtFields(refusal, CONNECTOR_FIELDS) ? null : refusal}
     >
       <label className="field">
         <span className="label">Name</span>
-        <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} data-autofocus />
+        <input
+          {...fields.inputProps("name")}
+          value={name}
+          onChange={(e) => {
+            setName(e.target.value);
+            fields.clear("name");
+          }}
+          maxLength={200}
+          data-autofocus
+        />
+        {fields.message("name")}
       </label>
       <label className="field">
         <span className="label">Description</span>
-        <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />
+        <input
+          {...fields.inputProps("description")}
+          value={description}
+          onChange={(e) => {
+            setDescription(e.target.value);
+            fields.clear("description");
+          }}
+          maxLength={2000}
+        />
+        {fields.message("description")}
       </label>
       <label className="field">
         <span className="label">Base URL</span>
         <input
+          {...fields.inputProps("base_url")}
           type="url"
           value={baseUrl}
-          onChange={(e) => setBaseUrl(e.target.value)}
+          onChange={(e) => {
+            setBaseUrl(e.target.value);
+            // A server refusal was about the URL as it was; the typed one is checked afresh.
+            fields.set("base_url", urlChecked ? baseUrlProblem(e.target.value) : undefined);
+          }}
+          onBlur={() => {
+            if (baseUrl.trim() === "") return;
+            setUrlChecked(true);
+            fields.set("base_url", baseUrlProblem(baseUrl));
+          }}
           placeholder="https://api.example.com/v1"
         />
+        {fields.message("base_url")}
         <span className="hint">Agents can only call paths under this address.</span>
       </label>
       <fieldset className="fieldset">
         <legend>Authentication (optional)</legend>
         <label className="field">
           <span className="label">Header name</span>
-          <input value={headerName} onChange={(e) => setHeaderName(e.target.value)} maxLength={100} />
+          <input
+            {...fields.inputProps("auth_header_name")}
+            value={headerName}
+            onChange={(e) => {
+              setHeaderName(e.target.value);
+              fields.clear("auth_header_name");
+            }}
+            maxLength={100}
+          />
+          {fields.message("auth_header_name")}
         </label>
         {connector?.has_secret && (
           <>
@@ -146,12 +211,17 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
           <label className="field">
             <span className="label">Header value</span>
             <input
+              {...fields.inputProps("auth_header")}
               type="password"
               autoComplete="off"
               value={secret}
-              onChange={(e) => setSecret(e.target.value)}
+              onChange={(e) => {
+                setSecret(e.target.value);
+                fields.clear("auth_header");
+              }}
               placeholder="Bearer …"
             />
+            {fields.message("auth_header")}
             <span className="hint">Stored encrypted and never shown again.</span>
           </label>
         )}
@@ -214,6 +284,34 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
   );
 }
 
+/** "Test connection": the server GETs the base URL and says what answered, and how fast. */
+function TestConnection({ connector }: { connector: Connector }) {
+  const test = trpc.connectors.test.useMutation();
+  const result = test.data;
+  return (
+    <div className="connector-test">
+      <button
+        type="button"
+        className="button button-small"
+        onClick={() => test.mutate({ id: connector.id })}
+        disabled={test.isPending}
+        aria-label={`Test connection to ${connector.name}`}
+      >
+        {test.isPending ? "Testing…" : "Test connection"}
+      </button>
+      <span role="status" className="connector-test-result">
+        {test.isPending ? null : result ? (
+          <span className={result.ok ? "ok" : "not-ok"}>
+            {result.ok ? "Connected" : "Answered with an error"}: HTTP {result.status} in {result.ms} ms
+          </span>
+        ) : test.error ? (
+          <span className="failed">Failed: {errorMessage(test.error)}</span>
+        ) : null}
+      </span>
+    </div>
+  );
+}
+
 export function ConnectorsPage() {
   const pager = useCursorPager();
   const utils = trpc.useUtils();
@@ -246,6 +344,7 @@ export function ConnectorsPage() {
             {c.has_secret ? `secret ${c.auth_header_name} header stored` : "no secret"} · updated{" "}
             <RelativeTime iso={c.updated_at} />
           </span>
+          <TestConnection connector={c} />
         </>
       )}
       editor={(connector, close) => <ConnectorDialog connector={connector} onClose={close} />}

@@ -18,6 +18,11 @@ const KNOWLEDGE_BASES_PER_PAGE = 20;
 const DOCUMENTS_PER_PAGE = 50;
 
 /** After a document comes or goes: the knowledge base's document list and its counts (in the list and on its own). */
+/** "1 document", "3 documents", "1,200 passages". */
+function counted(count: number, noun: string): string {
+  return `${count.toLocaleString("en")} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 function useDocumentsChanged(): (id: string) => void {
   const utils = trpc.useUtils();
   return (id) => {
@@ -222,9 +227,10 @@ function KnowledgeBaseDetail({ kb, onDeleted }: { kb: KnowledgeBase; onDeleted: 
       <div className="page-header" style={{ marginBottom: 0 }}>
         <div>
           <h2 id="kb-title">{kb.name}</h2>
-          <p className="page-description">
-            {kb.description || "No description."} {kb.document_count} document{kb.document_count === 1 ? "" : "s"},{" "}
-            {kb.chunk_count} passage{kb.chunk_count === 1 ? "" : "s"}.
+          {kb.description && <p className="page-description">{kb.description}</p>}
+          {/* The counts on a line of their own, never run on from the description. */}
+          <p className="hint kb-counts" data-testid="kb-counts">
+            {counted(kb.document_count, "document")} · {counted(kb.chunk_count, "passage")}
           </p>
         </div>
         <button type="button" className="button button-small button-danger" onClick={() => deletingKb.ask(kb)}>
@@ -326,8 +332,7 @@ export function KnowledgeBasesPage() {
                   </button>
                 </h3>
                 <span className="hint">
-                  {kb.document_count} document{kb.document_count === 1 ? "" : "s"} · updated{" "}
-                  <RelativeTime iso={kb.updated_at} />
+                  {counted(kb.document_count, "document")} · updated <RelativeTime iso={kb.updated_at} />
                 </span>
               </div>
             )}

@@ -7,7 +7,7 @@ import {
   keySettings,
   keySettingsBody,
   listAllKeysQuery,
-  ownedApiKey,
+  ownedApiKeyPage,
 } from "../../contracts/apiKeys.ts";
 import { idParams, page } from "../../contracts/common.ts";
 import { adminUser } from "../../contracts/mfa.ts";
@@ -96,16 +96,16 @@ export const adminRoutes = [
     path: "/api/admin/api-keys",
     operationId: "adminListApiKeys",
     tag: "admin",
-    summary: "Everyone's API keys with their owner, newest first",
+    summary:
+      "Everyone's API keys with their owner, newest first unless sorted otherwise; search and filters as for the caller's list",
     access: admin,
     query: listAllKeysQuery,
     success: {
       status: 200,
       description: "A page of keys",
-      schema: page(ownedApiKey),
+      schema: ownedApiKeyPage,
     },
-    handler: ({ ctx, query }) =>
-      listAllApiKeys(ctx, { limit: query.limit, cursor: query.cursor, userId: query.user_id }),
+    handler: ({ ctx, query }) => listAllApiKeys(ctx, { ...query, userId: query.user_id }),
   }),
   defineRoute({
     method: "patch",

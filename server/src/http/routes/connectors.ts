@@ -1,12 +1,13 @@
 // /api/connectors: the caller's connectors to outside HTTP APIs (scope `connectors`). The auth
 // header value is write-only: answers say `has_secret` instead.
 import { idParams, page, pageQuery } from "../../contracts/common.ts";
-import { connector, createConnectorBody, updateConnectorBody } from "../../contracts/connectors.ts";
+import { connector, connectorTest, createConnectorBody, updateConnectorBody } from "../../contracts/connectors.ts";
 import {
   createConnector,
   deleteConnector,
   getConnector,
   listConnectors,
+  testConnector,
   updateConnector,
 } from "../../services/connectors.ts";
 import { defineRoute } from "../route.ts";
@@ -61,6 +62,23 @@ export const connectorRoutes = [
     success: { status: 200, description: "The updated connector", schema: connector },
     errors: [404],
     handler: ({ ctx, principal, params, body }) => updateConnector(ctx, principal.user.id, params.id, body),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/connectors/:id/test",
+    operationId: "testConnector",
+    tag: "connectors",
+    summary:
+      "Test connection: a GET of the connector's base URL (with its auth header, through the same network rules as its calls, 5 s at most)",
+    access: connectors,
+    params: idParams,
+    success: {
+      status: 200,
+      description: "The base URL answered: its status and how long it took",
+      schema: connectorTest,
+    },
+    errors: [404, 502, 504],
+    handler: ({ ctx, principal, params }) => testConnector(ctx, principal.user.id, params.id),
   }),
   defineRoute({
     method: "delete",

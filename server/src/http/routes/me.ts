@@ -3,6 +3,7 @@ import { hasSecondFactor } from "../../auth/secondFactor.ts";
 import { changePasswordBody, me, otherSessionsRevoked, sessionList } from "../../contracts/account.ts";
 import {
   apiKey,
+  apiKeyPage,
   createdApiKey,
   createKeyBody,
   expiringKeys,
@@ -12,7 +13,7 @@ import {
   updateKeyBody,
   usageQuery,
 } from "../../contracts/apiKeys.ts";
-import { idParams, page } from "../../contracts/common.ts";
+import { idParams } from "../../contracts/common.ts";
 import {
   apiKeyUsage,
   createApiKey,
@@ -68,10 +69,11 @@ export const meRoutes = [
     path: "/api/me/api-keys",
     operationId: "listApiKeys",
     tag: "api-keys",
-    summary: "The caller's API keys, newest first",
+    summary:
+      "The caller's API keys, newest first unless sorted otherwise; search by name or prefix, filter by status and scope",
     access: "key_management",
     query: listKeysQuery,
-    success: { status: 200, description: "A page of keys", schema: page(apiKey) },
+    success: { status: 200, description: "A page of keys, with how many match", schema: apiKeyPage },
     handler: ({ ctx, principal, query }) => listApiKeys(ctx, principal.user.id, query),
   }),
   defineRoute({

@@ -9,7 +9,7 @@ import {
 } from "../../contracts/account.ts";
 import * as keyContract from "../../contracts/apiKeys.ts";
 import { secondsUntil } from "../../contracts/auth.ts";
-import { idParams, ok, page } from "../../contracts/common.ts";
+import { idParams, ok } from "../../contracts/common.ts";
 import * as apiKeys from "../../services/apiKeys.ts";
 import { getKeySettings } from "../../services/keySettings.ts";
 import { changePassword, listActiveSessions, revokeOtherSessions, revokeSession } from "../../services/sessions.ts";
@@ -39,7 +39,7 @@ export const keysRouter = router({
 
   list: protectedProcedure
     .input(keyContract.listKeysQuery)
-    .output(page(keyContract.apiKey))
+    .output(keyContract.apiKeyPage)
     .query(({ ctx, input }) => apiKeys.listApiKeys(ctx.app, ctx.userId, input)),
 
   create: protectedProcedure

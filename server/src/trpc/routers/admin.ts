@@ -7,7 +7,7 @@ import {
   keySettings,
   keySettingsBody,
   listAllKeysQuery,
-  ownedApiKey,
+  ownedApiKeyPage,
 } from "../../contracts/apiKeys.ts";
 import { idParams, ok, page } from "../../contracts/common.ts";
 import { adminUser } from "../../contracts/mfa.ts";
@@ -49,7 +49,7 @@ export const adminRouter = router({
 
   keys: adminProcedure
     .input(listAllKeysQuery)
-    .output(page(ownedApiKey))
+    .output(ownedApiKeyPage)
     .query(({ ctx, input }) => listAllApiKeys(ctx.app, { ...input, userId: input.user_id })),
 
   setKeyActive: adminProcedure

@@ -117,4 +117,8 @@ export const connectorsRouter = router({
       await connectors.deleteConnector(ctx.app, ctx.userId, input.id);
       return done;
     }),
+  test: connectorsProcedure
+    .input(idParams)
+    .output(connectorContract.connectorTest)
+    .mutation(({ ctx, input }) => connectors.testConnector(ctx.app, ctx.userId, input.id)),
 });

@@ -1,10 +1,12 @@
 // Admin → All keys: every key with its owner; disable, enable or delete any of them; and the
 // server-wide key policy (the maximum lifetime of new keys).
 
+import { keepPreviousData } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
 import { FieldError } from "../../components/FieldError.tsx";
+import { KeyListControls, useKeyListQuery } from "../../components/KeyListControls.tsx";
 import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
@@ -16,6 +18,8 @@ import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
 const POLICY_LABELS = { max_key_lifetime_days: "Maximum key lifetime" };
 
 type AdminKey = RouterOutputs["admin"]["keys"]["items"][number];
+
+const PAGE_SIZE = 20;
 
 function KeySettingsForm() {
   const utils = trpc.useUtils();
@@ -92,18 +96,22 @@ function KeySettingsForm() {
 
 export function AdminKeysPage() {
   const pager = useCursorPager();
+  const list = useKeyListQuery(pager.reset);
   const utils = trpc.useUtils();
   // ?user_id=… (the audit log's links to a key) shows one person's keys.
   const [params] = useSearchParams();
   const ownerId = params.get("user_id") ?? undefined;
-  const keys = trpc.admin.keys.useQuery({ limit: 20, cursor: pager.cursor, user_id: ownerId });
+  const keys = trpc.admin.keys.useQuery(
+    { limit: PAGE_SIZE, cursor: pager.cursor, ...list.query, ...(ownerId ? { user_id: ownerId } : {}) },
+    { placeholderData: keepPreviousData },
+  );
   const setActive = trpc.admin.setKeyActive.useMutation({ onSettled: () => utils.admin.keys.invalidate() });
   const remove = trpc.admin.deleteKey.useMutation({ onSuccess: () => void utils.admin.keys.invalidate() });
   const deleting = useConfirmation(remove, (k: AdminKey) => ({ id: k.id }));
 
   return (
     <>
-      <PageHeader title="All keys" description="Every API key on this server, with its owner. Newest first." />
+      <PageHeader title="All keys" description="Every API key on this server, with its owner." />
       <KeySettingsForm />
       {ownerId && (
         <Notice kind="info">
@@ -115,37 +123,56 @@ export function AdminKeysPage() {
       <QueryState
         query={keys}
         loading="Loading keys…"
+        isEmpty={(data) => data.items.length === 0 && pager.page === 1 && !list.filtered}
         empty={<EmptyState title="No API keys">Nobody has created an API key yet.</EmptyState>}
       >
         {(data) => (
           <>
-            <KeyTable
-              keys={data.items}
-              caption="All API keys"
-              owner={(k) => k.owner.email}
-              actions={(k) => (
-                <>
-                  <button
-                    type="button"
-                    className="button button-small"
-                    disabled={setActive.isPending}
-                    onClick={() => setActive.mutate({ id: k.id, is_active: !k.is_active })}
-                    aria-label={`${k.is_active ? "Disable" : "Enable"} ${k.name} (${k.owner.email})`}
-                  >
-                    {k.is_active ? "Disable" : "Enable"}
-                  </button>
-                  <button
-                    type="button"
-                    className="button button-small button-danger"
-                    onClick={() => deleting.ask(k)}
-                    aria-label={`Delete ${k.name} (${k.owner.email})`}
-                  >
-                    Delete
-                  </button>
-                </>
-              )}
+            <KeyListControls list={list} searchLabel="Name, prefix or owner's email" />
+            {data.items.length === 0 ? (
+              <div className="empty-state">
+                <h3>No keys match</h3>
+                <p className="empty-text">No key matches this search and these filters.</p>
+                <button type="button" className="button" onClick={list.clear}>
+                  Clear search and filters
+                </button>
+              </div>
+            ) : (
+              <KeyTable
+                keys={data.items}
+                caption="All API keys"
+                owner={(k) => k.owner.email}
+                actions={(k) => (
+                  <>
+                    <button
+                      type="button"
+                      className="button button-small"
+                      disabled={setActive.isPending}
+                      onClick={() => setActive.mutate({ id: k.id, is_active: !k.is_active })}
+                      aria-label={`${k.is_active ? "Disable" : "Enable"} ${k.name} (${k.owner.email})`}
+                    >
+                      {k.is_active ? "Disable" : "Enable"}
+                    </button>
+                    <button
+                      type="button"
+                      className="button button-small button-danger"
+                      onClick={() => deleting.ask(k)}
+                      aria-label={`Delete ${k.name} (${k.owner.email})`}
+                    >
+                      Delete
+                    </button>
+                  </>
+                )}
+              />
+            )}
+            <Pager
+              pager={pager}
+              nextCursor={data.next_cursor}
+              label="Keys"
+              total={data.total}
+              pageSize={PAGE_SIZE}
+              shown={data.items.length}
             />
-            <Pager pager={pager} nextCursor={data.next_cursor} label="Keys" />
           </>
         )}
       </QueryState>

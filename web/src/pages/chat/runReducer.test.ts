@@ -16,7 +16,11 @@ const start = (run_id: string, mode: "react" | "dag" = "react"): RunEvent => ({
   data: { run_id, conversation_id: "conv-1", mode, model: "offline", agent_id: null },
 });
 const delta = (text: string): RunEvent => ({ event: "answer", data: { delta: text } });
-const done = (answer: string, extra: Partial<{ iterations: number; elapsed: number }> = {}): RunEvent => ({
+type Citation = Extract<RunEvent, { event: "done" }>["data"]["citations"][number];
+const done = (
+  answer: string,
+  extra: Partial<{ iterations: number; elapsed: number; citations: Citation[] }> = {},
+): RunEvent => ({
   event: "done",
   data: {
     answer,
@@ -26,6 +30,7 @@ const done = (answer: string, extra: Partial<{ iterations: number; elapsed: numb
     model: "offline",
     conversation_id: "conv-1",
     message_id: "msg-2",
+    citations: extra.citations ?? [],
   },
 });
 const end: RunEvent = { event: "end", data: {} };
@@ -88,6 +93,17 @@ describe("runReducer: a ReAct run", () => {
       delta("87"),
     ]);
     expect(run.answer).toBe("87");
+  });
+
+  it("keeps the documents `done` cites, by title", () => {
+    const cited = {
+      document_id: "doc-1",
+      document_title: "Frameworks",
+      knowledge_base_id: "kb-1",
+      knowledge_base: "Python web",
+    };
+    expect(play([start("run-1"), done("Django", { citations: [cited] })]).citations).toEqual([cited]);
+    expect(play([start("run-1"), delta("Dj")]).citations).toEqual([]);
   });
 
   it("takes `done`'s answer as final, whatever the deltas said", () => {

@@ -17,6 +17,8 @@ export type RunMode = RunEventData<"start">["mode"];
 export type Step = RunEventData<"step">;
 type PlannedStep = Extract<RunEventData<"phase">, { phase: "executing" }>["steps"][number];
 type Progress = RunEventData<"step_progress">;
+/** A document the run's answer drew on. */
+export type Citation = RunEventData<"done">["citations"][number];
 
 /** A DAG plan's step with how far it has got. */
 export interface PlanStep extends PlannedStep {
@@ -37,6 +39,7 @@ export interface LiveRun {
   plan: PlanStep[];
   answer: string;
   done: Pick<RunEventData<"done">, "model" | "iterations" | "elapsed"> | null;
+  citations: Citation[];
   error: string | null;
   running: boolean;
 }
@@ -66,6 +69,7 @@ export function newRun(key: string, mode: RunMode, question: string): LiveRun {
     plan: [],
     answer: "",
     done: null,
+    citations: [],
     error: null,
     running: true,
   };
@@ -101,8 +105,8 @@ export function runReducer(run: LiveRun, event: RunEvent): LiveRun {
     case "inject":
       return run;
     case "done": {
-      const { answer, model, iterations, elapsed } = event.data;
-      return { ...run, phase: run.phase ? "done" : null, answer, done: { model, iterations, elapsed } };
+      const { answer, model, iterations, elapsed, citations } = event.data;
+      return { ...run, phase: run.phase ? "done" : null, answer, done: { model, iterations, elapsed }, citations };
     }
     case "error":
       return { ...run, error: event.data.message };

@@ -1,16 +1,19 @@
 // Settings → API Keys: the person's keys, newest first, with everything the reference promises
 // (prefix, created, last used, total requests, status, expiry) and the ways to manage them.
+import { keepPreviousData } from "@tanstack/react-query";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
+import { KeyListControls, useKeyListQuery } from "../../components/KeyListControls.tsx";
 import { KeySnippets } from "../../components/KeySnippets.tsx";
 import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
 import { EmptyState, ErrorNotice, Notice } from "../../components/Status.tsx";
-import { RelativeTime } from "../../components/Time.tsx";
+import { DateOnly, exactTime, RelativeTime } from "../../components/Time.tsx";
 import { UsageChart } from "../../components/UsageChart.tsx";
 import { useAuth } from "../../lib/auth.tsx";
+import { timeLeft } from "../../lib/timeLeft.ts";
 import { trpc } from "../../lib/trpc.ts";
 import {
   AllowedIpsField,
@@ -20,10 +23,13 @@ import {
   CreateKeyDialog,
   describeRateLimit,
   ExpiryAndLimitFields,
+  KeyNameField,
+  keyNameProblem,
   type RateLimit,
   RollKeyDialog,
   ScopeFields,
   SecretDialog,
+  type ShownSecret,
   useExpiryAndLimit,
 } from "./keyForms.tsx";
 
@@ -54,7 +60,8 @@ function EditKeyForm({ apiKey, isAdmin }: { apiKey: ApiKey; isAdmin: boolean }) 
     event.preventDefault();
     setSaved(false);
     const trimmed = name.trim();
-    setNameError(trimmed ? null : "Name is required.");
+    const nameProblem = keyNameProblem(name);
+    setNameError(nameProblem);
     const changes: {
       name?: string;
       expires_at?: string | null;
@@ -63,7 +70,7 @@ function EditKeyForm({ apiKey, isAdmin }: { apiKey: ApiKey; isAdmin: boolean }) 
       allowed_ips?: string[];
     } = {};
     const checked = expiryAndLimit.check();
-    if (!trimmed || !checked) return;
+    if (nameProblem || !checked) return;
     if (trimmed !== apiKey.name) changes.name = trimmed;
     if (checked.expires_at !== undefined && checked.expires_at !== apiKey.expires_at) {
       changes.expires_at = checked.expires_at;
@@ -90,20 +97,13 @@ function EditKeyForm({ apiKey, isAdmin }: { apiKey: ApiKey; isAdmin: boolean }) 
     <form className="form form-compact" onSubmit={submit} noValidate>
       <h3>Edit</h3>
       {update.error && <ErrorNotice error={update.error} />}
-      <label className="field">
-        <span className="label">Name</span>
-        <input
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-          maxLength={100}
-          aria-invalid={nameError ? true : undefined}
-        />
-        {nameError && (
-          <span className="field-error" role="alert">
-            {nameError}
-          </span>
-        )}
-      </label>
+      {apiKey.status === "expired" && (
+        <Notice kind="warning">
+          This key expired <DateOnly iso={apiKey.expires_at} /> and is refused. Give it a later expiry below to use it
+          again.
+        </Notice>
+      )}
+      <KeyNameField value={name} onChange={setName} error={nameError} />
       <ScopeFields scopes={scopes} onChange={setScopes} isAdmin={isAdmin} legend="Scopes" />
       {widens(apiKey.scopes, scopes) && (
         <Notice kind="warning">
@@ -182,7 +182,8 @@ function KeyDetails({
           <h3>Rotate or remove</h3>
           {apiKey.previous_key_expires_at && (
             <p className="hint">
-              The previous secret still works until <RelativeTime iso={apiKey.previous_key_expires_at} />.
+              The old key keeps working for {timeLeft(apiKey.previous_key_expires_at)} (until{" "}
+              <time dateTime={apiKey.previous_key_expires_at}>{exactTime(apiKey.previous_key_expires_at)}</time>).
             </p>
           )}
           {apiKey.rolled_at && (
@@ -219,6 +220,27 @@ function ActiveSwitch({ apiKey }: { apiKey: ApiKey }) {
     if (wanted !== null && apiKey.is_active === wanted) setWanted(null);
   }, [apiKey.is_active, wanted]);
   const checked = wanted ?? apiKey.is_active;
+  if (apiKey.status === "expired") {
+    // An expired key is refused whatever its switch says: the switch shows it off, and why.
+    const why = `${apiKey.name} has expired: it cannot be enabled until it has a later expiry (Manage → Edit).`;
+    return (
+      <label className="switch switch-expired" title={why}>
+        <input
+          type="checkbox"
+          role="switch"
+          checked={false}
+          aria-checked={false}
+          disabled
+          aria-label={`Enabled: ${apiKey.name}`}
+          aria-describedby={`expired-${apiKey.id}`}
+        />
+        <span className="switch-track" aria-hidden="true" />
+        <span className="switch-note" id={`expired-${apiKey.id}`}>
+          Expired<span className="sr-only">: {why}</span>
+        </span>
+      </label>
+    );
+  }
   return (
     <label
       className="switch"
@@ -250,16 +272,15 @@ function ActiveSwitch({ apiKey }: { apiKey: ApiKey }) {
 export function ApiKeysPage() {
   const { user } = useAuth();
   const pager = useCursorPager();
+  const list = useKeyListQuery(pager.reset);
   const utils = trpc.useUtils();
-  const keys = trpc.keys.list.useQuery({ limit: PAGE_SIZE, cursor: pager.cursor });
+  const keys = trpc.keys.list.useQuery(
+    { limit: PAGE_SIZE, cursor: pager.cursor, ...list.query },
+    { placeholderData: keepPreviousData },
+  );
   const policy = trpc.keys.policy.useQuery();
   const [creating, setCreating] = useState(false);
-  const [secret, setSecret] = useState<{
-    key: string;
-    name: string;
-    rolled: boolean;
-    previousExpiresAt: string | null;
-  } | null>(null);
+  const [secret, setSecret] = useState<ShownSecret | null>(null);
   const [expanded, setExpanded] = useState<string | null>(null);
   // The button that started a create or roll: focus returns there once the secret is dismissed.
   const flowOpener = useRef<HTMLElement | null>(null);
@@ -274,7 +295,13 @@ export function ApiKeysPage() {
   }, [keys.data, expanded]);
 
   function showSecret(created: CreatedKey, rolled: boolean) {
-    setSecret({ key: created.key, name: created.name, rolled, previousExpiresAt: created.previous_key_expires_at });
+    setSecret({
+      key: created.key,
+      name: created.name,
+      scopes: created.scopes,
+      rolled,
+      previousExpiresAt: created.previous_key_expires_at,
+    });
     void utils.keys.list.invalidate();
     if (rolled) void utils.keys.usage.invalidate({ id: created.id });
   }
@@ -308,7 +335,7 @@ export function ApiKeysPage() {
         query={keys}
         loading="Loading your API keys…"
         errorTitle="Could not load your keys."
-        isEmpty={(data) => data.items.length === 0 && pager.page === 1}
+        isEmpty={(data) => data.items.length === 0 && pager.page === 1 && !list.filtered}
         empty={
           <EmptyState title="No API keys yet">
             <p>
@@ -324,27 +351,45 @@ export function ApiKeysPage() {
       >
         {(data) => (
           <>
-            <KeyTable
-              keys={data.items}
-              caption="Your API keys, newest first"
-              actions={(apiKey) => <ActiveSwitch apiKey={apiKey} />}
-              details={{
-                expandedId: expanded,
-                onToggle: setExpanded,
-                render: (apiKey) => (
-                  <KeyDetails
-                    apiKey={apiKey}
-                    isAdmin={user?.role === "admin"}
-                    onRoll={() => {
-                      flowOpener.current = document.activeElement as HTMLElement | null;
-                      setRolling(apiKey);
-                    }}
-                    onDelete={() => deleting.ask(apiKey)}
-                  />
-                ),
-              }}
+            <KeyListControls list={list} searchLabel="Name or prefix (fim_…)" />
+            {data.items.length === 0 ? (
+              <div className="empty-state">
+                <h3>No keys match</h3>
+                <p className="empty-text">No key matches this search and these filters.</p>
+                <button type="button" className="button" onClick={list.clear}>
+                  Clear search and filters
+                </button>
+              </div>
+            ) : (
+              <KeyTable
+                keys={data.items}
+                caption="Your API keys"
+                actions={(apiKey) => <ActiveSwitch apiKey={apiKey} />}
+                details={{
+                  expandedId: expanded,
+                  onToggle: setExpanded,
+                  render: (apiKey) => (
+                    <KeyDetails
+                      apiKey={apiKey}
+                      isAdmin={user?.role === "admin"}
+                      onRoll={() => {
+                        flowOpener.current = document.activeElement as HTMLElement | null;
+                        setRolling(apiKey);
+                      }}
+                      onDelete={() => deleting.ask(apiKey)}
+                    />
+                  ),
+                }}
+              />
+            )}
+            <Pager
+              pager={pager}
+              nextCursor={data.next_cursor}
+              label="API keys"
+              total={data.total}
+              pageSize={PAGE_SIZE}
+              shown={data.items.length}
             />
-            <Pager pager={pager} nextCursor={data.next_cursor} label="API keys" />
           </>
         )}
       </QueryState>

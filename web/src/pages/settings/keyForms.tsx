@@ -1,11 +1,13 @@
 // The dialogs of Settings → API Keys: create a key, show a secret once, roll a key. The full key
 // lives only in the secret dialog's state and leaves with it.
-import { type FormEvent, useEffect, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { Dialog } from "../../components/Dialog.tsx";
 import { FormDialog } from "../../components/FormDialog.tsx";
+import { KeySnippets } from "../../components/KeySnippets.tsx";
 import { ErrorNotice, Notice } from "../../components/Status.tsx";
 import { exactTime } from "../../components/Time.tsx";
+import { timeLeft } from "../../lib/timeLeft.ts";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
 
 export type ApiKey = RouterOutputs["keys"]["list"]["items"][number];
@@ -454,7 +456,6 @@ export function CreateKeyDialog({
   const expiryAndLimit = useExpiryAndLimit(null, maxDays);
   // gcTime 0: the mutation (and the full key in its result) leaves the cache as soon as it is reset.
   const create = trpc.keys.create.useMutation({ gcTime: 0 });
-  const formId = useId();
 
   function reset() {
     setName("");
@@ -473,9 +474,10 @@ export function CreateKeyDialog({
   async function submit(event: FormEvent) {
     event.preventDefault();
     const trimmed = name.trim();
-    setNameError(trimmed ? null : "Name is required.");
+    const problem = keyNameProblem(name);
+    setNameError(problem);
     const checked = expiryAndLimit.check();
-    if (!trimmed || !checked) return;
+    if (problem || !checked) return;
     try {
       // No box ticked is an explicit choice of full access (the form says so in bold): null.
       const created = await create.mutateAsync({
@@ -504,24 +506,13 @@ export function CreateKeyDialog({
       error={create.error}
       errorTitle="The key was not created."
     >
-      <label className="field">
-        <span className="label">Name</span>
-        <input
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-          placeholder="e.g. Production Integration"
-          maxLength={100}
-          required
-          aria-invalid={nameError ? true : undefined}
-          aria-describedby={nameError ? `${formId}-name-error` : undefined}
-          data-autofocus
-        />
-        {nameError && (
-          <span className="field-error" id={`${formId}-name-error`} role="alert">
-            {nameError}
-          </span>
-        )}
-      </label>
+      <KeyNameField
+        value={name}
+        onChange={setName}
+        error={nameError}
+        autoFocus
+        placeholder="e.g. Production Integration"
+      />
       <ScopeFields scopes={scopes} onChange={setScopes} isAdmin={isAdmin} />
       <ExpiryAndLimitFields state={expiryAndLimit} serverDefault={serverDefault} />
       <AllowedIpsField text={allowedIps} onChange={setAllowedIps} />
@@ -529,31 +520,96 @@ export function CreateKeyDialog({
   );
 }
 
-/** Shows a full key exactly once. Closing it drops the key from memory and from the page. */
+/** A secret as the secret dialog shows it: the full key, and what the snippets need. */
+export interface ShownSecret {
+  key: string;
+  name: string;
+  scopes: Scope[];
+  rolled: boolean;
+  previousExpiresAt: string | null;
+}
+
+/**
+ * Shows a full key exactly once. Focus starts on Copy; closing (Escape, ×, Done) before the key
+ * was copied asks first, inside the dialog. Closing drops the key from memory and from the page.
+ */
 export function SecretDialog({
   secret,
   onClose,
   returnFocus,
 }: {
-  secret: { key: string; name: string; rolled: boolean; previousExpiresAt: string | null } | null;
+  secret: ShownSecret | null;
   onClose: () => void;
   returnFocus?: () => HTMLElement | null;
 }) {
   const inputId = useId();
+  const envId = useId();
+  const [copied, setCopied] = useState(false);
+  const [asking, setAsking] = useState(false);
+  const backButton = useRef<HTMLButtonElement>(null);
+  const bodyRef = useRef<HTMLDivElement>(null);
+
+  // A new secret starts uncopied.
+  useEffect(() => {
+    if (secret) {
+      setCopied(false);
+      setAsking(false);
+    }
+  }, [secret]);
+  useEffect(() => {
+    if (asking) backButton.current?.focus();
+  }, [asking]);
+
+  function close() {
+    setAsking(false);
+    setCopied(false);
+    onClose();
+  }
+
+  function attemptClose() {
+    if (copied) close();
+    else if (asking) goBack();
+    else setAsking(true);
+  }
+
+  function goBack() {
+    setAsking(false);
+    bodyRef.current?.querySelector<HTMLElement>("[data-autofocus]")?.focus();
+  }
+
+  const envLine = secret ? `FIM_API_KEY=${secret.key}` : "";
   return (
     <Dialog
       open={secret !== null}
       title={secret?.rolled ? "New secret for your key" : "API key created"}
-      onClose={onClose}
+      onClose={attemptClose}
       returnFocus={returnFocus}
+      size="large"
       footer={
-        <button type="button" className="button button-primary" onClick={onClose}>
-          Done
-        </button>
+        asking ? (
+          <fieldset className="close-question">
+            <legend>
+              <strong>Have you copied your key?</strong> It will not be shown again.
+            </legend>
+            <div className="form-actions">
+              <button type="button" className="button button-primary" ref={backButton} onClick={goBack}>
+                No, back to the key
+              </button>
+              <button type="button" className="button" onClick={close}>
+                Yes, close
+              </button>
+            </div>
+          </fieldset>
+        ) : (
+          <button type="button" className="button button-primary" onClick={attemptClose}>
+            Done
+          </button>
+        )
       }
     >
       {secret && (
-        <div className="form">
+        // Copying by hand (select, Ctrl+C) counts as copied too.
+        <div className="form" ref={bodyRef} onCopy={() => setCopied(true)}>
           <div className="notice notice-warning">
             <strong>Copy this key now.</strong> For your security it will not be shown again. If you lose it, roll the
             key or create a new one.
@@ -563,23 +619,100 @@ export function SecretDialog({
           </label>
           <div className="secret-row">
             <input id={inputId} className="secret" readOnly value={secret.key} onFocus={(e) => e.target.select()} />
-            <CopyButton text={secret.key} targetId={inputId} />
+            <CopyButton text={secret.key} targetId={inputId} autoFocus onCopied={() => setCopied(true)} />
           </div>
           {secret.rolled && (
             <p className="hint">
               {secret.previousExpiresAt
-                ? `The previous secret keeps working until ${exactTime(secret.previousExpiresAt)}, then stops.`
+                ? `The old key keeps working for ${timeLeft(secret.previousExpiresAt)} (until ${exactTime(secret.previousExpiresAt)}), then stops.`
                 : "The previous secret has stopped working."}
             </p>
           )}
+          <label className="field" htmlFor={envId}>
+            <span className="label">As a line for your .env file</span>
+          </label>
+          <div className="secret-row">
+            <input id={envId} className="env-line" readOnly value={envLine} onFocus={(e) => e.target.select()} />
+            <CopyButton
+              text={envLine}
+              targetId={envId}
+              label="Copy .env line"
+              onCopied={() => setCopied(true)}
+              primary={false}
+            />
+          </div>
           <p className="hint">
-            Use it as <code>Authorization: Bearer {secret.key.slice(0, 8)}…</code>. Store it in an environment variable
-            or a secret manager, never in version control.
+            Store it in an environment variable or a secret manager, never in version control. These samples hold the
+            full key only while this dialog is open:
           </p>
+          <KeySnippets
+            prefix={secret.key.slice(0, 8)}
+            scopes={secret.scopes}
+            fullKey={secret.key}
+            onCopied={() => setCopied(true)}
+          />
         </div>
       )}
     </Dialog>
   );
+}
+
+/** A key's name with a live count of its characters; past the limit it says so rather than cut. */
+export function KeyNameField({
+  value,
+  onChange,
+  error,
+  autoFocus = false,
+  placeholder,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  error: string | null;
+  autoFocus?: boolean;
+  placeholder?: string;
+}) {
+  const id = useId();
+  const length = value.trim().length;
+  const over = length > MAX_KEY_NAME_CHARS;
+  return (
+    <div className="field">
+      <label className="label" htmlFor={`${id}-input`}>
+        Name
+      </label>
+      <input
+        id={`${id}-input`}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        placeholder={placeholder}
+        required
+        aria-invalid={error || over ? true : undefined}
+        aria-describedby={`${id}-count${error ? ` ${id}-error` : ""}`}
+        data-autofocus={autoFocus ? true : undefined}
+      />
+      <span className={`char-count${over ? " over" : ""}`} id={`${id}-count`} aria-live="polite">
+        <span className="sr-only">Characters: </span>
+        {length}/{MAX_KEY_NAME_CHARS}
+        {over && ` — ${length - MAX_KEY_NAME_CHARS} too many`}
+      </span>
+      {error && (
+        <span className="field-error" id={`${id}-error`} role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+export const MAX_KEY_NAME_CHARS = 100;
+
+/** What is wrong with a key name as typed, if anything. */
+export function keyNameProblem(name: string): string | null {
+  const trimmed = name.trim();
+  if (!trimmed) return "Name is required.";
+  if (trimmed.length > MAX_KEY_NAME_CHARS) {
+    return `Name is too long: ${trimmed.length} characters, at most ${MAX_KEY_NAME_CHARS}.`;
+  }
+  return null;
 }
 
 const OVERLAPS = [

@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "ApiKey_createdAt_idx" ON "ApiKey"("createdAt");
+

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Message" ADD COLUMN     "steps" TEXT NOT NULL DEFAULT '{}';
+
