@@ -1,95 +1,98 @@
-// Produces the README's screenshots from the real portal: the keys page, the Create API Key
-// dialog and the chat page. Runs with the suite, so the pages they show are exercised every
-// time; the pictures go to test-results/ unless UPDATE_SCREENSHOTS=1, which refreshes docs/*.png
-// (so a test run does not leave the checkout modified).
+// The portal's look: every page (support/portalTour.ts) at a laptop's and a phone's size, in the
+// light and the dark theme, as screenshots to look at, and no page scrolls sideways. The dark runs
+// set the system's preference, so they also show that the portal follows it. And its times: a
+// browser whose clock is behind the server's still says "just now" for what just happened.
+// The pictures go to test-results/screenshots/ unless UPDATE_SCREENSHOTS=1, which refreshes
+// docs/screenshots/ (so a test run does not leave the checkout modified); the README shows some.
 import path from "node:path";
-import { expect, test } from "@playwright/test";
-import { E2E_ADMIN } from "../playwright.config.ts";
-import { callWithKey, portalLogin, restCreateKey, restLogin } from "./support/api.ts";
-import { KeysPage } from "./support/keysPage.ts";
+import { expect, type Page, test } from "@playwright/test";
+import { portalLogin } from "./support/api.ts";
+import { createTourAccount, seedTourAccount, TOUR_PAGES, type TourAccount } from "./support/portalTour.ts";
 
-const docs = process.env.UPDATE_SCREENSHOTS
-  ? path.resolve(import.meta.dirname, "../../docs")
+const folder = process.env.UPDATE_SCREENSHOTS
+  ? path.resolve(import.meta.dirname, "../../docs/screenshots")
   : path.resolve(import.meta.dirname, "../test-results/screenshots");
 
-test.use({ viewport: { width: 1280, height: 860 } });
+const SIZES = {
+  laptop: { width: 1366, height: 850 },
+  phone: { width: 390, height: 844 },
+} as const;
+const THEMES = ["light", "dark"] as const;
 
-test("README screenshots: keys page, create dialog, chat page", async ({ page, request }) => {
-  // A screenshot account of its own, so the other tests' keys do not crowd the picture.
-  const admin = await restLogin(request, E2E_ADMIN.email, E2E_ADMIN.password);
-  const email = `alex-${Date.now()}@example.com`;
-  const created = await request.post("/api/admin/users", {
-    data: { email, password: "screenshot-password-1", name: "Alex Doe" },
-    headers: { authorization: `Bearer ${admin}` },
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  const token = await restLogin(request, email, "screenshot-password-1");
+// Pictured as the viewport shows it: a modal dialog (over a page that may be longer).
+const VIEWPORT_ONLY = new Set(["create-api-key"]);
 
-  const inAMonth = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
-  const nightly = await restCreateKey(request, token, { name: "Nightly KB sync", scopes: "kb" });
-  const chatBot = await restCreateKey(request, token, { name: "Support chatbot", scopes: ["chat", "agents"] });
-  const staging = await restCreateKey(request, token, { name: "Staging (temporary)", expires_at: inAMonth });
-  const legacy = await restCreateKey(request, token, { name: "Legacy exporter" });
-  for (let i = 0; i < 12; i++) await callWithKey(request, chatBot.key, "/api/conversations");
-  for (let i = 0; i < 5; i++) await callWithKey(request, nightly.key, "/api/knowledge-bases");
-  await callWithKey(request, staging.key, "/api/auth/verify");
-  await request.patch(`/api/me/api-keys/${legacy.id}`, {
-    data: { is_active: false },
-    headers: { authorization: `Bearer ${token}` },
-  });
+let account: TourAccount;
 
-  await portalLogin(page, email, "screenshot-password-1");
-  const keys = new KeysPage(page);
-  await keys.goto();
-  await expect(keys.cell("Support chatbot", "Requests")).toHaveText("12");
-  const details = await keys.manage("Support chatbot");
-  await expect(details.getByRole("img", { name: /12 requests/ })).toBeVisible();
-  await page.mouse.move(0, 0);
-  await page.screenshot({ path: path.join(docs, "api-keys.png"), fullPage: true });
+test.beforeAll(async ({ playwright }, testInfo) => {
+  const request = await playwright.request.newContext({ baseURL: testInfo.project.use.baseURL });
+  account = await createTourAccount(request, "Alex Doe");
+  await seedTourAccount(request, account);
+  await request.dispose();
+});
 
-  const dialog = await keys.openCreateDialog();
-  await dialog.getByLabel("Name").fill("Production Integration");
-  await dialog.getByRole("checkbox", { name: "(chat)" }).check();
-  await dialog.getByRole("checkbox", { name: "(kb)" }).check();
-  await dialog.getByRole("radio", { name: "Custom date" }).check();
-  await dialog.getByLabel("Expiration date").fill(inAMonth);
-  await dialog.getByLabel("Name").focus();
-  await page.screenshot({ path: path.join(docs, "create-api-key.png") });
-  await dialog.getByRole("button", { name: "Cancel" }).click();
+/** The page's background as [r, g, b]. */
+async function background(page: Page): Promise<number[]> {
+  const color = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  const rgb = /rgba?\((\d+), (\d+), (\d+)/.exec(color);
+  return rgb ? rgb.slice(1).map(Number) : [];
+}
 
-  // An agent that reads a small handbook, for the chat picture.
-  const auth = { authorization: `Bearer ${token}` };
-  const kb = await (await request.post("/api/knowledge-bases", { data: { name: "Handbook" }, headers: auth })).json();
-  const doc = await request.post(`/api/knowledge-bases/${kb.id}/documents`, {
-    data: {
-      title: "Time off",
-      content:
-        "Employees get 25 days of paid vacation per year.\n\nUnused vacation days carry over until the end of March.",
-    },
-    headers: auth,
-  });
-  expect(doc.status(), await doc.text()).toBe(201);
-  const agentResponse = await request.post("/api/agents", {
-    data: { name: "HR assistant", tools: ["kb_retrieve", "calculator"], knowledge_base_ids: [kb.id] },
-    headers: auth,
-  });
-  expect(agentResponse.status(), await agentResponse.text()).toBe(201);
+for (const [size, viewport] of Object.entries(SIZES)) {
+  for (const theme of THEMES) {
+    test.describe(`${size}, ${theme}`, () => {
+      test.use({ viewport, colorScheme: theme });
 
+      test(`every page at ${size} size in the ${theme} theme: a screenshot each, none scrolls sideways`, async ({
+        page,
+      }) => {
+        test.setTimeout(60_000);
+        let signedIn = false;
+        for (const tourPage of TOUR_PAGES) {
+          if (tourPage.signedIn && !signedIn) {
+            await portalLogin(page, account.email, account.password);
+            signedIn = true;
+          }
+          await tourPage.open(page, account);
+          await page.mouse.move(0, 0);
+          const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+            scrollWidth: document.documentElement.scrollWidth,
+            clientWidth: document.documentElement.clientWidth,
+          }));
+          expect
+            .soft(scrollWidth, `${tourPage.name} scrolls sideways at ${size} size`)
+            .toBeLessThanOrEqual(clientWidth);
+          // The whole page in a viewport as tall as it: a full-page capture would leave the sticky
+          // top bar and question box where the real viewport had them, halfway down the picture.
+          const whole = !VIEWPORT_ONLY.has(tourPage.name);
+          if (whole) {
+            const height = await page.evaluate(() => document.documentElement.scrollHeight);
+            await page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, height) });
+          }
+          await page.screenshot({
+            path: path.join(folder, `${tourPage.name}-${size}-${theme}.png`),
+            animations: "disabled",
+          });
+          if (whole) await page.setViewportSize(viewport);
+        }
+        // The system's preference decided the theme: a dark page behind the dark run, a light one behind the light.
+        const [r = 0, g = 0, b = 0] = await background(page);
+        if (theme === "dark") expect(Math.max(r, g, b)).toBeLessThan(48);
+        else expect(Math.min(r, g, b)).toBeGreaterThan(224);
+      });
+    });
+  }
+}
+
+test("what just happened reads 'just now' even when the browser's clock is behind the server's", async ({ page }) => {
+  // Ten minutes behind: the conversation's last update lies in the browser's future.
+  await page.clock.install({ time: new Date(Date.now() - 10 * 60_000) });
+  await portalLogin(page, account.email, account.password);
   await page.goto("/chat");
-  await page.getByLabel("Agent").selectOption({ label: "HR assistant" });
-  await page.getByLabel("Your question").fill("How many vacation days do employees get?");
-  await page.getByRole("button", { name: "Send" }).click();
-  await expect(page.getByTestId("live-answer").last()).toContainText("25 days");
-  // The answer streams in before the run ends, and the mode cannot change while it runs: wait for Send.
-  await expect(page.getByRole("button", { name: "Send" })).toBeVisible();
-  await page.getByRole("radio", { name: "DAG" }).check({ force: true });
-  await page.getByLabel("Your question").fill("And what is 25 * 3?");
-  await page.getByRole("button", { name: "Send" }).click();
-  await expect(page.getByTestId("live-answer").last()).toHaveText(/= 75$/);
-  await page.locator(".steps summary").first().click();
-  await page.mouse.move(0, 0);
-  // The question box is sticky: a tall viewport instead of a full-page capture keeps it at the bottom.
-  await page.setViewportSize({ width: 1280, height: 1180 });
-  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-  await page.screenshot({ path: path.join(docs, "chat.png") });
+  const conversation = page.getByRole("link", { name: /How many vacation days/ });
+  await expect(conversation).toContainText("just now");
+  await expect(conversation.locator("time")).toHaveAttribute(
+    "title",
+    /^\d{1,2} [A-Z][a-z]{2,3} \d{4}, \d{2}:\d{2}:\d{2} /,
+  );
 });

@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { NavLink, Outlet, useLocation } from "react-router-dom";
 import { useAuth } from "../lib/auth.tsx";
 import { ExpiringKeysBanner } from "./ExpiringKeysBanner.tsx";
+import { ThemeSelect } from "./ThemeSelect.tsx";
 
 const MAIN_LINKS = [
   { to: "/chat", label: "Chat" },
@@ -101,6 +102,7 @@ export function Layout() {
         <LinkGroup title="Settings" links={SETTINGS_LINKS} />
         {user?.role === "admin" && <LinkGroup title="Admin" links={ADMIN_LINKS} />}
         <div className="nav-group nav-footer">
+          <ThemeSelect />
           <button
             type="button"
             className="button button-small button-ghost"

@@ -85,7 +85,8 @@ export function ResourcePage<T extends { id: string; name: string }>({
   noun: string;
   query: QueryLike<ItemPage<T>>;
   pager: CursorPager;
-  empty: { title: string; text: ReactNode };
+  /** The empty list: its title, one line, and the label of the button that creates the first one. */
+  empty: { title: string; text: ReactNode; action: string };
   /** What a card shows besides its Edit and Delete buttons. */
   card: (item: T) => ReactNode;
   /** The create (item null) or edit dialog; `close` when it is done or cancelled. */
@@ -96,21 +97,21 @@ export function ResourcePage<T extends { id: string; name: string }>({
 }) {
   const [editing, setEditing] = useState<{ item: T | null } | null>(null);
   const deletion = useConfirmation(remove, (item: T) => ({ id: item.id }));
-  const newButton = (
+  const newButton = (label: string) => (
     <button type="button" className="button button-primary" onClick={() => setEditing({ item: null })}>
-      New {noun}
+      {label}
     </button>
   );
   return (
     <>
-      <PageHeader title={title} description={description} actions={newButton} />
+      <PageHeader title={title} description={description} actions={newButton(`New ${noun}`)} />
       <CardList
         query={query}
         pager={pager}
         label={title}
         loading={`Loading ${title.toLowerCase()}…`}
         empty={
-          <EmptyState title={empty.title} action={newButton}>
+          <EmptyState title={empty.title} action={newButton(empty.action)}>
             {empty.text}
           </EmptyState>
         }

@@ -27,12 +27,16 @@ export function ErrorNotice({ error, onRetry, title }: { error: unknown; onRetry
   );
 }
 
+/**
+ * What a list shows when it has nothing: a title, one line on what the list is for, and the one
+ * thing to do next (create the first item, or clear the filters that emptied it).
+ */
 export function EmptyState({ title, children, action }: { title: string; children: ReactNode; action?: ReactNode }) {
   return (
     <div className="empty-state">
-      <h3>{title}</h3>
-      <div className="empty-text">{children}</div>
-      {action}
+      <h2 className="empty-title">{title}</h2>
+      <p className="empty-text">{children}</p>
+      {action && <div className="empty-action">{action}</div>}
     </div>
   );
 }

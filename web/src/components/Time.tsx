@@ -1,32 +1,8 @@
-// Times as people read them: "3 minutes ago", with the exact time on hover.
+// Times on the page, in the portal's one format (lib/dateFormat.ts), as <time> elements whose
+// tooltip is the exact instant: RelativeTime for things that happened ("3 minutes ago", the date
+// once older than a month), DateOnly and DateTime for plain dates.
 import { useEffect, useState } from "react";
-
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
-const exact = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
-const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
-
-const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
-  ["year", 365 * 86_400],
-  ["month", 30 * 86_400],
-  ["week", 7 * 86_400],
-  ["day", 86_400],
-  ["hour", 3600],
-  ["minute", 60],
-  ["second", 1],
-];
-
-export function relativeTime(date: Date, now = Date.now()): string {
-  const seconds = Math.round((date.getTime() - now) / 1000);
-  if (Math.abs(seconds) < 10) return seconds <= 0 ? "just now" : "in a few seconds";
-  for (const [unit, size] of UNITS) {
-    if (Math.abs(seconds) >= size || unit === "second") return relative.format(Math.trunc(seconds / size), unit);
-  }
-  return exact.format(date);
-}
-
-export function exactTime(iso: string): string {
-  return exact.format(new Date(iso));
-}
+import { formatAgo, formatDate, formatDateTime, formatExact, RELATIVE_LIMIT_MS } from "../lib/dateFormat.ts";
 
 /** Re-renders every 30 s so "just now" does not stay "just now". */
 function useNow(): number {
@@ -38,21 +14,38 @@ function useNow(): number {
   return now;
 }
 
+function Empty({ text }: { text: string }) {
+  return <span className="muted">{text}</span>;
+}
+
+/** When something happened: "3 minutes ago", or "28 Oct 2026" once it is over a month old. */
 export function RelativeTime({ iso, empty = "Never" }: { iso: string | null; empty?: string }) {
   const now = useNow();
-  if (!iso) return <span className="muted">{empty}</span>;
+  if (!iso) return <Empty text={empty} />;
+  const old = now - new Date(iso).getTime() > RELATIVE_LIMIT_MS;
   return (
-    <time dateTime={iso} title={exactTime(iso)}>
-      {relativeTime(new Date(iso), now)}
+    <time dateTime={iso} title={formatExact(iso)}>
+      {old ? formatDate(iso) : formatAgo(iso, now)}
     </time>
   );
 }
 
+/** "28 Nov 2026" */
 export function DateOnly({ iso, empty = "—" }: { iso: string | null; empty?: string }) {
-  if (!iso) return <span className="muted">{empty}</span>;
+  if (!iso) return <Empty text={empty} />;
   return (
-    <time dateTime={iso} title={exactTime(iso)}>
-      {dateOnly.format(new Date(iso))}
+    <time dateTime={iso} title={formatExact(iso)}>
+      {formatDate(iso)}
+    </time>
+  );
+}
+
+/** "28 Nov 2026, 14:05" */
+export function DateTime({ iso, empty = "—" }: { iso: string | null; empty?: string }) {
+  if (!iso) return <Empty text={empty} />;
+  return (
+    <time dateTime={iso} title={formatExact(iso)}>
+      {formatDateTime(iso)}
     </time>
   );
 }

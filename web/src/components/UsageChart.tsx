@@ -2,6 +2,7 @@
 // was recognised) and rate-limited (429), with a y axis, a few dates under it, and a tooltip for
 // the day under the pointer or chosen with the arrow keys. A text summary serves screen readers.
 import { type KeyboardEvent, type PointerEvent, useId, useState } from "react";
+import { formatDay } from "../lib/dateFormat.ts";
 import { DateOnly } from "./Time.tsx";
 
 interface Day {
@@ -24,7 +25,7 @@ export function niceCeiling(n: number): number {
 
 function describeDay(d: Day | undefined): string {
   if (!d) return "No days";
-  return `${d.day}: ${plural(d.count, "request")} served, ${d.refused} refused, ${d.rate_limited} rate-limited`;
+  return `${formatDay(d.day, { year: true })}: ${plural(d.count, "request")} served, ${d.refused} refused, ${d.rate_limited} rate-limited`;
 }
 
 /** A UTC day (YYYY-MM-DD) as an instant at its noon, so every time zone shows the same date. */
@@ -60,7 +61,7 @@ export function UsageChart({
     total + refused + rateLimited === 0
       ? `No requests in the last ${days.length} days`
       : `${plural(total, "request")} served in the last ${days.length} days${turnedAway ? ` (${turnedAway})` : ""}`;
-  const summary = `${overall}${busiest ? `, most on ${busiest.day} (${all(busiest)})` : ""}`;
+  const summary = `${overall}${busiest ? `, most on ${formatDay(busiest.day, { year: true })} (${all(busiest)})` : ""}`;
   const shown = active === null ? null : days[active];
 
   function pointAt(event: PointerEvent<HTMLDivElement>) {

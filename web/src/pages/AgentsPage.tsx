@@ -280,12 +280,8 @@ export function AgentsPage() {
       pager={pager}
       empty={{
         title: "No agents yet",
-        text: (
-          <>
-            Chat works with the default assistant. Create an agent to give it instructions of its own, tools, and
-            knowledge bases or connectors to draw on.
-          </>
-        ),
+        text: "An agent gives Chat instructions, tools and knowledge of its own; until then Chat uses the default assistant.",
+        action: "Create your first agent",
       }}
       card={(agent) => (
         <>

@@ -326,12 +326,8 @@ export function ConnectorsPage() {
       pager={pager}
       empty={{
         title: "No connectors yet",
-        text: (
-          <>
-            A connector lets an agent call another service, such as an issue tracker or a CRM, only at its own base URL
-            and only through the actions you list.
-          </>
-        ),
+        text: "A connector lets an agent call another service, such as an issue tracker or a CRM, through the actions you list.",
+        action: "Add your first connector",
       }}
       card={(c) => (
         <>

@@ -1,6 +1,6 @@
 // Knowledge bases: collections of documents the agents search. Create one, add documents (plain
 // text or Markdown), and try a retrieval query to see which passages come back and how they score.
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useEffect, useId, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ConfirmDialog, useConfirmation } from "../components/ConfirmDialog.tsx";
 import { PageHeader } from "../components/Layout.tsx";
@@ -32,6 +32,13 @@ function useDocumentsChanged(): (id: string) => void {
   };
 }
 
+/** The empty state's button leads here: the create form's first field. */
+const NEW_KB_NAME_ID = "new-knowledge-base-name";
+
+function focusField(id: string) {
+  document.getElementById(id)?.focus();
+}
+
 function CreateKnowledgeBaseForm({ onCreated }: { onCreated: (kb: KnowledgeBase) => void }) {
   const utils = trpc.useUtils();
   const [name, setName] = useState("");
@@ -58,7 +65,7 @@ function CreateKnowledgeBaseForm({ onCreated }: { onCreated: (kb: KnowledgeBase)
       {create.error && <ErrorNotice error={create.error} />}
       <label className="field">
         <span className="label">Name</span>
-        <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+        <input id={NEW_KB_NAME_ID} value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
       </label>
       <label className="field">
         <span className="label">Description</span>
@@ -73,7 +80,7 @@ function CreateKnowledgeBaseForm({ onCreated }: { onCreated: (kb: KnowledgeBase)
   );
 }
 
-function AddDocumentForm({ kb, onAdded }: { kb: KnowledgeBase; onAdded: () => void }) {
+function AddDocumentForm({ kb, onAdded, titleId }: { kb: KnowledgeBase; onAdded: () => void; titleId: string }) {
   const documentsChanged = useDocumentsChanged();
   const [title, setTitle] = useState("");
   const [content, setContent] = useState("");
@@ -107,7 +114,7 @@ function AddDocumentForm({ kb, onAdded }: { kb: KnowledgeBase; onAdded: () => vo
       <div className="filters">
         <label className="field field-inline" style={{ flex: 1 }}>
           <span className="label">Title</span>
-          <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={500} />
+          <input id={titleId} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={500} />
         </label>
         <label className="field field-inline">
           <span className="label">Format</span>
@@ -222,6 +229,7 @@ function KnowledgeBaseDetail({ kb, onDeleted }: { kb: KnowledgeBase; onDeleted: 
     },
   });
   const deletingKb = useConfirmation(removeKb, (it: KnowledgeBase) => ({ id: it.id }));
+  const documentTitleId = useId();
   return (
     <section className="card form" aria-labelledby="kb-title">
       <div className="page-header" style={{ marginBottom: 0 }}>
@@ -245,7 +253,18 @@ function KnowledgeBaseDetail({ kb, onDeleted }: { kb: KnowledgeBase; onDeleted: 
           pager={pager}
           label="Documents"
           loading="Loading documents…"
-          empty={<p className="hint">No documents yet. Add one below.</p>}
+          empty={
+            <EmptyState
+              title="No documents yet"
+              action={
+                <button type="button" className="button button-primary" onClick={() => focusField(documentTitleId)}>
+                  Add your first document
+                </button>
+              }
+            >
+              Agents search the documents you add here: paste text or Markdown.
+            </EmptyState>
+          }
         >
           {(doc) => (
             <>
@@ -270,7 +289,7 @@ function KnowledgeBaseDetail({ kb, onDeleted }: { kb: KnowledgeBase; onDeleted: 
         </CardList>
       </section>
       {/* A new document is the newest: back to the first page, where it is. */}
-      <AddDocumentForm kb={kb} onAdded={pager.reset} />
+      <AddDocumentForm kb={kb} onAdded={pager.reset} titleId={documentTitleId} />
       <ConfirmDialog
         {...deletingDoc.dialog}
         title={`Delete “${deletingDoc.target?.title ?? ""}”?`}
@@ -317,8 +336,15 @@ export function KnowledgeBasesPage() {
             label="Knowledge bases"
             loading="Loading knowledge bases…"
             empty={
-              <EmptyState title="No knowledge bases yet">
-                Create one to give your agents something to search.
+              <EmptyState
+                title="No knowledge bases yet"
+                action={
+                  <button type="button" className="button button-primary" onClick={() => focusField(NEW_KB_NAME_ID)}>
+                    Create your first knowledge base
+                  </button>
+                }
+              >
+                A knowledge base holds documents your agents can search.
               </EmptyState>
             }
             listLabel="Your knowledge bases"

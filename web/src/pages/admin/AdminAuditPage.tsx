@@ -40,6 +40,13 @@ export function AdminAuditPage() {
     if (audit.error) fromServer(audit.error);
   }, [audit.error, fromServer]);
 
+  const filtered = Object.values(filters).some((value) => value !== undefined);
+  function clearFilters() {
+    pager.reset();
+    setDraft({ user: "", action: "", from: "", to: "" });
+    setFilters({});
+  }
+
   function apply(event: FormEvent) {
     event.preventDefault();
     const since = isoOf(draft.from);
@@ -116,7 +123,24 @@ export function AdminAuditPage() {
       <QueryState
         query={audit}
         loading="Loading the audit log…"
-        empty={<EmptyState title="Nothing found">No entries match these filters.</EmptyState>}
+        empty={
+          filtered ? (
+            <EmptyState
+              title="No entries match"
+              action={
+                <button type="button" className="button button-primary" onClick={clearFilters}>
+                  Clear filters
+                </button>
+              }
+            >
+              Nothing recorded matches this user, action and time.
+            </EmptyState>
+          ) : (
+            <EmptyState title="No entries yet">
+              Logins, key changes and administrators' actions are recorded here.
+            </EmptyState>
+          )
+        }
       >
         {(data) => (
           <>

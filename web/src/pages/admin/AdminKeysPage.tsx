@@ -124,19 +124,33 @@ export function AdminKeysPage() {
         query={keys}
         loading="Loading keys…"
         isEmpty={(data) => data.items.length === 0 && pager.page === 1 && !list.filtered}
-        empty={<EmptyState title="No API keys">Nobody has created an API key yet.</EmptyState>}
+        empty={
+          <EmptyState
+            title="No API keys yet"
+            action={
+              <Link to="/settings/api-keys" className="button button-primary">
+                Create an API key of your own
+              </Link>
+            }
+          >
+            Nobody on this server has created an API key. Each person makes theirs under Settings → API Keys.
+          </EmptyState>
+        }
       >
         {(data) => (
           <>
             <KeyListControls list={list} searchLabel="Name, prefix or owner's email" />
             {data.items.length === 0 ? (
-              <div className="empty-state">
-                <h3>No keys match</h3>
-                <p className="empty-text">No key matches this search and these filters.</p>
-                <button type="button" className="button" onClick={list.clear}>
-                  Clear search and filters
-                </button>
-              </div>
+              <EmptyState
+                title="No keys match"
+                action={
+                  <button type="button" className="button button-primary" onClick={list.clear}>
+                    Clear search and filters
+                  </button>
+                }
+              >
+                No key matches this search and these filters.
+              </EmptyState>
             ) : (
               <KeyTable
                 keys={data.items}

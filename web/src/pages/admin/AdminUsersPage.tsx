@@ -247,7 +247,26 @@ export function AdminUsersPage() {
       <QueryState
         query={users}
         loading="Loading users…"
-        empty={<EmptyState title="No users found">Nobody matches “{search}”.</EmptyState>}
+        empty={
+          <EmptyState
+            title="No users match"
+            action={
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => {
+                  pager.reset();
+                  setDraft("");
+                  setParams({});
+                }}
+              >
+                Clear search
+              </button>
+            }
+          >
+            Nobody's email or name contains “{search}”.
+          </EmptyState>
+        }
       >
         {(data) => (
           <>

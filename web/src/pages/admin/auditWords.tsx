@@ -4,7 +4,7 @@
 import type { AuditAction } from "@fim/server/trpc";
 import type { ReactNode } from "react";
 import { Link } from "react-router-dom";
-import { exactTime } from "../../components/Time.tsx";
+import { formatDateTime } from "../../lib/dateFormat.ts";
 import type { RouterOutputs } from "../../lib/trpc.ts";
 import { describeDevice } from "../settings/SessionsPage.tsx";
 
@@ -299,7 +299,7 @@ const EMPTY_MEANS: Record<string, string> = { scopes: "full access", allowed_ips
 function plainValue(value: unknown, field = ""): string {
   if (value === null || value === undefined) return "none";
   if (typeof value === "boolean") return value ? "yes" : "no";
-  if (typeof value === "string") return ISO_INSTANT.test(value) ? exactTime(value) : value;
+  if (typeof value === "string") return ISO_INSTANT.test(value) ? formatDateTime(value) : value;
   if (typeof value === "number") return String(value);
   if (Array.isArray(value)) {
     return value.length === 0 ? (EMPTY_MEANS[field] ?? "none") : value.map((v) => plainValue(v)).join(", ");

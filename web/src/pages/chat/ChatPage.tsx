@@ -4,12 +4,15 @@ import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { useParams } from "react-router-dom";
 import { PageHeader } from "../../components/Layout.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
+import { EmptyState } from "../../components/Status.tsx";
 import { trpc } from "../../lib/trpc.ts";
 import { ConversationList } from "./ConversationList.tsx";
 import { LiveRunView } from "./LiveRunView.tsx";
 import type { RunMode } from "./runReducer.ts";
 import { metadataOf, StoredMessage } from "./StoredMessage.tsx";
 import { useChatRuns } from "./useChatRuns.ts";
+
+const EXAMPLE_QUESTION = "What is 12 * 7 + 3?";
 
 /** The agents the person can chat with (besides the default assistant). */
 function useAgentOptions(): { id: string; name: string }[] {
@@ -94,9 +97,23 @@ export function ChatPage() {
             </QueryState>
           ) : (
             runs.length === 0 && (
-              <div className="chat-empty">
-                <p>Ask anything. Try “What is 12 * 7 + 3?” or a question about one of your knowledge bases.</p>
-              </div>
+              <EmptyState
+                title="Start a conversation"
+                action={
+                  <button
+                    type="button"
+                    className="button button-primary"
+                    onClick={() => {
+                      setQuestion(EXAMPLE_QUESTION);
+                      document.getElementById(`${formId}-q`)?.focus();
+                    }}
+                  >
+                    Try an example question
+                  </button>
+                }
+              >
+                Ask anything. Try a calculation such as “{EXAMPLE_QUESTION}”, or a question about your knowledge bases.
+              </EmptyState>
             )
           )}
           {runs.map((run) => (

@@ -10,7 +10,7 @@ import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
 import { EmptyState, ErrorNotice, Notice } from "../../components/Status.tsx";
-import { DateOnly, exactTime, RelativeTime } from "../../components/Time.tsx";
+import { DateOnly, DateTime, RelativeTime } from "../../components/Time.tsx";
 import { UsageChart } from "../../components/UsageChart.tsx";
 import { useAuth } from "../../lib/auth.tsx";
 import { timeLeft } from "../../lib/timeLeft.ts";
@@ -183,7 +183,8 @@ function KeyDetails({
           {apiKey.previous_key_expires_at && (
             <p className="hint">
               The old key keeps working for {timeLeft(apiKey.previous_key_expires_at)} (until{" "}
-              <time dateTime={apiKey.previous_key_expires_at}>{exactTime(apiKey.previous_key_expires_at)}</time>).
+              <DateTime iso={apiKey.previous_key_expires_at} />
+              ).
             </p>
           )}
           {apiKey.rolled_at && (
@@ -337,15 +338,22 @@ export function ApiKeysPage() {
         errorTitle="Could not load your keys."
         isEmpty={(data) => data.items.length === 0 && pager.page === 1 && !list.filtered}
         empty={
-          <EmptyState title="No API keys yet">
-            <p>
-              An API key lets a program act on your behalf without your password: a backend calling the chat endpoints,
-              a nightly script reading knowledge bases, another application using your agents.
-            </p>
-            <p>
-              Give each integration its own key, limit it with scopes, and set an expiration date for temporary ones.
-              The full key is shown once, when you create it.
-            </p>
+          <EmptyState
+            title="No API keys yet"
+            action={
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={(event) => {
+                  flowOpener.current = event.currentTarget;
+                  setCreating(true);
+                }}
+              >
+                Create your first API key
+              </button>
+            }
+          >
+            An API key lets a program act on your behalf without your password. Give each integration its own.
           </EmptyState>
         }
       >
@@ -353,13 +361,16 @@ export function ApiKeysPage() {
           <>
             <KeyListControls list={list} searchLabel="Name or prefix (fim_…)" />
             {data.items.length === 0 ? (
-              <div className="empty-state">
-                <h3>No keys match</h3>
-                <p className="empty-text">No key matches this search and these filters.</p>
-                <button type="button" className="button" onClick={list.clear}>
-                  Clear search and filters
-                </button>
-              </div>
+              <EmptyState
+                title="No keys match"
+                action={
+                  <button type="button" className="button button-primary" onClick={list.clear}>
+                    Clear search and filters
+                  </button>
+                }
+              >
+                No key matches this search and these filters.
+              </EmptyState>
             ) : (
               <KeyTable
                 keys={data.items}

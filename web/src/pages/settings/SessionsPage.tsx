@@ -5,7 +5,7 @@ import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.t
 import { PageHeader } from "../../components/Layout.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
 import { Notice } from "../../components/Status.tsx";
-import { exactTime, RelativeTime } from "../../components/Time.tsx";
+import { DateTime, RelativeTime } from "../../components/Time.tsx";
 import { useAuth } from "../../lib/auth.tsx";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
 
@@ -125,7 +125,7 @@ export function SessionsPage() {
                     <td data-label="Address">{s.ip ?? <span className="muted">Unknown</span>}</td>
                     <td data-label="Last active">{s.current ? "Now" : <RelativeTime iso={s.last_used_at} />}</td>
                     <td data-label="First seen">
-                      <time dateTime={s.created_at}>{exactTime(s.created_at)}</time>
+                      <DateTime iso={s.created_at} />
                     </td>
                     <td className="actions-cell">
                       <div className="row-actions">
