@@ -84,8 +84,16 @@ test("admin: all keys with their owners, and the audit log filtered by action", 
   await page.goto("/admin/audit");
   await page.getByLabel("Action").selectOption("admin.user_disable");
   await page.getByRole("button", { name: "Apply filters" }).click();
-  const actions = page.locator('tbody [data-label="Action"]');
-  await expect(actions.first()).toHaveText("admin.user_disable");
-  for (const text of await actions.allTextContents()) expect(text).toBe("admin.user_disable");
-  await expect(page.locator('tbody [data-label="Actor"]').first()).toHaveText(E2E_ADMIN.email);
+  const rows = page.locator("tbody tr");
+  await expect(rows.first()).toHaveAttribute("data-action", "admin.user_disable");
+  for (const action of await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-action")))) {
+    expect(action).toBe("admin.user_disable");
+  }
+  // A sentence naming the administrator (a link to them) and whom they disabled.
+  const sentence = rows.first().locator('[data-label="What happened"]');
+  await expect(sentence).toHaveText(/^Administrator disabled dana-\d+@e2e\.test$|^Administrator disabled Dana$/);
+  await expect(sentence.getByRole("link", { name: "Administrator" })).toHaveAttribute(
+    "href",
+    `/admin/users?search=${encodeURIComponent(E2E_ADMIN.email)}`,
+  );
 });

@@ -47,7 +47,11 @@ test("password: changing it ends the other sessions and keeps this one", async (
   await page.getByLabel("New password", { exact: true }).fill("short");
   await page.getByLabel("Confirm new password").fill("short");
   await page.getByRole("button", { name: "Change password" }).click();
-  await expect(page.getByRole("alert")).toHaveText("The new password must be at least 12 characters.");
+  // Said at the field, which is marked and focused.
+  const newPassword = page.getByLabel("New password", { exact: true });
+  await expect(newPassword).toHaveAttribute("aria-invalid", "true");
+  await expect(newPassword).toBeFocused();
+  await expect(newPassword).toHaveAccessibleDescription(/The new password must be at least 12 characters\./);
 
   const changed = "e2e-changed-password";
   await page.getByLabel("New password", { exact: true }).fill(changed);

@@ -11,6 +11,7 @@ import { LoginThrottle } from "./auth/loginThrottle.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { PasswordResetThrottle } from "./auth/resetThrottle.ts";
 import { RevocationFeed } from "./auth/revocationFeed.ts";
+import { SessionActivity } from "./auth/sessionActivity.ts";
 import { UnknownKeyBudget } from "./auth/unknownKeys.ts";
 import { UsageRecorder } from "./auth/usage.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -47,6 +48,8 @@ export interface AppContext {
   /** The bound on lookups of unknown keys per client address (counted in `shared` when it is on). */
   unknownKeys: UnknownKeyBudget;
   usage: UsageRecorder;
+  /** Login sessions' last activity, noted in memory per request and written in batches. */
+  sessionActivity: SessionActivity;
   loginThrottle: LoginThrottle;
   /** The same throttling for second-factor codes (the login's second step, turning 2FA off), counted apart. */
   mfaThrottle: LoginThrottle;
@@ -151,6 +154,11 @@ export function createContext(options: {
       logger,
       config.usageFlushMs,
     ),
+    sessionActivity: new SessionActivity(
+      { db: () => ctx.db, writable: () => ctx.database.state === "ok" },
+      logger,
+      config.usageFlushMs,
+    ),
     loginThrottle: new LoginThrottle(config.login, shared),
     mfaThrottle: new LoginThrottle(config.login, shared, "mfa"),
     passwordResetThrottle: new PasswordResetThrottle(config.passwordReset, shared),
@@ -183,6 +191,7 @@ export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.background.settled();
   ctx.mailer?.close();
   await ctx.usage.stop();
+  await ctx.sessionActivity.stop();
   await ctx.revocations.stop();
   ctx.runs.close();
   await ctx.search.stop();

@@ -128,6 +128,7 @@ async function serve(
     throw error;
   }
   ctx.usage.start();
+  ctx.sessionActivity.start();
 
   // The portal talks to the same services over tRPC, mounted beside the REST routes.
   const app = createApp(ctx, { beforeRoutes: [{ path: TRPC_PATH, handler: createTrpcHandler(ctx) }] });

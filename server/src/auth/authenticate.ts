@@ -44,7 +44,14 @@ export async function authenticate(
   if (token === undefined || token === "") throw new AppError("unauthorized");
   if (token.startsWith(API_KEY_PREFIX))
     return authenticateApiKey(ctx, token, options.countUsage ?? true, options.client ?? (() => undefined));
-  if (token.startsWith("eyJ")) return authenticateAccessToken(ctx, token);
+  if (token.startsWith("eyJ")) {
+    const principal = await authenticateAccessToken(ctx, token);
+    // The session's last activity: noted in memory, written in batches (no write per request).
+    if (principal.sessionId && (options.countUsage ?? true)) {
+      ctx.sessionActivity.note(principal.sessionId, ctx.clock.now());
+    }
+    return principal;
+  }
   throw new AppError("invalid_token", "API keys start with fim_; access tokens are JWTs");
 }
 

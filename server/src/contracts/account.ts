@@ -37,6 +37,12 @@ export const sessionList = z.object({ items: z.array(session) });
 
 export const sessionRevoked = z.object({ ok: z.literal(true), current: z.boolean() });
 
+export const otherSessionsRevoked = z
+  .object({
+    revoked_sessions: z.number().int().min(0).meta({ description: "How many other sessions ended" }),
+  })
+  .meta({ id: "OtherSessionsRevoked" });
+
 export const changePasswordBody = z.strictObject({
   current_password: z.string().max(MAX_PASSWORD_CHARS),
   new_password: z.string().max(MAX_PASSWORD_CHARS).meta({ description: "At least 12 characters" }),

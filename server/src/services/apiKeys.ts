@@ -395,10 +395,14 @@ export async function updateApiKey(
 ): Promise<ApiKey> {
   const existing = await keyForActor(ctx, actor, keyId);
   const data: Prisma.ApiKeyUpdateInput = {};
-  if (input.name !== undefined) data.name = cleanName(input.name);
-  if (input.is_active !== undefined) data.isActive = input.is_active;
-  // What the audit entry shows as before and after, for the changes that widen or narrow what the key may do.
+  // What the audit entry shows as before and after: a new name, and the changes that widen or
+  // narrow what the key may do.
   const changes: Record<string, { before: unknown; after: unknown }> = {};
+  if (input.name !== undefined) {
+    data.name = cleanName(input.name);
+    if (data.name !== existing.name) changes.name = { before: existing.name, after: data.name };
+  }
+  if (input.is_active !== undefined) data.isActive = input.is_active;
   if (input.expires_at !== undefined) {
     const expiresAt = input.expires_at === null ? null : parseExpiry(ctx, input.expires_at);
     await assertWithinMaxLifetime(ctx, expiresAt);
@@ -433,7 +437,7 @@ export async function updateApiKey(
         targetType: "api_key",
         targetId: keyId,
         meta,
-        detail: { changed: Object.keys(input), prefix: updated.prefix, ...changes },
+        detail: { changed: Object.keys(input), name: updated.name, prefix: updated.prefix, ...changes },
       },
       tx,
     );
@@ -476,7 +480,7 @@ export async function rollApiKey(
   meta: RequestMeta,
 ): Promise<CreatedApiKey> {
   await ownedKey(ctx, userId, keyId);
-  const current = await ctx.db.apiKey.findUniqueOrThrow({ where: { id: keyId }, select: { hash: true } });
+  const current = await ctx.db.apiKey.findUniqueOrThrow({ where: { id: keyId }, select: { hash: true, prefix: true } });
   const now = ctx.clock.now();
   const seconds = ROLL_OVERLAPS[overlap];
   const key = generateApiKey();
@@ -500,7 +504,7 @@ export async function rollApiKey(
         targetType: "api_key",
         targetId: keyId,
         meta,
-        detail: { overlap, prefix: rolled.prefix },
+        detail: { overlap, name: rolled.name, prefix: rolled.prefix, previous_prefix: current.prefix },
       },
       tx,
     );

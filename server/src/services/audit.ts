@@ -2,7 +2,7 @@
 
 import type { Prisma } from "@fim/db";
 import type { AppContext } from "../context.ts";
-import type { AuditEntry, AuditQueryInput } from "../contracts/admin.ts";
+import type { AuditEntry, AuditKey, AuditPerson, AuditQueryInput } from "../contracts/admin.ts";
 import { type Page, z } from "../contracts/common.ts";
 import { validationError } from "../errors.ts";
 import { readJsonColumn } from "./jsonColumn.ts";
@@ -41,6 +41,7 @@ export type AuditAction =
   | "api_key.delete"
   | "api_key.roll"
   | "session.revoke"
+  | "session.revoke_others"
   | "admin.user_create"
   | "admin.user_disable"
   | "admin.user_enable"
@@ -107,15 +108,85 @@ export async function listAudit(ctx: AppContext, input: AuditQueryInput): Promis
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     ...pageArgs(query),
   });
-  return toPage(rows, query, (row) => ({
-    id: row.id,
-    actor_id: row.actorId,
-    action: row.action,
-    target_type: row.targetType,
-    target_id: row.targetId,
-    ip: row.ip,
-    user_agent: row.userAgent,
-    detail: readJsonColumn(row.detail, jsonObject, null),
-    created_at: row.createdAt.toISOString(),
-  }));
+  const shown = rows.slice(0, query.limit);
+  const names = await namesFor(ctx, shown);
+  return toPage(rows, query, (row) => {
+    const detail = readJsonColumn(row.detail, jsonObject, null);
+    return {
+      id: row.id,
+      actor_id: row.actorId,
+      actor: (row.actorId && names.people.get(row.actorId)) || null,
+      action: row.action,
+      target_type: row.targetType,
+      target_id: row.targetId,
+      target_user: (row.targetType === "user" && row.targetId && names.people.get(row.targetId)) || null,
+      target_key: row.targetType === "api_key" && row.targetId ? keyOf(row.targetId, detail, names) : null,
+      ip: row.ip,
+      user_agent: row.userAgent,
+      detail,
+      created_at: row.createdAt.toISOString(),
+    };
+  });
+}
+
+interface AuditNames {
+  people: Map<string, AuditPerson>;
+  keys: Map<string, { name: string; prefix: string; userId: string }>;
+}
+
+/**
+ * The people and keys a page of entries names, in two queries whatever the page's size: the keys
+ * first (their owners are people to name too), then every person at once.
+ */
+async function namesFor(
+  ctx: AppContext,
+  rows: { actorId: string | null; targetType: string | null; targetId: string | null }[],
+): Promise<AuditNames> {
+  const keyIds = new Set<string>();
+  const userIds = new Set<string>();
+  for (const row of rows) {
+    if (row.actorId) userIds.add(row.actorId);
+    if (row.targetId && row.targetType === "api_key") keyIds.add(row.targetId);
+    if (row.targetId && row.targetType === "user") userIds.add(row.targetId);
+  }
+  const keyRows =
+    keyIds.size > 0
+      ? await ctx.db.apiKey.findMany({
+          where: { id: { in: [...keyIds] } },
+          select: { id: true, name: true, prefix: true, userId: true },
+        })
+      : [];
+  for (const key of keyRows) userIds.add(key.userId);
+  const people =
+    userIds.size > 0
+      ? await ctx.db.user.findMany({
+          where: { id: { in: [...userIds] } },
+          select: { id: true, email: true, name: true },
+        })
+      : [];
+  return {
+    people: new Map(people.map((person) => [person.id, person])),
+    keys: new Map(keyRows.map((key) => [key.id, key])),
+  };
+}
+
+/** The key an entry is about: the name and prefix the entry recorded (what it was called then), else its current ones. */
+function keyOf(keyId: string, detail: Record<string, unknown> | null, names: AuditNames): AuditKey {
+  const now = names.keys.get(keyId);
+  const recorded = (field: string) => {
+    const value = detail?.[field];
+    if (typeof value === "string") return value;
+    // A rename records { before, after }: the name it was given is the one it had then.
+    if (value && typeof value === "object" && typeof (value as { after?: unknown }).after === "string") {
+      return (value as { after: string }).after;
+    }
+    return null;
+  };
+  return {
+    id: keyId,
+    name: recorded("name") ?? now?.name ?? null,
+    prefix: recorded("prefix") ?? now?.prefix ?? null,
+    owner: (now && names.people.get(now.userId)) || null,
+    exists: now !== undefined,
+  };
 }

@@ -290,15 +290,22 @@ export async function listActiveSessions(
     where: { userId, revokedAt: null, expiresAt: { gt: ctx.clock.now() } },
     orderBy: { lastUsedAt: "desc" },
   });
-  return rows.map((row) => ({
-    id: row.id,
-    user_agent: row.userAgent,
-    ip: row.ip,
-    created_at: row.createdAt.toISOString(),
-    last_used_at: row.lastUsedAt.toISOString(),
-    expires_at: row.expiresAt.toISOString(),
-    current: row.id === currentSessionId,
-  }));
+  return rows
+    .map((row) => {
+      // Activity this instance noted but has not written yet counts too.
+      const noted = ctx.sessionActivity.pendingFor(row.id);
+      const lastUsedAt = noted && noted > row.lastUsedAt ? noted : row.lastUsedAt;
+      return {
+        id: row.id,
+        user_agent: row.userAgent,
+        ip: row.ip,
+        created_at: row.createdAt.toISOString(),
+        last_used_at: lastUsedAt.toISOString(),
+        expires_at: row.expiresAt.toISOString(),
+        current: row.id === currentSessionId,
+      };
+    })
+    .sort((a, b) => b.last_used_at.localeCompare(a.last_used_at));
 }
 
 export async function revokeSession(
@@ -320,6 +327,45 @@ export async function revokeSession(
     );
   });
   ctx.credentials.invalidateSession(sessionId);
+}
+
+/**
+ * "Log out all other sessions": ends every session of the caller but the one asking, audited with
+ * how many ended. Only a login session can ask (an API key has no session to keep).
+ */
+export async function revokeOtherSessions(
+  ctx: AppContext,
+  caller: { userId: string; sessionId: string | null },
+  meta: RequestMeta,
+): Promise<number> {
+  const sessionId = caller.sessionId;
+  if (!sessionId) {
+    throw new AppError("forbidden", "Only a login session can end the other sessions; an API key has none to keep");
+  }
+  const ended = await ctx.db.$transaction(async (tx) => {
+    const count = await revokeAllSessions(
+      ctx,
+      caller.userId,
+      { exceptSessionId: sessionId, reason: "revoked_by_user" },
+      tx,
+    );
+    await recordAudit(
+      ctx,
+      {
+        actorId: caller.userId,
+        action: "session.revoke_others",
+        targetType: "user",
+        targetId: caller.userId,
+        meta,
+        detail: { revoked_sessions: count },
+      },
+      tx,
+    );
+    return count;
+  });
+  // After the commit: a request in between could otherwise cache the sessions as they were.
+  ctx.credentials.invalidateUser(caller.userId);
+  return ended;
 }
 
 /**

@@ -25,3 +25,6 @@ export const appRouter = router({
 });
 
 export type AppRouter = typeof appRouter;
+
+/** Every action the audit log records, for the portal to word each one (a new one fails its typecheck until it does). */
+export type { AuditAction } from "../services/audit.ts";

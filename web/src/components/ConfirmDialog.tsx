@@ -32,7 +32,8 @@ export function ConfirmDialog({
       dismissible={!pending}
       footer={
         <>
-          <button type="button" className="button" onClick={onClose} disabled={pending}>
+          {/* Focus starts on the safe answer: Enter does not confirm by accident. */}
+          <button type="button" className="button" onClick={onClose} disabled={pending} data-autofocus>
             Cancel
           </button>
           <button type="button" className="button button-danger" onClick={onConfirm} disabled={pending}>

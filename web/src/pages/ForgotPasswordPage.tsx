@@ -2,12 +2,16 @@
 // has an account or not, so this page cannot be used to find out who has one.
 import { type FormEvent, useEffect, useState } from "react";
 import { Link } from "react-router-dom";
+import { FieldError } from "../components/FieldError.tsx";
 import { ErrorNotice, Notice } from "../components/Status.tsx";
+import { useFieldErrors } from "../lib/fieldErrors.ts";
 import { errorStatus, retryAfterOf, trpc } from "../lib/trpc.ts";
+
+const LABELS = { email: "Email" };
 
 export function ForgotPasswordPage() {
   const [email, setEmail] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
+  const fields = useFieldErrors(LABELS);
   const request = trpc.auth.forgotPassword.useMutation();
 
   useEffect(() => {
@@ -17,12 +21,12 @@ export function ForgotPasswordPage() {
   async function submit(event: FormEvent) {
     event.preventDefault();
     request.reset();
-    if (!email.trim()) return setProblem("Enter the email address of your account.");
-    setProblem(null);
+    if (!fields.check(email.trim() ? {} : { email: "Enter the email address of your account." })) return;
     try {
       await request.mutateAsync({ email: email.trim() });
-    } catch {
-      // shown below
+    } catch (error) {
+      // A malformed address at its field; anything else (a throttle, the server away) below.
+      fields.fromServer(error);
     }
   }
 
@@ -42,8 +46,8 @@ export function ForgotPasswordPage() {
         ) : (
           <p>Enter the email address of your account and we will send you a link to choose a new password.</p>
         )}
-        {problem && <Notice kind="error">{problem}</Notice>}
         {request.error &&
+          !fields.hasErrors &&
           (errorStatus(request.error) === 429 && retryAfter ? (
             <Notice kind="error">
               Too many requests. Try again in{" "}
@@ -54,19 +58,26 @@ export function ForgotPasswordPage() {
           ))}
         {!request.isSuccess && (
           <>
-            <label className="field">
-              <span className="label">Email</span>
+            <div className="field">
+              <label className="label" htmlFor={fields.field("email").id}>
+                Email
+              </label>
               <input
                 type="email"
                 name="email"
                 autoComplete="username"
                 value={email}
-                onChange={(event) => setEmail(event.target.value)}
+                onChange={(event) => {
+                  setEmail(event.target.value);
+                  fields.clear("email");
+                }}
                 required
+                {...fields.field("email")}
                 // biome-ignore lint/a11y/noAutofocus: the page has one field
                 autoFocus
               />
-            </label>
+              <FieldError error={fields.error("email")} />
+            </div>
             <button type="submit" className="button button-primary button-block" disabled={request.isPending}>
               {request.isPending ? "Sending…" : "Send me a reset link"}
             </button>

@@ -3,11 +3,14 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import { FieldError } from "../components/FieldError.tsx";
 import { ErrorNotice, Notice } from "../components/Status.tsx";
+import { useFieldErrors } from "../lib/fieldErrors.ts";
 import { session } from "../lib/session.ts";
 import { trpc } from "../lib/trpc.ts";
 
 const MIN_LENGTH = 12;
+const LABELS = { new_password: "New password", confirm: "Confirm new password" };
 
 export function ResetPasswordPage() {
   const [params] = useSearchParams();
@@ -18,7 +21,8 @@ export function ResetPasswordPage() {
   const queryClient = useQueryClient();
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
+  const fields = useFieldErrors(LABELS);
+  const [bannerError, setBannerError] = useState<unknown>(null);
   const reset = trpc.auth.resetPassword.useMutation();
 
   useEffect(() => {
@@ -32,13 +36,21 @@ export function ResetPasswordPage() {
   async function submit(event: FormEvent) {
     event.preventDefault();
     reset.reset();
-    if (next.length < MIN_LENGTH) return setProblem(`The new password must be at least ${MIN_LENGTH} characters.`);
-    if (next !== confirm) return setProblem("The two passwords do not match.");
-    setProblem(null);
+    setBannerError(null);
+    const ok = fields.check(
+      next.length < MIN_LENGTH
+        ? { new_password: `The new password must be at least ${MIN_LENGTH} characters.` }
+        : next !== confirm
+          ? { confirm: "The two passwords do not match." }
+          : {},
+    );
+    if (!ok) return;
     try {
       await reset.mutateAsync({ token, new_password: next });
-    } catch {
-      return; // shown below
+    } catch (error) {
+      // A refused password at its field; a link that no longer works in the banner.
+      if (!fields.fromServer(error)) setBannerError(error);
+      return;
     }
     // Every session of the account ended, this browser's too.
     queryClient.clear();
@@ -63,40 +75,49 @@ export function ResetPasswordPage() {
         ) : (
           <>
             <p>Choosing a new password logs you out everywhere.</p>
-            {problem && <Notice kind="error">{problem}</Notice>}
-            {reset.error && (
+            {bannerError ? (
               <>
-                <ErrorNotice error={reset.error} />
+                <ErrorNotice error={bannerError} />
                 <Link to="/forgot-password">Ask for a new link</Link>
               </>
-            )}
+            ) : null}
             <div className="field">
-              <label className="label" htmlFor="reset-new-password">
+              <label className="label" htmlFor={fields.field("new_password").id}>
                 New password
               </label>
               <input
-                id="reset-new-password"
                 type="password"
                 autoComplete="new-password"
                 value={next}
-                onChange={(event) => setNext(event.target.value)}
-                aria-describedby="reset-new-password-hint"
+                onChange={(event) => {
+                  setNext(event.target.value);
+                  fields.clear("new_password");
+                }}
+                {...fields.field("new_password", "reset-new-password-hint")}
                 // biome-ignore lint/a11y/noAutofocus: the page's one job
                 autoFocus
               />
               <span className="hint" id="reset-new-password-hint">
                 At least {MIN_LENGTH} characters.
               </span>
+              <FieldError error={fields.error("new_password")} />
             </div>
-            <label className="field">
-              <span className="label">Confirm new password</span>
+            <div className="field">
+              <label className="label" htmlFor={fields.field("confirm").id}>
+                Confirm new password
+              </label>
               <input
                 type="password"
                 autoComplete="new-password"
                 value={confirm}
-                onChange={(event) => setConfirm(event.target.value)}
+                onChange={(event) => {
+                  setConfirm(event.target.value);
+                  fields.clear("confirm");
+                }}
+                {...fields.field("confirm")}
               />
-            </label>
+              <FieldError error={fields.error("confirm")} />
+            </div>
             <button type="submit" className="button button-primary button-block" disabled={reset.isPending}>
               {reset.isPending ? "Saving…" : "Set new password"}
             </button>

@@ -1,6 +1,6 @@
 // /api/me: the caller, their API keys, sessions and password.
 import { hasSecondFactor } from "../../auth/secondFactor.ts";
-import { changePasswordBody, me, sessionList } from "../../contracts/account.ts";
+import { changePasswordBody, me, otherSessionsRevoked, sessionList } from "../../contracts/account.ts";
 import {
   apiKey,
   apiKeyPage,
@@ -24,7 +24,7 @@ import {
   rollApiKey,
   updateApiKey,
 } from "../../services/apiKeys.ts";
-import { changePassword, listActiveSessions, revokeSession } from "../../services/sessions.ts";
+import { changePassword, listActiveSessions, revokeOtherSessions, revokeSession } from "../../services/sessions.ts";
 import { callerAccount } from "../../services/users.ts";
 import { defineRoute } from "../route.ts";
 
@@ -169,6 +169,23 @@ export const meRoutes = [
     success: { status: 200, description: "Active sessions", schema: sessionList },
     handler: async ({ ctx, principal }) => ({
       items: await listActiveSessions(ctx, principal.user.id, principal.sessionId),
+    }),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/me/sessions/revoke-others",
+    operationId: "revokeOtherSessions",
+    tag: "sessions",
+    summary: "Log out all other sessions: every session of the caller ends except the one of this token",
+    access: "key_management",
+    success: { status: 200, description: "How many sessions ended", schema: otherSessionsRevoked },
+    errors: [403],
+    handler: async ({ ctx, principal, meta }) => ({
+      revoked_sessions: await revokeOtherSessions(
+        ctx,
+        { userId: principal.user.id, sessionId: principal.sessionId },
+        meta,
+      ),
     }),
   }),
   defineRoute({

@@ -1,11 +1,18 @@
 // The signed-in person's own things: who they are, their API keys, sessions and password.
-import { changePasswordBody, passwordChanged, portalMe, sessionList, sessionRevoked } from "../../contracts/account.ts";
+import {
+  changePasswordBody,
+  otherSessionsRevoked,
+  passwordChanged,
+  portalMe,
+  sessionList,
+  sessionRevoked,
+} from "../../contracts/account.ts";
 import * as keyContract from "../../contracts/apiKeys.ts";
 import { secondsUntil } from "../../contracts/auth.ts";
 import { idParams, ok } from "../../contracts/common.ts";
 import * as apiKeys from "../../services/apiKeys.ts";
 import { getKeySettings } from "../../services/keySettings.ts";
-import { changePassword, listActiveSessions, revokeSession } from "../../services/sessions.ts";
+import { changePassword, listActiveSessions, revokeOtherSessions, revokeSession } from "../../services/sessions.ts";
 import { callerAccount } from "../../services/users.ts";
 import { protectedProcedure, router } from "../trpc.ts";
 
@@ -81,6 +88,15 @@ export const sessionsRouter = router({
       if (current) ctx.endSession();
       return { ok: true as const, current };
     }),
+
+  /** "Log out all other sessions": this one stays. */
+  revokeOthers: protectedProcedure.output(otherSessionsRevoked).mutation(async ({ ctx }) => ({
+    revoked_sessions: await revokeOtherSessions(
+      ctx.app,
+      { userId: ctx.userId, sessionId: ctx.principal.sessionId },
+      ctx.meta,
+    ),
+  })),
 });
 
 export const passwordRouter = router({

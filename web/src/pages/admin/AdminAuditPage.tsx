@@ -1,36 +1,14 @@
-// Admin → Audit log: who did what, from where; filter by user, action and time.
-import { type FormEvent, useState } from "react";
+// Admin → Audit log: who did what, from where, in sentences; filter by user, action and time.
+import { type FormEvent, useEffect, useState } from "react";
+import { FieldError } from "../../components/FieldError.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
 import { EmptyState } from "../../components/Status.tsx";
 import { RelativeTime } from "../../components/Time.tsx";
+import { useFieldErrors } from "../../lib/fieldErrors.ts";
 import { trpc } from "../../lib/trpc.ts";
-
-const ACTIONS = [
-  "login",
-  "login_failed",
-  "logout",
-  "logout_all",
-  "refresh_reuse_detected",
-  "password_changed",
-  "api_key.create",
-  "api_key.update",
-  "api_key.enable",
-  "api_key.disable",
-  "api_key.delete",
-  "api_key.roll",
-  "session.revoke",
-  "admin.user_create",
-  "admin.user_disable",
-  "admin.user_enable",
-  "admin.user_role",
-  "admin.sessions_revoke",
-  "admin.api_key_disable",
-  "admin.api_key_enable",
-  "admin.api_key_delete",
-  "admin.key_settings",
-];
+import { ACTION_LABELS, AuditDetail, auditSentence } from "./auditWords.tsx";
 
 interface Filters {
   user_id?: string;
@@ -46,13 +24,21 @@ function isoOf(local: string): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
+const FILTER_LABELS = { since: "From", until: "To" };
+
 export function AdminAuditPage() {
   const pager = useCursorPager();
   const [draft, setDraft] = useState({ user: "", action: "", from: "", to: "" });
   const [filters, setFilters] = useState<Filters>({});
+  const fields = useFieldErrors(FILTER_LABELS);
   const users = trpc.admin.users.useQuery({ limit: 100 });
-  const audit = trpc.admin.audit.useQuery({ ...filters, limit: 25, cursor: pager.cursor });
-  const emailOf = new Map(users.data?.items.map((u) => [u.id, u.email]));
+  const audit = trpc.admin.audit.useQuery({ ...filters, limit: 25, cursor: pager.cursor }, { retry: false });
+  const { fromServer } = fields;
+
+  // A refusal of the time window (the server checks it as well) shows at its field.
+  useEffect(() => {
+    if (audit.error) fromServer(audit.error);
+  }, [audit.error, fromServer]);
 
   const filtered = Object.values(filters).some((value) => value !== undefined);
   function clearFilters() {
@@ -63,19 +49,20 @@ export function AdminAuditPage() {
 
   function apply(event: FormEvent) {
     event.preventDefault();
+    const since = isoOf(draft.from);
+    const until = isoOf(draft.to);
+    const ok = fields.check(
+      since && until && since > until ? { since: "“From” must be the same as or before “To”." } : {},
+    );
+    if (!ok) return;
     pager.reset();
-    setFilters({
-      user_id: draft.user || undefined,
-      action: draft.action || undefined,
-      since: isoOf(draft.from),
-      until: isoOf(draft.to),
-    });
+    setFilters({ user_id: draft.user || undefined, action: draft.action || undefined, since, until });
   }
 
   return (
     <>
       <PageHeader title="Audit log" description="Security-relevant actions, newest first." />
-      <form className="filters" onSubmit={apply}>
+      <form className="filters" onSubmit={apply} noValidate>
         <label className="field field-inline">
           <span className="label">User</span>
           <select value={draft.user} onChange={(e) => setDraft({ ...draft, user: e.target.value })}>
@@ -91,25 +78,44 @@ export function AdminAuditPage() {
           <span className="label">Action</span>
           <select value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })}>
             <option value="">Any action</option>
-            {ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {a}
+            {Object.entries(ACTION_LABELS).map(([action, label]) => (
+              <option key={action} value={action}>
+                {label}
               </option>
             ))}
           </select>
         </label>
-        <label className="field field-inline">
-          <span className="label">From</span>
+        <div className="field field-inline">
+          <label className="label" htmlFor={fields.field("since").id}>
+            From
+          </label>
           <input
             type="datetime-local"
             value={draft.from}
-            onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+            onChange={(e) => {
+              setDraft({ ...draft, from: e.target.value });
+              fields.clear("since");
+            }}
+            {...fields.field("since")}
           />
-        </label>
-        <label className="field field-inline">
-          <span className="label">To</span>
-          <input type="datetime-local" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} />
-        </label>
+          <FieldError error={fields.error("since")} />
+        </div>
+        <div className="field field-inline">
+          <label className="label" htmlFor={fields.field("until").id}>
+            To
+          </label>
+          <input
+            type="datetime-local"
+            value={draft.to}
+            onChange={(e) => {
+              setDraft({ ...draft, to: e.target.value });
+              fields.clear("since");
+              fields.clear("until");
+            }}
+            {...fields.field("until")}
+          />
+          <FieldError error={fields.error("until")} />
+        </div>
         <button type="submit" className="button button-primary">
           Apply filters
         </button>
@@ -144,37 +150,23 @@ export function AdminAuditPage() {
                 <thead>
                   <tr>
                     <th scope="col">When</th>
-                    <th scope="col">Actor</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Target</th>
+                    <th scope="col">What happened</th>
                     <th scope="col">Address</th>
-                    <th scope="col">Detail</th>
+                    <th scope="col">Details</th>
                   </tr>
                 </thead>
                 <tbody>
                   {data.items.map((entry) => (
-                    <tr key={entry.id}>
+                    <tr key={entry.id} data-action={entry.action}>
                       <td data-label="When">
                         <RelativeTime iso={entry.created_at} />
                       </td>
-                      <td data-label="Actor">
-                        {entry.actor_id ? (
-                          (emailOf.get(entry.actor_id) ?? entry.actor_id)
-                        ) : (
-                          <span className="muted">—</span>
-                        )}
+                      <td data-label="What happened" className="audit-sentence">
+                        <span>{auditSentence(entry)}</span>
                       </td>
-                      <td data-label="Action">
-                        <code>{entry.action}</code>
-                      </td>
-                      <td data-label="Target">
-                        {entry.target_type
-                          ? `${entry.target_type} ${entry.target_id ? (emailOf.get(entry.target_id) ?? entry.target_id) : ""}`
-                          : "—"}
-                      </td>
-                      <td data-label="Address">{entry.ip ?? "—"}</td>
-                      <td data-label="Detail" className="detail-cell">
-                        {entry.detail ? <code>{JSON.stringify(entry.detail)}</code> : "—"}
+                      <td data-label="Address">{entry.ip ?? <span className="muted">—</span>}</td>
+                      <td data-label="Details" className="detail-cell">
+                        <AuditDetail entry={entry} />
                       </td>
                     </tr>
                   ))}

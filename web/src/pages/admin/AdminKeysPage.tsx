@@ -3,15 +3,19 @@
 
 import { keepPreviousData } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useId, useState } from "react";
-import { Link } from "react-router-dom";
+import { Link, useSearchParams } from "react-router-dom";
 import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
+import { FieldError } from "../../components/FieldError.tsx";
 import { KeyListControls, useKeyListQuery } from "../../components/KeyListControls.tsx";
 import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
 import { EmptyState, ErrorNotice, Notice } from "../../components/Status.tsx";
+import { useFieldErrors } from "../../lib/fieldErrors.ts";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
+
+const POLICY_LABELS = { max_key_lifetime_days: "Maximum key lifetime" };
 
 type AdminKey = RouterOutputs["admin"]["keys"]["items"][number];
 
@@ -24,7 +28,8 @@ function KeySettingsForm() {
     onSuccess: () => Promise.all([utils.admin.keySettings.invalidate(), utils.keys.policy.invalidate()]),
   });
   const [days, setDays] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
+  const fields = useFieldErrors(POLICY_LABELS);
+  const [bannerError, setBannerError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   const id = useId();
   const stored = settings.data?.max_key_lifetime_days;
@@ -37,16 +42,18 @@ function KeySettingsForm() {
     setSaved(false);
     const text = days.trim();
     const value = text === "" ? null : Number(text);
-    if (value !== null && (!/^\d+$/.test(text) || value < 1 || value > 3650)) {
-      setProblem("Enter a whole number of days from 1 to 3650, or leave it empty for no maximum.");
-      return;
-    }
-    setProblem(null);
+    setBannerError(null);
+    const ok = fields.check(
+      value !== null && (!/^\d+$/.test(text) || value < 1 || value > 3650)
+        ? { max_key_lifetime_days: "Enter a whole number of days from 1 to 3650, or leave it empty for no maximum." }
+        : {},
+    );
+    if (!ok) return;
     try {
       await update.mutateAsync({ max_key_lifetime_days: value });
       setSaved(true);
-    } catch {
-      // shown from update.error
+    } catch (error) {
+      if (!fields.fromServer(error)) setBannerError(error);
     }
   }
 
@@ -54,7 +61,7 @@ function KeySettingsForm() {
     <section aria-labelledby={`${id}-title`} className="card">
       <h2 id={`${id}-title`}>Key policy</h2>
       <form className="form form-compact" onSubmit={submit} noValidate>
-        {update.error && <ErrorNotice error={update.error} title="The policy was not saved." />}
+        {bannerError ? <ErrorNotice error={bannerError} title="The policy was not saved." /> : null}
         <label className="field field-inline">
           <span className="label">Maximum key lifetime (days)</span>
           <input
@@ -64,20 +71,18 @@ function KeySettingsForm() {
             max={3650}
             value={days}
             placeholder="No maximum"
-            onChange={(event) => setDays(event.target.value)}
-            aria-invalid={problem ? true : undefined}
-            aria-describedby={`${id}-hint`}
+            onChange={(event) => {
+              setDays(event.target.value);
+              fields.clear();
+            }}
+            {...fields.field("max_key_lifetime_days", `${id}-hint`)}
           />
           <span className="hint" id={`${id}-hint`}>
             Applies to keys created (or re-dated) from now on: a key without an expiry, or with a later one, is refused.
             Existing keys keep their dates. Empty: no maximum.
           </span>
         </label>
-        {problem && (
-          <p className="field-error" role="alert">
-            {problem}
-          </p>
-        )}
+        <FieldError error={fields.error("max_key_lifetime_days")} />
         <div className="form-actions">
           <button type="submit" className="button button-primary" disabled={update.isPending || settings.isLoading}>
             {update.isPending ? "Saving…" : "Save policy"}
@@ -93,8 +98,11 @@ export function AdminKeysPage() {
   const pager = useCursorPager();
   const list = useKeyListQuery(pager.reset);
   const utils = trpc.useUtils();
+  // ?user_id=… (the audit log's links to a key) shows one person's keys.
+  const [params] = useSearchParams();
+  const ownerId = params.get("user_id") ?? undefined;
   const keys = trpc.admin.keys.useQuery(
-    { limit: PAGE_SIZE, cursor: pager.cursor, ...list.query },
+    { limit: PAGE_SIZE, cursor: pager.cursor, ...list.query, ...(ownerId ? { user_id: ownerId } : {}) },
     { placeholderData: keepPreviousData },
   );
   const setActive = trpc.admin.setKeyActive.useMutation({ onSettled: () => utils.admin.keys.invalidate() });
@@ -105,6 +113,12 @@ export function AdminKeysPage() {
     <>
       <PageHeader title="All keys" description="Every API key on this server, with its owner." />
       <KeySettingsForm />
+      {ownerId && (
+        <Notice kind="info">
+          Showing the keys of {keys.data?.items[0]?.owner.email ?? "one user"}.{" "}
+          <Link to="/admin/keys">Show all keys</Link>
+        </Notice>
+      )}
       {setActive.error && <ErrorNotice error={setActive.error} />}
       <QueryState
         query={keys}

@@ -1,8 +1,10 @@
 // Admin → Users: every account; create one, disable or enable it (all its keys and sessions stop
 // at once), change its role, end its sessions, reset its second factor; and the policy that
 // administrators need two-factor login.
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
+import { useSearchParams } from "react-router-dom";
 import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
+import { FieldError } from "../../components/FieldError.tsx";
 import { FormDialog } from "../../components/FormDialog.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
@@ -10,9 +12,13 @@ import { QueryState } from "../../components/QueryState.tsx";
 import { EmptyState, ErrorNotice, Notice } from "../../components/Status.tsx";
 import { RelativeTime } from "../../components/Time.tsx";
 import { useAuth } from "../../lib/auth.tsx";
+import { useFieldErrors } from "../../lib/fieldErrors.ts";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
 
 type User = RouterOutputs["admin"]["users"]["items"][number];
+type Role = "user" | "admin";
+
+const CREATE_LABELS = { email: "Email", name: "Name", password: "Initial password", role: "Role" };
 
 function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const utils = trpc.useUtils();
@@ -20,27 +26,36 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const [role, setRole] = useState<"user" | "admin">("user");
-  const [problem, setProblem] = useState<string | null>(null);
+  const fields = useFieldErrors(CREATE_LABELS);
+  const [bannerError, setBannerError] = useState<unknown>(null);
   const create = trpc.admin.createUser.useMutation({
     onSuccess: () => {
       void utils.admin.users.invalidate();
       close();
     },
+    // What the server refuses at a field of this form shows there; anything else in the banner.
+    onError: (error) => setBannerError(fields.fromServer(error) ? null : error),
   });
   function close() {
     setEmail("");
     setName("");
     setPassword("");
     setRole("user");
-    setProblem(null);
+    fields.clear();
+    setBannerError(null);
     create.reset();
     onClose();
   }
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (!email.includes("@")) return setProblem("Enter the person's email address.");
-    if (password.length < 12) return setProblem("The initial password must be at least 12 characters.");
-    setProblem(null);
+    setBannerError(null);
+    const ok = fields.check({
+      ...(/^[^\s@]+@[^\s@]+$/.test(email.trim())
+        ? {}
+        : { email: "Enter the person's whole email address, like ada@example.com." }),
+      ...(password.length < 12 ? { password: "The initial password must be at least 12 characters." } : {}),
+    });
+    if (!ok) return;
     create.mutate({ email: email.trim(), password, name: name.trim() || undefined, role });
   }
   return (
@@ -52,42 +67,80 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
       pending={create.isPending}
       submitLabel="Create user"
       pendingLabel="Creating…"
-      problem={problem}
-      error={create.error}
+      error={bannerError}
     >
-      <label className="field">
-        <span className="label">Email</span>
-        <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} data-autofocus />
-      </label>
-      <label className="field">
-        <span className="label">Name</span>
-        <input value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
-      <label className="field">
-        <span className="label">Initial password</span>
+      <div className="field">
+        <label className="label" htmlFor={fields.field("email").id}>
+          Email
+        </label>
+        <input
+          type="email"
+          value={email}
+          onChange={(e) => {
+            setEmail(e.target.value);
+            fields.clear("email");
+          }}
+          data-autofocus
+          {...fields.field("email")}
+        />
+        <FieldError error={fields.error("email")} />
+      </div>
+      <div className="field">
+        <label className="label" htmlFor={fields.field("name").id}>
+          Name
+        </label>
+        <input
+          value={name}
+          onChange={(e) => {
+            setName(e.target.value);
+            fields.clear("name");
+          }}
+          {...fields.field("name")}
+        />
+        <FieldError error={fields.error("name")} />
+      </div>
+      <div className="field">
+        <label className="label" htmlFor={fields.field("password").id}>
+          Initial password
+        </label>
         <input
           type="password"
           autoComplete="new-password"
           value={password}
-          onChange={(e) => setPassword(e.target.value)}
+          onChange={(e) => {
+            setPassword(e.target.value);
+            fields.clear("password");
+          }}
+          {...fields.field("password")}
         />
-      </label>
-      <label className="field">
-        <span className="label">Role</span>
-        <select value={role} onChange={(e) => setRole(e.target.value as "user" | "admin")}>
+        <FieldError error={fields.error("password")} />
+      </div>
+      <div className="field">
+        <label className="label" htmlFor={fields.field("role").id}>
+          Role
+        </label>
+        <select value={role} onChange={(e) => setRole(e.target.value as Role)} {...fields.field("role")}>
           <option value="user">User</option>
           <option value="admin">Administrator</option>
         </select>
-      </label>
+        <FieldError error={fields.error("role")} />
+      </div>
     </FormDialog>
   );
 }
 
 /** The policy "administrators need two-factor login" (refused admin actions until they enrol). */
+const POLICY_LABELS = { require_for_admins: "Require two-factor login for administrators" };
+
 function MfaPolicyCard() {
   const utils = trpc.useUtils();
   const policy = trpc.mfa.policy.useQuery();
-  const save = trpc.mfa.setPolicy.useMutation({ onSuccess: (data) => utils.mfa.policy.setData(undefined, data) });
+  const fields = useFieldErrors(POLICY_LABELS);
+  const save = trpc.mfa.setPolicy.useMutation({
+    onMutate: () => fields.clear(),
+    onSuccess: (data) => utils.mfa.policy.setData(undefined, data),
+    onError: (error) => fields.fromServer(error),
+  });
   return (
     <section className="card policy-card" aria-labelledby="mfa-policy-title">
       <h2 id="mfa-policy-title">Two-factor policy</h2>
@@ -97,14 +150,16 @@ function MfaPolicyCard() {
           checked={policy.data?.require_for_admins ?? false}
           disabled={!policy.data || save.isPending}
           onChange={(event) => save.mutate({ require_for_admins: event.target.checked })}
+          {...fields.field("require_for_admins")}
         />
-        <span>Require two-factor login for administrators</span>
+        <span>{POLICY_LABELS.require_for_admins}</span>
       </label>
+      <FieldError error={fields.error("require_for_admins")} />
       <p className="hint">
         When on, an administrator without two-factor login is refused admin actions (here and over the API) until they
         set it up under Settings → Security. Turn it on for your own account first.
       </p>
-      {save.error && <ErrorNotice error={save.error} />}
+      {save.error && !fields.hasErrors && <ErrorNotice error={save.error} />}
     </section>
   );
 }
@@ -113,8 +168,11 @@ export function AdminUsersPage() {
   const { user: me } = useAuth();
   const pager = useCursorPager();
   const utils = trpc.useUtils();
-  const [draft, setDraft] = useState("");
-  const [search, setSearch] = useState("");
+  // The search lives in the address, so the audit log can link to one person (?search=email).
+  const [params, setParams] = useSearchParams();
+  const search = params.get("search") ?? "";
+  const [draft, setDraft] = useState(search);
+  useEffect(() => setDraft(search), [search]);
   const [creating, setCreating] = useState(false);
 
   const [message, setMessage] = useState<string | null>(null);
@@ -126,6 +184,9 @@ export function AdminUsersPage() {
     },
   });
   const disabling = useConfirmation(update, (u: User) => ({ id: u.id, disabled: true }));
+  // A role changes only once confirmed (and, when the session's password confirmation is old, re-confirmed).
+  const changingRole = useConfirmation(update, (c: { user: User; role: Role }) => ({ id: c.user.id, role: c.role }));
+  const promoting = changingRole.target?.role === "admin";
 
   const revoke = trpc.admin.revokeSessions.useMutation({
     onSuccess: (result, input) => {
@@ -149,7 +210,8 @@ export function AdminUsersPage() {
   function submit(event: FormEvent) {
     event.preventDefault();
     pager.reset();
-    setSearch(draft.trim());
+    const next = draft.trim();
+    setParams(next ? { search: next } : {});
   }
 
   return (
@@ -174,8 +236,13 @@ export function AdminUsersPage() {
       </form>
       {message && <Notice kind="success">{message}</Notice>}
       <MfaPolicyCard />
-      {(update.error || revoke.error || resetMfa.error) && (
-        <ErrorNotice error={update.error ?? revoke.error ?? resetMfa.error} />
+      {/* A refusal of a confirmed change shows in its dialog; the others here. */}
+      {((update.error && !changingRole.dialog.open && !disabling.dialog.open) || revoke.error || resetMfa.error) && (
+        <ErrorNotice
+          error={
+            (changingRole.dialog.open || disabling.dialog.open ? null : update.error) ?? revoke.error ?? resetMfa.error
+          }
+        />
       )}
       <QueryState
         query={users}
@@ -190,7 +257,7 @@ export function AdminUsersPage() {
                 onClick={() => {
                   pager.reset();
                   setDraft("");
-                  setSearch("");
+                  setParams({});
                 }}
               >
                 Clear search
@@ -232,7 +299,7 @@ export function AdminUsersPage() {
                           <select
                             value={u.role}
                             disabled={self || update.isPending}
-                            onChange={(e) => update.mutate({ id: u.id, role: e.target.value as "user" | "admin" })}
+                            onChange={(e) => changingRole.ask({ user: u, role: e.target.value as Role })}
                             aria-label={`Role of ${u.email}`}
                           >
                             <option value="user">User</option>
@@ -308,6 +375,33 @@ export function AdminUsersPage() {
         confirmLabel="Disable user"
       >
         <p>They are logged out everywhere and every API key they own stops working on its next request.</p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        {...changingRole.dialog}
+        title={
+          promoting
+            ? `Make ${changingRole.target?.user.email ?? ""} an administrator?`
+            : `Remove the administrator role of ${changingRole.target?.user.email ?? ""}?`
+        }
+        confirmLabel={promoting ? "Make administrator" : "Remove administrator role"}
+      >
+        {promoting ? (
+          <>
+            <p>An administrator can:</p>
+            <ul>
+              <li>see every account, create, disable and enable users, and change their roles;</li>
+              <li>end anyone's sessions and reset anyone's two-factor login;</li>
+              <li>disable, enable and delete anyone's API keys, and set the key policy;</li>
+              <li>read the audit log.</li>
+            </ul>
+            <p>Give this role only to people you trust with every account on this server.</p>
+          </>
+        ) : (
+          <p>
+            They keep their account, sessions and API keys, but lose the Admin pages and every admin action, in the
+            portal and over the API, from their next request.
+          </p>
+        )}
       </ConfirmDialog>
       <ConfirmDialog
         {...resetting.dialog}

@@ -1,32 +1,48 @@
-// Settings → Password: change it; every other session ends, this one stays.
-import { type FormEvent, useState } from "react";
+// Settings → Password: change it; every other session ends, this one stays. What is wrong shows
+// at its field, in plain words (the form's own checks and the server's).
+import type { FormEvent } from "react";
+import { useState } from "react";
+import { FieldError } from "../../components/FieldError.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { ErrorNotice, Notice } from "../../components/Status.tsx";
+import { useFieldErrors } from "../../lib/fieldErrors.ts";
 import { trpc } from "../../lib/trpc.ts";
 
 const MIN_LENGTH = 12;
+
+const LABELS = {
+  current_password: "Current password",
+  new_password: "New password",
+  confirm: "Confirm new password",
+};
 
 export function PasswordPage() {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
+  const [bannerError, setBannerError] = useState<unknown>(null);
+  const fields = useFieldErrors(LABELS);
   const change = trpc.password.change.useMutation();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     change.reset();
-    if (!current) return setProblem("Enter your current password.");
-    if (next.length < MIN_LENGTH) return setProblem(`The new password must be at least ${MIN_LENGTH} characters.`);
-    if (next !== confirm) return setProblem("The two new passwords do not match.");
-    setProblem(null);
+    setBannerError(null);
+    const ok = fields.check({
+      ...(current ? {} : { current_password: "Enter your current password." }),
+      ...(next.length < MIN_LENGTH
+        ? { new_password: `The new password must be at least ${MIN_LENGTH} characters.` }
+        : {}),
+      ...(next.length >= MIN_LENGTH && next !== confirm ? { confirm: "The two new passwords do not match." } : {}),
+    });
+    if (!ok) return;
     try {
       await change.mutateAsync({ current_password: current, new_password: next });
       setCurrent("");
       setNext("");
       setConfirm("");
-    } catch {
-      // shown from change.error
+    } catch (error) {
+      if (!fields.fromServer(error)) setBannerError(error);
     }
   }
 
@@ -42,42 +58,58 @@ export function PasswordPage() {
               : `${change.data.other_sessions_ended} other session${change.data.other_sessions_ended === 1 ? " was" : "s were"} ended.`}
           </Notice>
         )}
-        {problem && <Notice kind="error">{problem}</Notice>}
-        {change.error && <ErrorNotice error={change.error} />}
-        <label className="field">
-          <span className="label">Current password</span>
+        {bannerError ? <ErrorNotice error={bannerError} /> : null}
+        <div className="field">
+          <label className="label" htmlFor={fields.field("current_password").id}>
+            {LABELS.current_password}
+          </label>
           <input
             type="password"
             autoComplete="current-password"
             value={current}
-            onChange={(e) => setCurrent(e.target.value)}
+            onChange={(e) => {
+              setCurrent(e.target.value);
+              fields.clear("current_password");
+            }}
+            {...fields.field("current_password")}
           />
-        </label>
+          <FieldError error={fields.error("current_password")} />
+        </div>
         <div className="field">
-          <label className="label" htmlFor="new-password">
-            New password
+          <label className="label" htmlFor={fields.field("new_password").id}>
+            {LABELS.new_password}
           </label>
           <input
-            id="new-password"
             type="password"
             autoComplete="new-password"
             value={next}
-            onChange={(e) => setNext(e.target.value)}
-            aria-describedby="new-password-hint"
+            onChange={(e) => {
+              setNext(e.target.value);
+              fields.clear("new_password");
+            }}
+            {...fields.field("new_password", "new-password-hint")}
           />
           <span className="hint" id="new-password-hint">
             At least {MIN_LENGTH} characters.
           </span>
+          <FieldError error={fields.error("new_password")} />
         </div>
-        <label className="field">
-          <span className="label">Confirm new password</span>
+        <div className="field">
+          <label className="label" htmlFor={fields.field("confirm").id}>
+            {LABELS.confirm}
+          </label>
           <input
             type="password"
             autoComplete="new-password"
             value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
+            onChange={(e) => {
+              setConfirm(e.target.value);
+              fields.clear("confirm");
+            }}
+            {...fields.field("confirm")}
           />
-        </label>
+          <FieldError error={fields.error("confirm")} />
+        </div>
         <div className="form-actions">
           <button type="submit" className="button button-primary" disabled={change.isPending}>
             {change.isPending ? "Changing…" : "Change password"}

@@ -3,9 +3,11 @@
 // download), and turn it off with a current code or the password.
 import { type FormEvent, useEffect, useState } from "react";
 import { CopyButton } from "../../components/CopyButton.tsx";
+import { FieldError } from "../../components/FieldError.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
 import { ErrorNotice, Notice } from "../../components/Status.tsx";
+import { useFieldErrors } from "../../lib/fieldErrors.ts";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
 
 type Enrolment = RouterOutputs["mfa"]["start"];
@@ -68,19 +70,23 @@ function RecoveryCodesCard({ codes, onDone }: { codes: string[]; onDone: () => v
   );
 }
 
+const ENROL_LABELS = { code: "Code from the app" };
+
 function EnrolCard({ enrolment, onConfirmed }: { enrolment: Enrolment; onConfirmed: (codes: string[]) => void }) {
   const [code, setCode] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
+  const [bannerError, setBannerError] = useState<unknown>(null);
+  const fields = useFieldErrors(ENROL_LABELS);
   const confirm = trpc.mfa.confirm.useMutation();
   async function submit(event: FormEvent) {
     event.preventDefault();
     confirm.reset();
-    if (!/^\d{6}$/.test(code.trim())) return setProblem("Enter the 6-digit code your app shows now.");
-    setProblem(null);
+    setBannerError(null);
+    if (!fields.check(/^\d{6}$/.test(code.trim()) ? {} : { code: "Enter the 6-digit code your app shows now." }))
+      return;
     try {
       onConfirmed((await confirm.mutateAsync({ code: code.trim() })).recovery_codes);
-    } catch {
-      // shown from confirm.error
+    } catch (error) {
+      if (!fields.fromServer(error)) setBannerError(error);
     }
   }
   return (
@@ -97,17 +103,23 @@ function EnrolCard({ enrolment, onConfirmed }: { enrolment: Enrolment; onConfirm
           <CopyButton text={enrolment.secret} label="Copy secret" targetId="totp-secret" />
         </div>
       </div>
-      {problem && <Notice kind="error">{problem}</Notice>}
-      {confirm.error && <ErrorNotice error={confirm.error} />}
-      <label className="field">
-        <span className="label">Code from the app</span>
+      {bannerError ? <ErrorNotice error={bannerError} /> : null}
+      <div className="field">
+        <label className="label" htmlFor={fields.field("code").id}>
+          {ENROL_LABELS.code}
+        </label>
         <input
           inputMode="numeric"
           autoComplete="one-time-code"
           value={code}
-          onChange={(event) => setCode(event.target.value)}
+          onChange={(event) => {
+            setCode(event.target.value);
+            fields.clear("code");
+          }}
+          {...fields.field("code")}
         />
-      </label>
+        <FieldError error={fields.error("code")} />
+      </div>
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={confirm.isPending}>
           {confirm.isPending ? "Checking…" : "Turn on two-factor login"}
@@ -117,43 +129,64 @@ function EnrolCard({ enrolment, onConfirmed }: { enrolment: Enrolment; onConfirm
   );
 }
 
+const DISABLE_LABELS = { code: "Code", password: "Password" };
+
 function DisableCard({ onDisabled }: { onDisabled: () => void }) {
   const [code, setCode] = useState("");
   const [password, setPassword] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
+  const [bannerError, setBannerError] = useState<unknown>(null);
+  const fields = useFieldErrors(DISABLE_LABELS);
   const disable = trpc.mfa.disable.useMutation();
   async function submit(event: FormEvent) {
     event.preventDefault();
     disable.reset();
-    if (!code.trim() && !password) return setProblem("Enter a current code from your app, or your password.");
-    setProblem(null);
+    setBannerError(null);
+    if (!fields.check(code.trim() || password ? {} : { code: "Enter a current code from your app, or your password." }))
+      return;
     try {
       await disable.mutateAsync(code.trim() ? { code: code.trim() } : { password });
       setCode("");
       setPassword("");
       onDisabled();
-    } catch {
-      // shown from disable.error
+    } catch (error) {
+      if (!fields.fromServer(error)) setBannerError(error);
     }
   }
   return (
     <form className="form card narrow" onSubmit={submit} noValidate aria-labelledby="disable-title">
       <h2 id="disable-title">Turn off two-factor login</h2>
-      {problem && <Notice kind="error">{problem}</Notice>}
-      {disable.error && <ErrorNotice error={disable.error} />}
-      <label className="field">
-        <span className="label">Current code or recovery code</span>
-        <input autoComplete="one-time-code" value={code} onChange={(event) => setCode(event.target.value)} />
-      </label>
-      <label className="field">
-        <span className="label">Or your password</span>
+      {bannerError ? <ErrorNotice error={bannerError} /> : null}
+      <div className="field">
+        <label className="label" htmlFor={fields.field("code").id}>
+          Current code or recovery code
+        </label>
+        <input
+          autoComplete="one-time-code"
+          value={code}
+          onChange={(event) => {
+            setCode(event.target.value);
+            fields.clear("code");
+          }}
+          {...fields.field("code")}
+        />
+        <FieldError error={fields.error("code")} />
+      </div>
+      <div className="field">
+        <label className="label" htmlFor={fields.field("password").id}>
+          Or your password
+        </label>
         <input
           type="password"
           autoComplete="current-password"
           value={password}
-          onChange={(event) => setPassword(event.target.value)}
+          onChange={(event) => {
+            setPassword(event.target.value);
+            fields.clear("password");
+          }}
+          {...fields.field("password")}
         />
-      </label>
+        <FieldError error={fields.error("password")} />
+      </div>
       <div className="form-actions">
         <button type="submit" className="button button-danger" disabled={disable.isPending}>
           {disable.isPending ? "Turning off…" : "Turn off"}

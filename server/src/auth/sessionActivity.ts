@@ -1,0 +1,89 @@
+// The last activity of login sessions (Settings → Sessions: "last active"), without a database
+// write on the request path: each request made with an access token notes its time in memory; a timer writes the newest note of each session in one transaction,
+// and shutdown writes what is left. A session is written at most once a minute by an instance
+// (the page shows "3 minutes ago", not seconds), and a row only moves forward, so an older note
+// from another instance never wins. A refresh writes it too (rotateRefreshToken), with the address
+// the session is used from; the address stays what login and refresh recorded.
+import type { Db } from "@fim/db";
+import type { Logger } from "../logger.ts";
+
+/** A session's activity is written at most this often by one instance. */
+export const SESSION_ACTIVITY_RESOLUTION_MS = 60_000;
+
+export class SessionActivity {
+  /** The newest request time of each session, not yet written. */
+  private pending = new Map<string, Date>();
+  /** When each session's activity was last written by this instance (forgotten after a while). */
+  private written = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: { db: () => Db; writable: () => boolean },
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flush(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** A request of the session at `at`: kept in memory only. */
+  note(sessionId: string, at: Date): void {
+    const last = this.written.get(sessionId);
+    if (last !== undefined && at.getTime() - last < SESSION_ACTIVITY_RESOLUTION_MS) return;
+    const current = this.pending.get(sessionId);
+    if (!current || at > current) this.pending.set(sessionId, at);
+  }
+
+  /** Activity noted but not yet written (the sessions list shows it at once). */
+  pendingFor(sessionId: string): Date | undefined {
+    return this.pending.get(sessionId);
+  }
+
+  /** Writes everything noted so far. Concurrent calls are serialised. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writeBatch());
+    return this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  private async writeBatch(): Promise<void> {
+    if (this.pending.size === 0 || !this.store.writable()) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    // Sessions in one order in every flush of every instance: concurrent flushes wait, not deadlock.
+    const sessions = [...batch].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    try {
+      await this.store.db().$transaction(async (tx) => {
+        for (const [id, at] of sessions) {
+          await tx.session.updateMany({
+            where: { id, revokedAt: null, lastUsedAt: { lt: at } },
+            data: { lastUsedAt: at },
+          });
+        }
+      });
+      for (const [id, at] of sessions) this.written.set(id, at.getTime());
+      this.forgetOld(Math.max(...sessions.map(([, at]) => at.getTime())));
+    } catch (error) {
+      this.logger.error({ err: error }, "session activity flush failed; kept for the next flush");
+      for (const [id, at] of batch) {
+        const newer = this.pending.get(id);
+        if (!newer || newer < at) this.pending.set(id, at);
+      }
+    }
+  }
+
+  /** Drops the write times that no longer hold a session back, so the map does not grow without end. */
+  private forgetOld(now: number): void {
+    for (const [id, at] of this.written) {
+      if (now - at >= SESSION_ACTIVITY_RESOLUTION_MS) this.written.delete(id);
+    }
+  }
+}
