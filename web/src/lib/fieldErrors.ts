@@ -1,7 +1,7 @@
 // What is wrong with a form, at its fields: the form's own checks and the server's validation_error
 // details ({ field, message } per offending field) become a plain sentence under each field, the
-// field is marked (aria-invalid, aria-describedby) and the first one gets the focus. A refusal
-// that names no field of the form stays for the form's banner.
+// field is marked (aria-invalid, aria-describedby) and the first one is scrolled into view and gets
+// the focus. A refusal that names no field of the form stays for the form's banner.
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { isPortalError } from "./trpc.ts";
 
@@ -26,9 +26,18 @@ function sentence(text: string): string {
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
+/** A number's bound in words: "<=" and 2 read "2 or less". */
+const BOUND_WORDS: Record<string, (limit: string) => string> = {
+  "<=": (limit) => `${limit} or less`,
+  "<": (limit) => `less than ${limit}`,
+  ">=": (limit) => `${limit} or more`,
+  ">": (limit) => `more than ${limit}`,
+};
+
 /**
  * The server's terse wording ("is not correct", zod's "Too small: expected string to have >=12
- * characters") as a sentence about the field, under its label: "Current password is not correct."
+ * characters", "Too big: expected number to be <=2") as a sentence about the field, under its
+ * label: "Current password is not correct.", "Must be 2 or less."
  */
 export function plainMessage(label: string, message: string): string {
   const known: [RegExp, (m: RegExpMatchArray) => string][] = [
@@ -41,6 +50,10 @@ export function plainMessage(label: string, message: string): string {
     [
       /^too big: expected string to have <=?\s*(\d+) characters?/i,
       (m) => `${label} must be at most ${m[1]} characters.`,
+    ],
+    [
+      /^too (?:big|small): expected number to be ([<>]=?)\s*(-?[\d.]+)$/i,
+      (m) => `Must be ${BOUND_WORDS[m[1]!]!(m[2]!)}.`,
     ],
     [/^invalid input: expected string, received undefined/i, () => `Enter the ${label.toLowerCase()}.`],
     [/^invalid option/i, () => `Choose one of the ${label.toLowerCase()} options.`],
@@ -61,7 +74,8 @@ type Errors<F extends string> = Partial<Record<F, string>>;
  * A form's field errors. `labels` names each field the form shows, by the server's field name
  * (the words that start a sentence about it). `check` sets the form's own findings; `fromServer`
  * takes a refusal and reports whether every problem it names found a field here (when not, show
- * it in the banner). `field(name)` is what the input spreads; `error(name)` its message.
+ * it in the banner); `set` changes one field's message as it is typed. `field(name)` is what the
+ * input spreads; `error(name)` its message.
  */
 export function useFieldErrors<F extends string>(labels: Record<F, string>) {
   const base = useId();
@@ -74,7 +88,11 @@ export function useFieldErrors<F extends string>(labels: Record<F, string>) {
     if (!focusFirst.current) return;
     focusFirst.current = false;
     const first = order.find((name) => errors[name]);
-    if (first) document.getElementById(idOf(first))?.focus();
+    if (!first) return;
+    // The message is rendered (and may have moved the field): bring the field into view, then focus it.
+    const input = document.getElementById(idOf(first));
+    input?.scrollIntoView({ block: "center" });
+    input?.focus({ preventScroll: true });
   }, [errors, order, idOf]);
 
   const show = useCallback((found: Errors<F>) => {
@@ -98,6 +116,13 @@ export function useFieldErrors<F extends string>(labels: Record<F, string>) {
           : current,
       );
   }, []);
+  const set = useCallback(
+    (name: F, message: string | undefined) => {
+      if (message === undefined) clear(name);
+      else setErrors((current) => (current[name] === message ? current : { ...current, [name]: message }));
+    },
+    [clear],
+  );
   const fromServer = useCallback(
     (error: unknown): boolean => {
       const issues = serverFieldIssues(error);
@@ -121,6 +146,8 @@ export function useFieldErrors<F extends string>(labels: Record<F, string>) {
     check,
     /** Clears one field's message (it was edited), or all of them. */
     clear,
+    /** Sets (or, with undefined, clears) one field's message without moving the focus: checks as one types. */
+    set,
     /** The server's refusal at its fields; true when each field it named is on this form. Stable across renders. */
     fromServer,
     /** The props that tie an input to its message (and to its hint, when it has one). */

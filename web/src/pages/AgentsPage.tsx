@@ -2,12 +2,13 @@
 // the knowledge bases and connectors it reads. List, create, edit, delete.
 import { type FormEvent, type ReactNode, useState } from "react";
 import { Link } from "react-router-dom";
-import { refusalAtFields, useFieldErrors } from "../components/FieldErrors.tsx";
+import { FieldError } from "../components/FieldError.tsx";
 import { FormDialog } from "../components/FormDialog.tsx";
 import { useCursorPager } from "../components/Pager.tsx";
 import { type QueryLike, QueryState } from "../components/QueryState.tsx";
 import { ResourcePage } from "../components/ResourceList.tsx";
 import { RelativeTime } from "../components/Time.tsx";
+import { useFieldErrors } from "../lib/fieldErrors.ts";
 import { type RouterOutputs, trpc } from "../lib/trpc.ts";
 
 type Agent = RouterOutputs["agents"]["list"]["items"][number];
@@ -83,15 +84,16 @@ function PickList(props: {
   );
 }
 
-/** The fields whose errors show at the field, in page order, by their names in the contract. */
-const AGENT_FIELDS = [
-  "name",
-  "description",
-  "instructions",
-  "model_settings.model",
-  "model_settings.temperature",
-  "model_settings.max_iterations",
-] as const;
+/** The fields whose errors show at the field, in page order, by their names in the contract, with their labels. */
+const AGENT_LABELS = {
+  name: "Name",
+  description: "Description",
+  instructions: "Instructions",
+  "model_settings.model": "Model",
+  "model_settings.temperature": "Temperature",
+  "model_settings.max_iterations": "Max iterations",
+};
+type AgentField = keyof typeof AGENT_LABELS;
 
 /** A number typed into a field: undefined when empty, NaN when it is not a number. */
 function typedNumber(text: string): number | undefined {
@@ -101,8 +103,10 @@ function typedNumber(text: string): number | undefined {
 function AgentDialog({ agent, onClose }: { agent: Agent | null; onClose: () => void }) {
   const utils = trpc.useUtils();
   const [draft, setDraft] = useState<Draft>(draftOf(agent));
-  const fields = useFieldErrors(AGENT_FIELDS);
-  const edit = (patch: Partial<Draft>, field: (typeof AGENT_FIELDS)[number]) => {
+  const fields = useFieldErrors(AGENT_LABELS);
+  // A refusal that names something other than this form's fields; the others are shown at them.
+  const [bannerError, setBannerError] = useState<unknown>(null);
+  const edit = (patch: Partial<Draft>, field: AgentField) => {
     setDraft({ ...draft, ...patch });
     fields.clear(field);
   };
@@ -118,15 +122,15 @@ function AgentDialog({ agent, onClose }: { agent: Agent | null; onClose: () => v
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    setBannerError(null);
     // Only what the server cannot be asked about is checked here; ranges are the server's to say.
     const temperature = typedNumber(draft.temperature);
     const maxIterations = typedNumber(draft.maxIterations);
-    const found: Partial<Record<(typeof AGENT_FIELDS)[number], string>> = {};
+    const found: Partial<Record<AgentField, string>> = {};
     if (!draft.name.trim()) found.name = "Name is required.";
     if (Number.isNaN(temperature)) found["model_settings.temperature"] = "Enter a number, such as 0.2.";
     if (Number.isNaN(maxIterations)) found["model_settings.max_iterations"] = "Enter a whole number, such as 8.";
-    fields.show(found);
-    if (Object.keys(found).length > 0) return;
+    if (!fields.check(found)) return;
     const input = {
       name: draft.name.trim(),
       description: draft.description,
@@ -144,7 +148,7 @@ function AgentDialog({ agent, onClose }: { agent: Agent | null; onClose: () => v
       if (agent) await update.mutateAsync({ id: agent.id, ...input });
       else await create.mutateAsync(input);
     } catch (error) {
-      fields.showServer(error);
+      if (!fields.fromServer(error)) setBannerError(error);
     }
   }
 
@@ -158,39 +162,39 @@ function AgentDialog({ agent, onClose }: { agent: Agent | null; onClose: () => v
       submitLabel={agent ? "Save agent" : "Create agent"}
       pendingLabel="Saving…"
       // A refusal naming only this form's fields is shown at them, not in a banner.
-      error={refusalAtFields(create.error ?? update.error, AGENT_FIELDS) ? null : (create.error ?? update.error)}
+      error={bannerError}
     >
       <label className="field">
         <span className="label">Name</span>
         <input
-          {...fields.inputProps("name")}
+          {...fields.field("name")}
           value={draft.name}
           onChange={(e) => edit({ name: e.target.value }, "name")}
           maxLength={200}
           data-autofocus
         />
-        {fields.message("name")}
+        <FieldError error={fields.error("name")} />
       </label>
       <label className="field">
         <span className="label">Description</span>
         <input
-          {...fields.inputProps("description")}
+          {...fields.field("description")}
           value={draft.description}
           onChange={(e) => edit({ description: e.target.value }, "description")}
           maxLength={2000}
         />
-        {fields.message("description")}
+        <FieldError error={fields.error("description")} />
       </label>
       <label className="field">
         <span className="label">Instructions</span>
         <textarea
-          {...fields.inputProps("instructions")}
+          {...fields.field("instructions")}
           rows={4}
           value={draft.instructions}
           onChange={(e) => edit({ instructions: e.target.value }, "instructions")}
           placeholder="How the agent should behave and answer."
         />
-        {fields.message("instructions")}
+        <FieldError error={fields.error("instructions")} />
       </label>
       <fieldset className="fieldset">
         <legend>Model settings (optional)</legend>
@@ -198,36 +202,36 @@ function AgentDialog({ agent, onClose }: { agent: Agent | null; onClose: () => v
           <label className="field field-inline">
             <span className="label">Model</span>
             <input
-              {...fields.inputProps("model_settings.model")}
+              {...fields.field("model_settings.model")}
               value={draft.model}
               onChange={(e) => edit({ model: e.target.value }, "model_settings.model")}
               placeholder="server default"
             />
-            {fields.message("model_settings.model")}
+            <FieldError error={fields.error("model_settings.model")} />
           </label>
           <label className="field field-inline">
             <span className="label">Temperature</span>
             <input
-              {...fields.inputProps("model_settings.temperature")}
+              {...fields.field("model_settings.temperature")}
               inputMode="decimal"
               value={draft.temperature}
               onChange={(e) => edit({ temperature: e.target.value }, "model_settings.temperature")}
               placeholder="0–2"
               size={6}
             />
-            {fields.message("model_settings.temperature")}
+            <FieldError error={fields.error("model_settings.temperature")} />
           </label>
           <label className="field field-inline">
             <span className="label">Max iterations</span>
             <input
-              {...fields.inputProps("model_settings.max_iterations")}
+              {...fields.field("model_settings.max_iterations")}
               inputMode="numeric"
               value={draft.maxIterations}
               onChange={(e) => edit({ maxIterations: e.target.value }, "model_settings.max_iterations")}
               placeholder="1–50"
               size={6}
             />
-            {fields.message("model_settings.max_iterations")}
+            <FieldError error={fields.error("model_settings.max_iterations")} />
           </label>
         </div>
       </fieldset>

@@ -1,11 +1,12 @@
 // Connectors: outside HTTP APIs an agent may call. A base URL, an optional secret auth header
 // (write-only: stored encrypted, never shown again) and the actions an agent may take.
 import { type FormEvent, useState } from "react";
-import { refusalAtFields, useFieldErrors } from "../components/FieldErrors.tsx";
+import { FieldError } from "../components/FieldError.tsx";
 import { FormDialog } from "../components/FormDialog.tsx";
 import { useCursorPager } from "../components/Pager.tsx";
 import { ResourcePage } from "../components/ResourceList.tsx";
 import { RelativeTime } from "../components/Time.tsx";
+import { useFieldErrors } from "../lib/fieldErrors.ts";
 import { errorMessage, type RouterOutputs, trpc } from "../lib/trpc.ts";
 
 type Connector = RouterOutputs["connectors"]["list"]["items"][number];
@@ -31,8 +32,14 @@ function sameBaseUrl(typed: string, stored: string | undefined): boolean | undef
   }
 }
 
-/** The fields whose errors show at the field, in page order, by their names in the contract. */
-const CONNECTOR_FIELDS = ["name", "description", "base_url", "auth_header_name", "auth_header"] as const;
+/** The fields whose errors show at the field, in page order, by their names in the contract, with their labels. */
+const CONNECTOR_LABELS = {
+  name: "Name",
+  description: "Description",
+  base_url: "Base URL",
+  auth_header_name: "Header name",
+  auth_header: "Header value",
+};
 
 /** What is wrong with a typed base URL, checked as it is typed; the server checks the rest. */
 function baseUrlProblem(text: string): string | undefined {
@@ -59,7 +66,9 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
     (connector?.actions ?? []).map((a) => ({ ...a, key: crypto.randomUUID() })),
   );
   const [problem, setProblem] = useState<string | null>(null);
-  const fields = useFieldErrors(CONNECTOR_FIELDS);
+  const fields = useFieldErrors(CONNECTOR_LABELS);
+  // A refusal that names something other than this form's fields; the others are shown at them.
+  const [bannerError, setBannerError] = useState<unknown>(null);
   // Once the URL has been checked (left, or submitted), it is checked again at every change, so
   // its message goes as soon as the URL is right.
   const [urlChecked, setUrlChecked] = useState(false);
@@ -77,8 +86,9 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    setBannerError(null);
     setUrlChecked(true);
-    const found: Partial<Record<(typeof CONNECTOR_FIELDS)[number], string>> = {};
+    const found: Partial<Record<keyof typeof CONNECTOR_LABELS, string>> = {};
     if (!name.trim()) found.name = "Name is required.";
     const urlProblem = baseUrlProblem(baseUrl);
     if (urlProblem) found.base_url = urlProblem;
@@ -92,10 +102,10 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
       setSecretMode("set");
       found.auth_header = `Changing the ${[headerChanged && "header name", urlChanged && "base URL"].filter(Boolean).join(" and ")} needs the secret again: enter the header value, or remove the secret.`;
     }
-    fields.show(found);
+    const fieldsOk = fields.check(found);
     const unnamed = actions.find((a) => !a.name.trim() || !a.path.trim());
     setProblem(unnamed ? "Every action needs a name and a path." : null);
-    if (Object.keys(found).length > 0 || unnamed) return;
+    if (!fieldsOk || unnamed) return;
     const input = {
       name: name.trim(),
       description,
@@ -109,11 +119,9 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
       if (connector) await update.mutateAsync({ id: connector.id, ...input });
       else await create.mutateAsync(input);
     } catch (error) {
-      fields.showServer(error);
+      if (!fields.fromServer(error)) setBannerError(error);
     }
   }
-
-  const refusal = create.error ?? update.error;
 
   return (
     <FormDialog
@@ -126,12 +134,12 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
       pendingLabel="Saving…"
       problem={problem}
       // A refusal naming only this form's fields is shown at them, not in a banner.
-      error={refusalAtFields(refusal, CONNECTOR_FIELDS) ? null : refusal}
+      error={bannerError}
     >
       <label className="field">
         <span className="label">Name</span>
         <input
-          {...fields.inputProps("name")}
+          {...fields.field("name")}
           value={name}
           onChange={(e) => {
             setName(e.target.value);
@@ -140,12 +148,12 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
           maxLength={200}
           data-autofocus
         />
-        {fields.message("name")}
+        <FieldError error={fields.error("name")} />
       </label>
       <label className="field">
         <span className="label">Description</span>
         <input
-          {...fields.inputProps("description")}
+          {...fields.field("description")}
           value={description}
           onChange={(e) => {
             setDescription(e.target.value);
@@ -153,12 +161,12 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
           }}
           maxLength={2000}
         />
-        {fields.message("description")}
+        <FieldError error={fields.error("description")} />
       </label>
       <label className="field">
         <span className="label">Base URL</span>
         <input
-          {...fields.inputProps("base_url")}
+          {...fields.field("base_url")}
           type="url"
           value={baseUrl}
           onChange={(e) => {
@@ -173,7 +181,7 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
           }}
           placeholder="https://api.example.com/v1"
         />
-        {fields.message("base_url")}
+        <FieldError error={fields.error("base_url")} />
         <span className="hint">Agents can only call paths under this address.</span>
       </label>
       <fieldset className="fieldset">
@@ -181,7 +189,7 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
         <label className="field">
           <span className="label">Header name</span>
           <input
-            {...fields.inputProps("auth_header_name")}
+            {...fields.field("auth_header_name")}
             value={headerName}
             onChange={(e) => {
               setHeaderName(e.target.value);
@@ -189,7 +197,7 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
             }}
             maxLength={100}
           />
-          {fields.message("auth_header_name")}
+          <FieldError error={fields.error("auth_header_name")} />
         </label>
         {connector?.has_secret && (
           <>
@@ -211,7 +219,7 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
           <label className="field">
             <span className="label">Header value</span>
             <input
-              {...fields.inputProps("auth_header")}
+              {...fields.field("auth_header")}
               type="password"
               autoComplete="off"
               value={secret}
@@ -221,7 +229,7 @@ function ConnectorDialog({ connector, onClose }: { connector: Connector | null; 
               }}
               placeholder="Bearer …"
             />
-            {fields.message("auth_header")}
+            <FieldError error={fields.error("auth_header")} />
             <span className="hint">Stored encrypted and never shown again.</span>
           </label>
         )}
