@@ -398,7 +398,7 @@ describe("Test connection", () => {
     expect(viaTrpc.data).toEqual({ ok: true, status: 200, ms: expect.any(Number) });
   });
 
-  test("a status of 400 or more is not ok; nothing answering is a clear error", async () => {
+  test("a status of 400 or more is not ok; nothing answering says why", async () => {
     const notFoundUpstream = await startUpstreamAnswering(404);
     try {
       const failing = await createConnector({ base_url: `${notFoundUpstream.origin}/v1` });
@@ -410,11 +410,14 @@ describe("Test connection", () => {
     }
 
     const dead = await createConnector({ base_url: "http://127.0.0.1:1" });
+    // Nothing answering is the test's finding, not an error of this server.
     const refused = await server.api("POST", `/api/connectors/${dead.id}/test`, { token });
-    expect(refused.status).toBe(502);
-    expect(refused.body).toMatchObject({
-      error: "internal_error",
-      message: expect.stringContaining("could not be reached"),
+    expect(refused.status).toBe(200);
+    expect(refused.body).toEqual({
+      ok: false,
+      status: null,
+      ms: expect.any(Number),
+      error: expect.stringContaining("could not be reached"),
     });
   });
 

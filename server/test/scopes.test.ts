@@ -16,6 +16,7 @@ const EXPECTED: [RegExp, Access][] = [
   [/^\/api\/auth\/reauthenticate$/, "authenticated"],
   [/^\/api\/me$/, "authenticated"],
   [/^\/api\/me\/mfa(\/|$)/, "session"],
+  [/^\/api\/me\/sessions\/revoke-others$/, "session"],
   [/^\/api\/me\//, "key_management"],
   [/^\/api\/(react|dag)$/, { scope: "chat" }],
   [/^\/api\/chat\//, { scope: "chat" }],

@@ -68,8 +68,20 @@ export type Connector = z.infer<typeof connector>;
 export const connectorTest = z
   .object({
     ok: z.boolean().meta({ description: "Whether the base URL answered with a status below 400" }),
-    status: z.number().int().meta({ description: "The HTTP status of the answer", example: 200 }),
-    ms: z.number().int().min(0).meta({ description: "Milliseconds until the answer's headers arrived", example: 84 }),
+    status: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "The HTTP status of the answer; null when nothing answered", example: 200 }),
+    ms: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: "Milliseconds until the answer's headers arrived, or until it failed", example: 84 }),
+    error: z
+      .string()
+      .optional()
+      .meta({ description: "Why nothing answered (unreachable, refused, too slow), when status is null" }),
   })
   .meta({ id: "ConnectorTest" });
 export type ConnectorTest = z.infer<typeof connectorTest>;

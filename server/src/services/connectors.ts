@@ -512,18 +512,27 @@ export async function testConnector(ctx: AppContext, ownerId: string, connectorI
   const headers: Record<string, string> = { accept: "*/*" };
   if (connector.authHeaderValue !== null) headers[connector.authHeaderName] = connector.authHeaderValue;
   const started = performance.now();
-  // Only the status matters: at most a little of the body is read, then the connection closes.
-  const { status } = await sendGuarded(
-    ctx,
-    connector,
-    { url: new URL(connector.baseUrl), method: "GET", headers },
-    undefined,
-    CONNECTOR_TEST_TIMEOUT_MS,
-    1024,
-  );
-  const ms = Math.round(performance.now() - started);
-  ctx.logger.debug({ connector: connector.id, status, ms }, "connector test");
-  return { ok: status < 400, status, ms };
+  try {
+    // Only the status matters: at most a little of the body is read, then the connection closes.
+    const { status } = await sendGuarded(
+      ctx,
+      connector,
+      { url: new URL(connector.baseUrl), method: "GET", headers },
+      undefined,
+      CONNECTOR_TEST_TIMEOUT_MS,
+      1024,
+    );
+    const ms = Math.round(performance.now() - started);
+    ctx.logger.debug({ connector: connector.id, status, ms }, "connector test");
+    return { ok: status < 400, status, ms };
+  } catch (error) {
+    // Nothing answering is what a test is for finding out: a result, not a failure of this server
+    // (a refusal by the network rules stays a validation error on base_url).
+    if (!(error instanceof AppError) || (error.status !== 502 && error.status !== 504)) throw error;
+    const ms = Math.round(performance.now() - started);
+    ctx.logger.debug({ connector: connector.id, ms, reason: error.message }, "connector test: no answer");
+    return { ok: false, status: null, ms, error: error.message };
+  }
 }
 
 interface OutgoingRequest {

@@ -309,9 +309,15 @@ function TestConnection({ connector }: { connector: Connector }) {
       </button>
       <span role="status" className="connector-test-result">
         {test.isPending ? null : result ? (
-          <span className={result.ok ? "ok" : "not-ok"}>
-            {result.ok ? "Connected" : "Answered with an error"}: HTTP {result.status} in {result.ms} ms
-          </span>
+          result.status === null ? (
+            <span className="failed">
+              No answer: {result.error ?? "the server could not be reached"} ({result.ms} ms)
+            </span>
+          ) : (
+            <span className={result.ok ? "ok" : "not-ok"}>
+              {result.ok ? "Connected" : "Answered with an error"}: HTTP {result.status} in {result.ms} ms
+            </span>
+          )
         ) : test.error ? (
           <span className="failed">Failed: {errorMessage(test.error)}</span>
         ) : null}

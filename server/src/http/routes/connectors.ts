@@ -74,10 +74,10 @@ export const connectorRoutes = [
     params: idParams,
     success: {
       status: 200,
-      description: "The base URL answered: its status and how long it took",
+      description: "What answered (its status) or why nothing did, and how long it took",
       schema: connectorTest,
     },
-    errors: [404, 502, 504],
+    errors: [400, 404],
     handler: ({ ctx, principal, params }) => testConnector(ctx, principal.user.id, params.id),
   }),
   defineRoute({

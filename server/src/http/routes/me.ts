@@ -177,7 +177,8 @@ export const meRoutes = [
     operationId: "revokeOtherSessions",
     tag: "sessions",
     summary: "Log out all other sessions: every session of the caller ends except the one of this token",
-    access: "key_management",
+    // A login session only: an API key has no session to keep.
+    access: "session",
     success: { status: 200, description: "How many sessions ended", schema: otherSessionsRevoked },
     errors: [403],
     handler: async ({ ctx, principal, meta }) => ({
