@@ -144,7 +144,7 @@ function MfaPolicyCard() {
   return (
     <section className="card policy-card" aria-labelledby="mfa-policy-title">
       <h2 id="mfa-policy-title">Two-factor policy</h2>
-      <label className="field field-inline">
+      <label className="checkbox">
         <input
           type="checkbox"
           checked={policy.data?.require_for_admins ?? false}
@@ -292,7 +292,9 @@ export function AdminUsersPage() {
                     return (
                       <tr key={u.id}>
                         <th scope="row" data-label="Email">
-                          {u.email} {self && <span className="badge badge-scope">You</span>}
+                          <span>
+                            {u.email} {self && <span className="badge badge-scope">You</span>}
+                          </span>
                         </th>
                         <td data-label="Name">{u.name || <span className="muted">—</span>}</td>
                         <td data-label="Role">
