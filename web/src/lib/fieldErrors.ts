@@ -167,3 +167,6 @@ export function useFieldErrors<F extends string>(labels: Record<F, string>) {
     },
   };
 }
+
+/** What useFieldErrors gives a form, for components that take part in it (TextField). */
+export type FieldErrors<F extends string> = ReturnType<typeof useFieldErrors<F>>;

@@ -2,8 +2,8 @@
 // has an account or not, so this page cannot be used to find out who has one.
 import { type FormEvent, useEffect, useState } from "react";
 import { Link } from "react-router-dom";
-import { FieldError } from "../components/FieldError.tsx";
 import { ErrorNotice, Notice } from "../components/Status.tsx";
+import { TextField } from "../components/TextField.tsx";
 import { useFieldErrors } from "../lib/fieldErrors.ts";
 import { errorStatus, retryAfterOf, trpc } from "../lib/trpc.ts";
 
@@ -58,26 +58,17 @@ export function ForgotPasswordPage() {
           ))}
         {!request.isSuccess && (
           <>
-            <div className="field">
-              <label className="label" htmlFor={fields.field("email").id}>
-                Email
-              </label>
-              <input
-                type="email"
-                name="email"
-                autoComplete="username"
-                value={email}
-                onChange={(event) => {
-                  setEmail(event.target.value);
-                  fields.clear("email");
-                }}
-                required
-                {...fields.field("email")}
-                // biome-ignore lint/a11y/noAutofocus: the page has one field
-                autoFocus
-              />
-              <FieldError error={fields.error("email")} />
-            </div>
+            <TextField
+              fields={fields}
+              name="email"
+              label="Email"
+              type="email"
+              autoComplete="username"
+              value={email}
+              onValue={setEmail}
+              required
+              autoFocus
+            />
             <button type="submit" className="button button-primary button-block" disabled={request.isPending}>
               {request.isPending ? "Sending…" : "Send me a reset link"}
             </button>

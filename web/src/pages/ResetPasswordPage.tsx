@@ -3,8 +3,8 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
-import { FieldError } from "../components/FieldError.tsx";
 import { ErrorNotice, Notice } from "../components/Status.tsx";
+import { TextField } from "../components/TextField.tsx";
 import { useFieldErrors } from "../lib/fieldErrors.ts";
 import { session } from "../lib/session.ts";
 import { trpc } from "../lib/trpc.ts";
@@ -81,43 +81,26 @@ export function ResetPasswordPage() {
                 <Link to="/forgot-password">Ask for a new link</Link>
               </>
             ) : null}
-            <div className="field">
-              <label className="label" htmlFor={fields.field("new_password").id}>
-                New password
-              </label>
-              <input
-                type="password"
-                autoComplete="new-password"
-                value={next}
-                onChange={(event) => {
-                  setNext(event.target.value);
-                  fields.clear("new_password");
-                }}
-                {...fields.field("new_password", "reset-new-password-hint")}
-                // biome-ignore lint/a11y/noAutofocus: the page's one job
-                autoFocus
-              />
-              <span className="hint" id="reset-new-password-hint">
-                At least {MIN_LENGTH} characters.
-              </span>
-              <FieldError error={fields.error("new_password")} />
-            </div>
-            <div className="field">
-              <label className="label" htmlFor={fields.field("confirm").id}>
-                Confirm new password
-              </label>
-              <input
-                type="password"
-                autoComplete="new-password"
-                value={confirm}
-                onChange={(event) => {
-                  setConfirm(event.target.value);
-                  fields.clear("confirm");
-                }}
-                {...fields.field("confirm")}
-              />
-              <FieldError error={fields.error("confirm")} />
-            </div>
+            <TextField
+              fields={fields}
+              name="new_password"
+              label="New password"
+              type="password"
+              autoComplete="new-password"
+              value={next}
+              onValue={setNext}
+              hint={`At least ${MIN_LENGTH} characters.`}
+              autoFocus
+            />
+            <TextField
+              fields={fields}
+              name="confirm"
+              label="Confirm new password"
+              type="password"
+              autoComplete="new-password"
+              value={confirm}
+              onValue={setConfirm}
+            />
             <button type="submit" className="button button-primary button-block" disabled={reset.isPending}>
               {reset.isPending ? "Saving…" : "Set new password"}
             </button>

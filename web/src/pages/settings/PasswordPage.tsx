@@ -2,9 +2,9 @@
 // at its field, in plain words (the form's own checks and the server's).
 import type { FormEvent } from "react";
 import { useState } from "react";
-import { FieldError } from "../../components/FieldError.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { ErrorNotice, Notice } from "../../components/Status.tsx";
+import { TextField } from "../../components/TextField.tsx";
 import { useFieldErrors } from "../../lib/fieldErrors.ts";
 import { trpc } from "../../lib/trpc.ts";
 
@@ -59,57 +59,34 @@ export function PasswordPage() {
           </Notice>
         )}
         {bannerError ? <ErrorNotice error={bannerError} /> : null}
-        <div className="field">
-          <label className="label" htmlFor={fields.field("current_password").id}>
-            {LABELS.current_password}
-          </label>
-          <input
-            type="password"
-            autoComplete="current-password"
-            value={current}
-            onChange={(e) => {
-              setCurrent(e.target.value);
-              fields.clear("current_password");
-            }}
-            {...fields.field("current_password")}
-          />
-          <FieldError error={fields.error("current_password")} />
-        </div>
-        <div className="field">
-          <label className="label" htmlFor={fields.field("new_password").id}>
-            {LABELS.new_password}
-          </label>
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={next}
-            onChange={(e) => {
-              setNext(e.target.value);
-              fields.clear("new_password");
-            }}
-            {...fields.field("new_password", "new-password-hint")}
-          />
-          <span className="hint" id="new-password-hint">
-            At least {MIN_LENGTH} characters.
-          </span>
-          <FieldError error={fields.error("new_password")} />
-        </div>
-        <div className="field">
-          <label className="label" htmlFor={fields.field("confirm").id}>
-            {LABELS.confirm}
-          </label>
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={confirm}
-            onChange={(e) => {
-              setConfirm(e.target.value);
-              fields.clear("confirm");
-            }}
-            {...fields.field("confirm")}
-          />
-          <FieldError error={fields.error("confirm")} />
-        </div>
+        <TextField
+          fields={fields}
+          name="current_password"
+          label={LABELS.current_password}
+          type="password"
+          autoComplete="current-password"
+          value={current}
+          onValue={setCurrent}
+        />
+        <TextField
+          fields={fields}
+          name="new_password"
+          label={LABELS.new_password}
+          type="password"
+          autoComplete="new-password"
+          value={next}
+          onValue={setNext}
+          hint={`At least ${MIN_LENGTH} characters.`}
+        />
+        <TextField
+          fields={fields}
+          name="confirm"
+          label={LABELS.confirm}
+          type="password"
+          autoComplete="new-password"
+          value={confirm}
+          onValue={setConfirm}
+        />
         <div className="form-actions">
           <button type="submit" className="button button-primary" disabled={change.isPending}>
             {change.isPending ? "Changing…" : "Change password"}

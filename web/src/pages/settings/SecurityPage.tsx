@@ -3,10 +3,10 @@
 // download), and turn it off with a current code or the password.
 import { type FormEvent, useEffect, useState } from "react";
 import { CopyButton } from "../../components/CopyButton.tsx";
-import { FieldError } from "../../components/FieldError.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
 import { ErrorNotice, Notice } from "../../components/Status.tsx";
+import { TextField } from "../../components/TextField.tsx";
 import { useFieldErrors } from "../../lib/fieldErrors.ts";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
 
@@ -104,22 +104,15 @@ function EnrolCard({ enrolment, onConfirmed }: { enrolment: Enrolment; onConfirm
         </div>
       </div>
       {bannerError ? <ErrorNotice error={bannerError} /> : null}
-      <div className="field">
-        <label className="label" htmlFor={fields.field("code").id}>
-          {ENROL_LABELS.code}
-        </label>
-        <input
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          value={code}
-          onChange={(event) => {
-            setCode(event.target.value);
-            fields.clear("code");
-          }}
-          {...fields.field("code")}
-        />
-        <FieldError error={fields.error("code")} />
-      </div>
+      <TextField
+        fields={fields}
+        name="code"
+        label={ENROL_LABELS.code}
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        value={code}
+        onValue={setCode}
+      />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={confirm.isPending}>
           {confirm.isPending ? "Checking…" : "Turn on two-factor login"}
@@ -156,37 +149,23 @@ function DisableCard({ onDisabled }: { onDisabled: () => void }) {
     <form className="form card narrow" onSubmit={submit} noValidate aria-labelledby="disable-title">
       <h2 id="disable-title">Turn off two-factor login</h2>
       {bannerError ? <ErrorNotice error={bannerError} /> : null}
-      <div className="field">
-        <label className="label" htmlFor={fields.field("code").id}>
-          Current code or recovery code
-        </label>
-        <input
-          autoComplete="one-time-code"
-          value={code}
-          onChange={(event) => {
-            setCode(event.target.value);
-            fields.clear("code");
-          }}
-          {...fields.field("code")}
-        />
-        <FieldError error={fields.error("code")} />
-      </div>
-      <div className="field">
-        <label className="label" htmlFor={fields.field("password").id}>
-          Or your password
-        </label>
-        <input
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(event) => {
-            setPassword(event.target.value);
-            fields.clear("password");
-          }}
-          {...fields.field("password")}
-        />
-        <FieldError error={fields.error("password")} />
-      </div>
+      <TextField
+        fields={fields}
+        name="code"
+        label="Current code or recovery code"
+        autoComplete="one-time-code"
+        value={code}
+        onValue={setCode}
+      />
+      <TextField
+        fields={fields}
+        name="password"
+        label="Or your password"
+        type="password"
+        autoComplete="current-password"
+        value={password}
+        onValue={setPassword}
+      />
       <div className="form-actions">
         <button type="submit" className="button button-danger" disabled={disable.isPending}>
           {disable.isPending ? "Turning off…" : "Turn off"}
