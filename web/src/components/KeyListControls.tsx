@@ -2,6 +2,7 @@
 // the list query they make. Typing in the search waits a moment before asking the server.
 import { useEffect, useId, useState } from "react";
 import type { RouterInputs } from "../lib/trpc.ts";
+import { EmptyState } from "./Status.tsx";
 
 type ListInput = NonNullable<RouterInputs["keys"]["list"]>;
 export type KeyStatusFilter = NonNullable<ListInput["status"]>;
@@ -143,5 +144,21 @@ export function KeyListControls({ list, searchLabel }: { list: KeyListState; sea
         </select>
       </label>
     </search>
+  );
+}
+
+/** A search or filter that matches no key: say so, and offer the way back to every key. */
+export function NoKeysMatch({ list }: { list: KeyListState }) {
+  return (
+    <EmptyState
+      title="No keys match"
+      action={
+        <button type="button" className="button button-primary" onClick={list.clear}>
+          Clear search and filters
+        </button>
+      }
+    >
+      No key matches this search and these filters.
+    </EmptyState>
   );
 }

@@ -6,7 +6,7 @@ import { type FormEvent, useEffect, useId, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
 import { FieldError } from "../../components/FieldError.tsx";
-import { KeyListControls, useKeyListQuery } from "../../components/KeyListControls.tsx";
+import { KeyListControls, NoKeysMatch, useKeyListQuery } from "../../components/KeyListControls.tsx";
 import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { Pager, useCursorPager } from "../../components/Pager.tsx";
@@ -141,16 +141,7 @@ export function AdminKeysPage() {
           <>
             <KeyListControls list={list} searchLabel="Name, prefix or owner's email" />
             {data.items.length === 0 ? (
-              <EmptyState
-                title="No keys match"
-                action={
-                  <button type="button" className="button button-primary" onClick={list.clear}>
-                    Clear search and filters
-                  </button>
-                }
-              >
-                No key matches this search and these filters.
-              </EmptyState>
+              <NoKeysMatch list={list} />
             ) : (
               <KeyTable
                 keys={data.items}

@@ -3,7 +3,7 @@
 import { keepPreviousData } from "@tanstack/react-query";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
-import { KeyListControls, useKeyListQuery } from "../../components/KeyListControls.tsx";
+import { KeyListControls, NoKeysMatch, useKeyListQuery } from "../../components/KeyListControls.tsx";
 import { KeySnippets } from "../../components/KeySnippets.tsx";
 import { KeyTable } from "../../components/KeyTable.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
@@ -361,16 +361,7 @@ export function ApiKeysPage() {
           <>
             <KeyListControls list={list} searchLabel="Name or prefix (fim_…)" />
             {data.items.length === 0 ? (
-              <EmptyState
-                title="No keys match"
-                action={
-                  <button type="button" className="button button-primary" onClick={list.clear}>
-                    Clear search and filters
-                  </button>
-                }
-              >
-                No key matches this search and these filters.
-              </EmptyState>
+              <NoKeysMatch list={list} />
             ) : (
               <KeyTable
                 keys={data.items}
