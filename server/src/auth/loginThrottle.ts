@@ -6,10 +6,9 @@
 // count failures and attempts still in flight, never successes. With Redis the counters are
 // shared by every instance and consuming is one atomic script, so the guarantee holds across
 // them: a burst spread over all instances still lets at most the limit through.
-import { type RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
-import { AppError } from "../errors.ts";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { SharedState } from "../lib/sharedState.ts";
-import { windowCounter } from "./limiters.ts";
+import { consumeTogether, throttled, windowCounter } from "./limiters.ts";
 
 export interface LoginAttempt {
   /** The password was right: the account's failures are forgotten, the address's point returned. */
@@ -45,22 +44,15 @@ export class LoginThrottle {
    * has none left. Both counters are taken in the same tick, before any await.
    */
   async begin(email: string, ip: string): Promise<LoginAttempt> {
-    const [account, address] = await Promise.allSettled([this.perAccount.consume(email), this.perIp.consume(ip)]);
-    const refused = [account, address].filter((outcome) => outcome.status === "rejected");
-    if (refused.length > 0) {
-      let waitMs = 1000;
-      for (const outcome of refused) {
-        if (!(outcome.reason instanceof RateLimiterRes)) throw outcome.reason;
-        waitMs = Math.max(waitMs, outcome.reason.msBeforeNext);
-      }
+    const { taken, waitMs } = await consumeTogether([
+      [this.perAccount, email],
+      [this.perIp, ip],
+    ]);
+    if (waitMs !== null) {
       // A refused attempt tests nothing; the counter that still had room gets its point back.
-      if (account.status === "fulfilled") await this.perAccount.reward(email, 1);
-      if (address.status === "fulfilled") await this.perIp.reward(ip, 1);
-      const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-      throw new AppError("rate_limited", `Too many failed login attempts. Try again in ${retryAfter} seconds.`, {
-        retryAfter,
-        extra: { retry_after: retryAfter },
-      });
+      if (taken[0]) await this.perAccount.reward(email, 1);
+      if (taken[1]) await this.perIp.reward(ip, 1);
+      throw throttled("Too many failed login attempts", waitMs);
     }
     return {
       succeeded: async () => {
