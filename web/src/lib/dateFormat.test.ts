@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { formatAgo, formatDate, formatDateTime, formatDay, formatRelative } from "./dateFormat.ts";
+import { describe, expect, it, test } from "vitest";
+import { formatAgo, formatDate, formatDateTime, formatDay, formatRelative, formatTimeLeft } from "./dateFormat.ts";
 
 // Built from local fields, so the expectations hold in any time zone the tests run in.
 const at = new Date(2026, 10, 28, 14, 5, 33);
@@ -43,5 +43,20 @@ describe("relative times", () => {
     expect(formatAgo(seconds(4), now)).toBe("just now");
     expect(formatAgo(minutes(10), now)).toBe("just now");
     expect(formatAgo(minutes(-10), now)).toBe("10 minutes ago");
+  });
+});
+
+describe("formatTimeLeft", () => {
+  const now = Date.parse("2026-11-28T13:05:30Z");
+  const at = (seconds: number) => new Date(now + seconds * 1000).toISOString();
+  test.each([
+    [3599, "59 more minutes"],
+    [61, "1 more minute"],
+    [30, "less than a minute"],
+    [-5, "less than a minute"],
+    [23 * 3600 + 59 * 60, "23 more hours"],
+    [7 * 86_400 - 10, "6 more days"],
+  ])("%i seconds left reads %s", (seconds, words) => {
+    expect(formatTimeLeft(at(seconds), now)).toBe(words);
   });
 });

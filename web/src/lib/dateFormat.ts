@@ -103,3 +103,16 @@ export function formatRelative(value: DateLike, now: number = Date.now()): strin
 export function formatAgo(value: DateLike, now: number = Date.now()): string {
   return formatRelative(Math.min(toDate(value).getTime(), now), now);
 }
+
+/**
+ * How long is left until an instant, in words ("59 more minutes"), for notices that pair it with
+ * the exact time; rounded down, so it never promises more than is left.
+ */
+export function formatTimeLeft(value: DateLike, now: number = Date.now()): string {
+  const left = toDate(value).getTime() - now;
+  const more = (n: number, unit: string) => `${n} more ${unit}${n === 1 ? "" : "s"}`;
+  if (left < MINUTE) return "less than a minute";
+  if (left < HOUR) return more(Math.floor(left / MINUTE), "minute");
+  if (left < 48 * HOUR) return more(Math.floor(left / HOUR), "hour");
+  return more(Math.floor(left / DAY), "day");
+}

@@ -13,7 +13,7 @@ import { EmptyState, ErrorNotice, Notice } from "../../components/Status.tsx";
 import { DateOnly, DateTime, RelativeTime } from "../../components/Time.tsx";
 import { UsageChart } from "../../components/UsageChart.tsx";
 import { useAuth } from "../../lib/auth.tsx";
-import { timeLeft } from "../../lib/timeLeft.ts";
+import { formatTimeLeft } from "../../lib/dateFormat.ts";
 import { trpc } from "../../lib/trpc.ts";
 import {
   AllowedIpsField,
@@ -182,7 +182,7 @@ function KeyDetails({
           <h3>Rotate or remove</h3>
           {apiKey.previous_key_expires_at && (
             <p className="hint">
-              The old key keeps working for {timeLeft(apiKey.previous_key_expires_at)} (until{" "}
+              The old key keeps working for {formatTimeLeft(apiKey.previous_key_expires_at)} (until{" "}
               <DateTime iso={apiKey.previous_key_expires_at} />
               ).
             </p>

@@ -6,8 +6,7 @@ import { Dialog } from "../../components/Dialog.tsx";
 import { FormDialog } from "../../components/FormDialog.tsx";
 import { KeySnippets } from "../../components/KeySnippets.tsx";
 import { ErrorNotice, Notice } from "../../components/Status.tsx";
-import { formatDateTime } from "../../lib/dateFormat.ts";
-import { timeLeft } from "../../lib/timeLeft.ts";
+import { formatDateTime, formatTimeLeft } from "../../lib/dateFormat.ts";
 import { type RouterOutputs, trpc } from "../../lib/trpc.ts";
 
 export type ApiKey = RouterOutputs["keys"]["list"]["items"][number];
@@ -624,7 +623,7 @@ export function SecretDialog({
           {secret.rolled && (
             <p className="hint">
               {secret.previousExpiresAt
-                ? `The old key keeps working for ${timeLeft(secret.previousExpiresAt)} (until ${formatDateTime(secret.previousExpiresAt)}), then stops.`
+                ? `The old key keeps working for ${formatTimeLeft(secret.previousExpiresAt)} (until ${formatDateTime(secret.previousExpiresAt)}), then stops.`
                 : "The previous secret has stopped working."}
             </p>
           )}
