@@ -155,7 +155,7 @@ export function createContext(options: {
       config.usageFlushMs,
     ),
     sessionActivity: new SessionActivity(
-      { db: () => ctx.db, writable: () => ctx.database.state === "ok" },
+      { db: () => ctx.db, writable: () => ctx.database.state === "ok", provider: config.databaseProvider },
       logger,
       config.usageFlushMs,
     ),

@@ -132,7 +132,7 @@ describe("sessions", () => {
     const session = await server.ctx.db.session.findFirstOrThrow({ where: { userId: user.id } });
     const stored = async () => server.ctx.db.session.findUniqueOrThrow({ where: { id: session.id } });
     const recorder = new SessionActivity(
-      { db: () => server.ctx.db, writable: () => true },
+      { db: () => server.ctx.db, writable: () => true, provider: server.ctx.config.databaseProvider },
       createLogger("silent"),
       1000,
     );
@@ -147,7 +147,11 @@ describe("sessions", () => {
     recorder.note(session.id, new Date(t0 + 150_000));
     expect(recorder.pendingFor(session.id)).toBeUndefined();
     // An older time (another instance's late note) does not move the row back.
-    const late = new SessionActivity({ db: () => server.ctx.db, writable: () => true }, createLogger("silent"), 1000);
+    const late = new SessionActivity(
+      { db: () => server.ctx.db, writable: () => true, provider: server.ctx.config.databaseProvider },
+      createLogger("silent"),
+      1000,
+    );
     late.note(session.id, new Date(t0 + 60_000));
     await late.flush();
     expect((await stored()).lastUsedAt.getTime()).toBe(t0 + 120_000);

@@ -14,6 +14,7 @@
 // The client address of the last counted request goes with last_used_at, in the same flush (the
 // last one seen in a flush window wins), so knowing where a key was used costs no write either.
 import type { DatabaseProvider, Db, Prisma } from "@fim/db";
+import { sqlParameters } from "../lib/sqlParameters.ts";
 import type { Logger } from "../logger.ts";
 import { displayAddress } from "./addressAllowList.ts";
 
@@ -154,12 +155,7 @@ export class UsageRecorder {
    */
   private async writeRows(tx: Db | TransactionClient, rows: [string, Pending][]): Promise<void> {
     const postgres = this.store.provider === "postgresql";
-    const params: unknown[] = [];
-    const param = (value: unknown, cast: string): string => {
-      params.push(value);
-      return postgres ? `$${params.length}::${cast}` : "?";
-    };
-    const take = () => params.splice(0, params.length);
+    const { add: param, take } = sqlParameters(this.store.provider);
 
     // A key deleted since it was used has nothing left to count against.
     const ids = rows.map(([keyId]) => param(keyId, "text")).join(", ");
