@@ -7,7 +7,7 @@ import { expect, type Page, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config.ts";
 import { portalLogin, uniqueName } from "./support/api.ts";
 import { KeysPage } from "./support/keysPage.ts";
-import { createTourAccount, seedTourAccount, TOUR_PAGES, type TourAccount } from "./support/portalTour.ts";
+import { createTourAccount, seedTourAccount, type TourAccount, visitEveryPage } from "./support/portalTour.ts";
 
 const THEMES = ["light", "dark"] as const;
 
@@ -91,15 +91,7 @@ test.describe
     test("no axe violations on any page, in the light theme or the dark one", async ({ page, request }) => {
       test.setTimeout(90_000);
       await seedTourAccount(request, account);
-      let signedIn = false;
-      for (const tourPage of TOUR_PAGES) {
-        if (tourPage.signedIn && !signedIn) {
-          await portalLogin(page, account.email, account.password);
-          signedIn = true;
-        }
-        await tourPage.open(page, account);
-        await expectNoViolationsInEitherTheme(page, tourPage.name);
-      }
+      await visitEveryPage(page, account, (tourPage) => expectNoViolationsInEitherTheme(page, tourPage.name));
 
       // A run as it streams in: steps, plan and answer.
       await page.goto("/chat");

@@ -7,7 +7,7 @@
 import path from "node:path";
 import { expect, type Page, test } from "@playwright/test";
 import { portalLogin } from "./support/api.ts";
-import { createTourAccount, seedTourAccount, TOUR_PAGES, type TourAccount } from "./support/portalTour.ts";
+import { createTourAccount, seedTourAccount, type TourAccount, visitEveryPage } from "./support/portalTour.ts";
 
 const folder = process.env.UPDATE_SCREENSHOTS
   ? path.resolve(import.meta.dirname, "../../docs/screenshots")
@@ -47,13 +47,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
         page,
       }) => {
         test.setTimeout(60_000);
-        let signedIn = false;
-        for (const tourPage of TOUR_PAGES) {
-          if (tourPage.signedIn && !signedIn) {
-            await portalLogin(page, account.email, account.password);
-            signedIn = true;
-          }
-          await tourPage.open(page, account);
+        await visitEveryPage(page, account, async (tourPage) => {
           await page.mouse.move(0, 0);
           const { scrollWidth, clientWidth } = await page.evaluate(() => ({
             scrollWidth: document.documentElement.scrollWidth,
@@ -74,7 +68,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
             animations: "disabled",
           });
           if (whole) await page.setViewportSize(viewport);
-        }
+        });
         // The system's preference decided the theme: a dark page behind the dark run, a light one behind the light.
         const [r = 0, g = 0, b = 0] = await background(page);
         if (theme === "dark") expect(Math.max(r, g, b)).toBeLessThan(48);

@@ -4,7 +4,7 @@
 // and what says it has finished loading.
 import { type APIRequestContext, expect, type Page } from "@playwright/test";
 import { E2E_ADMIN } from "../../playwright.config.ts";
-import { callWithKey, restCreateKey, restLogin } from "./api.ts";
+import { callWithKey, portalLogin, restCreateKey, restLogin } from "./api.ts";
 import { KeysPage } from "./keysPage.ts";
 
 export interface TourAccount {
@@ -200,3 +200,20 @@ export const TOUR_PAGES: TourPage[] = [
   simplePage("admin-keys", "/admin/keys", "All keys"),
   simplePage("admin-audit", "/admin/audit", "Audit log"),
 ];
+
+/** Opens every page in order as `account` (logging in before the first page that needs it), and hands each to `visit`. */
+export async function visitEveryPage(
+  page: Page,
+  account: TourAccount,
+  visit: (tourPage: TourPage) => Promise<void>,
+): Promise<void> {
+  let signedIn = false;
+  for (const tourPage of TOUR_PAGES) {
+    if (tourPage.signedIn && !signedIn) {
+      await portalLogin(page, account.email, account.password);
+      signedIn = true;
+    }
+    await tourPage.open(page, account);
+    await visit(tourPage);
+  }
+}
