@@ -4,6 +4,7 @@
 import { useEffect, useState } from "react";
 import { NavLink, Outlet, useLocation } from "react-router-dom";
 import { useAuth } from "../lib/auth.tsx";
+import { Brand } from "./Brand.tsx";
 import { ExpiringKeysBanner } from "./ExpiringKeysBanner.tsx";
 import { ThemeSelect } from "./ThemeSelect.tsx";
 
@@ -76,12 +77,7 @@ export function Layout() {
           <span aria-hidden="true">☰</span>
           <span className="sr-only">Menu</span>
         </button>
-        <span className="brand">
-          <span className="brand-mark" aria-hidden="true">
-            F
-          </span>
-          FIM One
-        </span>
+        <Brand />
         <div className="account">
           <span className="account-email" title={user?.email}>
             {user?.email}

@@ -2,6 +2,7 @@
 // has an account or not, so this page cannot be used to find out who has one.
 import { type FormEvent, useEffect, useState } from "react";
 import { Link } from "react-router-dom";
+import { Brand } from "../components/Brand.tsx";
 import { ErrorNotice, Notice } from "../components/Status.tsx";
 import { TextField } from "../components/TextField.tsx";
 import { useFieldErrors } from "../lib/fieldErrors.ts";
@@ -34,12 +35,7 @@ export function ForgotPasswordPage() {
   return (
     <main className="login-page" id="main">
       <form className="login-card" onSubmit={submit} noValidate>
-        <div className="brand brand-large">
-          <span className="brand-mark" aria-hidden="true">
-            F
-          </span>
-          FIM One
-        </div>
+        <Brand large />
         <h1>Forgot your password?</h1>
         {request.isSuccess ? (
           <Notice kind="success">{request.data.message} Check your inbox, and your spam folder too.</Notice>

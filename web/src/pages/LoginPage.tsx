@@ -3,6 +3,7 @@
 // back to the page the person was on.
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router-dom";
+import { Brand } from "../components/Brand.tsx";
 import { Loading, Notice } from "../components/Status.tsx";
 import { safeNext, useAuth } from "../lib/auth.tsx";
 import { errorMessage, errorStatus, isPortalError, retryAfterOf } from "../lib/trpc.ts";
@@ -119,13 +120,7 @@ export function LoginPage() {
         noValidate
         aria-describedby={error ? errorId : undefined}
       >
-        {" "}
-        <div className="brand brand-large">
-          <span className="brand-mark" aria-hidden="true">
-            F
-          </span>
-          FIM One
-        </div>
+        <Brand large />
         <h1>{codeStep ? "Two-factor login" : "Log in"}</h1>
         {params.get("ended") && (
           <Notice kind="warning" role="status">

@@ -3,6 +3,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import { Brand } from "../components/Brand.tsx";
 import { ErrorNotice, Notice } from "../components/Status.tsx";
 import { TextField } from "../components/TextField.tsx";
 import { useFieldErrors } from "../lib/fieldErrors.ts";
@@ -61,12 +62,7 @@ export function ResetPasswordPage() {
   return (
     <main className="login-page" id="main">
       <form className="login-card" onSubmit={submit} noValidate>
-        <div className="brand brand-large">
-          <span className="brand-mark" aria-hidden="true">
-            F
-          </span>
-          FIM One
-        </div>
+        <Brand large />
         <h1>Choose a new password</h1>
         {!token ? (
           <Notice kind="error">
