@@ -1,7 +1,7 @@
 // Settings → API Keys: the person's keys, newest first, with everything the reference promises
 // (prefix, created, last used, total requests, status, expiry) and the ways to manage them.
 import { keepPreviousData } from "@tanstack/react-query";
-import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { type FormEvent, type MouseEvent, useCallback, useEffect, useRef, useState } from "react";
 import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog.tsx";
 import { KeyListControls, NoKeysMatch, useKeyListQuery } from "../../components/KeyListControls.tsx";
 import { KeySnippets } from "../../components/KeySnippets.tsx";
@@ -307,15 +307,13 @@ export function ApiKeysPage() {
     if (rolled) void utils.keys.usage.invalidate({ id: created.id });
   }
 
+  /** Opens the create dialog; focus goes back to the button that opened it. */
+  const startCreating = (event: MouseEvent<HTMLButtonElement>) => {
+    flowOpener.current = event.currentTarget;
+    setCreating(true);
+  };
   const createButton = (
-    <button
-      type="button"
-      className="button button-primary"
-      onClick={(event) => {
-        flowOpener.current = event.currentTarget;
-        setCreating(true);
-      }}
-    >
+    <button type="button" className="button button-primary" onClick={startCreating}>
       Create API Key
     </button>
   );
@@ -341,14 +339,7 @@ export function ApiKeysPage() {
           <EmptyState
             title="No API keys yet"
             action={
-              <button
-                type="button"
-                className="button button-primary"
-                onClick={(event) => {
-                  flowOpener.current = event.currentTarget;
-                  setCreating(true);
-                }}
-              >
+              <button type="button" className="button button-primary" onClick={startCreating}>
                 Create your first API key
               </button>
             }
