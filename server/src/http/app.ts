@@ -8,6 +8,7 @@ import helmet from "helmet";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { refusalFor } from "../lib/databaseWatch.ts";
+import { type RequestLine, requestLogger } from "../logger.ts";
 import { errorHandler } from "./errorHandler.ts";
 import { assertJsonDepth } from "./jsonDepth.ts";
 import { mountRoutes, type StaticRoutes } from "./mount.ts";
@@ -23,31 +24,31 @@ export interface AppExtras {
 }
 
 /** Logs the request once its answer is sent: method, path, status, time, and who called. */
-function logRequest(ctx: AppContext, req: Request, res: Response): void {
-  const started = process.hrtime.bigint();
+function logRequest(log: (line: RequestLine) => void, req: Request, res: Response): void {
+  const started = performance.now();
   res.on("finish", () => {
     const principal = res.locals.principal as { keyPrefix: string | null; user: { id: string } } | undefined;
-    ctx.logger.info(
-      {
-        method: req.method,
-        path: req.path,
-        status: res.statusCode,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
-        user: principal?.user.id,
-        key: principal?.keyPrefix ?? undefined,
-      },
-      "request",
-    );
+    log({
+      method: req.method,
+      path: req.path,
+      status: res.statusCode,
+      ms: Math.round((performance.now() - started) * 1000) / 1000,
+      user: principal?.user.id,
+      key: principal?.keyPrefix ?? undefined,
+    });
   });
 }
 
+type HeaderList = [string, string | number | readonly string[]][];
+
 /**
- * Helmet's headers, worked out once: with this configuration (no CSP nonces) they are the same for
- * every request, so each response gets them set from a list instead of through helmet's eleven
- * middleware functions. HSTS and upgrade-insecure-requests belong to whoever terminates TLS; set
- * here they would break the embedded mode on plain http over a LAN address.
+ * The portal's pages and files: helmet's headers, worked out once. With this configuration (no CSP
+ * nonces) they are the same for every request, so each response gets them set from a list instead
+ * of through helmet's eleven middleware functions. HSTS and upgrade-insecure-requests belong to
+ * whoever terminates TLS; set here they would break the embedded mode on plain http over a LAN
+ * address.
  */
-function securityHeaders(): [string, string | number | readonly string[]][] {
+function pageHeaders(): HeaderList {
   const headers = new Map<string, string | number | readonly string[]>();
   const recorder = {
     setHeader: (name: string, value: string | number | readonly string[]) => headers.set(name, value),
@@ -62,15 +63,38 @@ function securityHeaders(): [string, string | number | readonly string[]][] {
 }
 
 /**
+ * The API's answers (REST under /api, the portal's tRPC under /trpc) are JSON or an event stream,
+ * never a page: they get the headers that matter for such an answer (OWASP's REST Security Cheat
+ * Sheet), stricter than a page's. Nothing may load from or frame it, browsers may not guess
+ * another type, other sites may not read it, and nothing caches it. Half as many headers as a
+ * page's set, which every cheap request pays to write.
+ */
+const API_HEADERS: HeaderList = [
+  ["Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"],
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-Frame-Options", "DENY"],
+  ["Cross-Origin-Resource-Policy", "same-origin"],
+  ["Referrer-Policy", "no-referrer"],
+  ["Cache-Control", "no-store"],
+];
+
+/** Whether `path` is `prefix` itself or below it, in any case (as Express matches a mount path). */
+function under(path: string, prefix: string): boolean {
+  const length = prefix.length;
+  return (path.length === length || path[length] === "/") && path.slice(0, length).toLowerCase() === prefix;
+}
+
+/**
  * What every request goes through first, as one middleware rather than four (each layer Express
  * walks costs a few microseconds, a noticeable share of a cheap request): the security headers,
- * the request log line, and for /api: no caching, the refusal while the database file is away
- * (before reading a body; the health check reports the state itself, the portal's door refuses
- * in its own envelope), and the JSON body. The API speaks JSON only, so a body is read as JSON
- * whatever Content-Type says (the reference's `curl -d '{"refresh_token": …}'` sends none).
+ * the request log line, and for /api: the refusal while the database file is away (before reading
+ * a body; the health check reports the state itself, the portal's door refuses in its own
+ * envelope), and the JSON body. The API speaks JSON only, so a body is read as JSON whatever
+ * Content-Type says (the reference's `curl -d '{"refresh_token": …}'` sends none).
  */
 function front(ctx: AppContext, staticRoutes: StaticRoutes): RequestHandler {
-  const headers = securityHeaders();
+  const forPages = pageHeaders();
+  const log = requestLogger(ctx.logger);
   const parseJson = express.json({
     limit: ctx.config.bodyLimit,
     type: () => true,
@@ -78,19 +102,18 @@ function front(ctx: AppContext, staticRoutes: StaticRoutes): RequestHandler {
     verify: (_req, _res, bytes) => assertJsonDepth(bytes),
   });
   return (req, res, next) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
-    logRequest(ctx, req, res);
-    // Matched as Express matches a mount path: /api itself or below it, in any case.
+    logRequest(log, req, res);
     const path = req.path;
-    const api = (path.length === 4 || path[4] === "/") && path.slice(0, 4).toLowerCase() === "/api";
+    const api = under(path, "/api");
+    const headers = api || under(path, "/trpc") ? API_HEADERS : forPages;
+    for (const [name, value] of headers) res.setHeader(name, value);
     if (!api) return next();
-    res.setHeader("Cache-Control", "no-store");
     const below = path.slice(4).toLowerCase();
     if (below !== "/health" && below !== "/openapi.json") {
       const refusal = refusalFor(ctx.database.state, req.method !== "GET" && req.method !== "HEAD");
       if (refusal) return next(refusal);
     }
-    parseJson(req, res, (error?: unknown) => {
+    const route = (error?: unknown) => {
       if (error) return next(error);
       // A parameterless route, by its exact path: answered here, without walking the route list.
       const handle = staticRoutes.get(`${req.method} ${path}`);
@@ -98,7 +121,10 @@ function front(ctx: AppContext, staticRoutes: StaticRoutes): RequestHandler {
       req.params = {};
       // As Express does for a route's handler: a rejected answer goes to the error handler.
       Promise.resolve(handle(req, res, next)).catch(next);
-    });
+    };
+    // A request without a body (neither a length nor chunks: most GETs) has nothing to read.
+    if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) route();
+    else parseJson(req, res, route);
   };
 }
 
@@ -108,6 +134,16 @@ export function createApp(ctx: AppContext, extras: AppExtras = {}): Express {
   app.disable("x-powered-by");
   app.set("etag", false);
   if (ctx.config.trustProxy !== undefined) app.set("trust proxy", ctx.config.trustProxy);
+  else {
+    // Trusting no proxy, Express's req.ip is the socket's address, found by parsing any
+    // X-Forwarded-For and then discarding it: read directly instead (keys' last-use address).
+    Object.defineProperty(app.request, "ip", {
+      configurable: true,
+      get(this: Request) {
+        return this.socket.remoteAddress;
+      },
+    });
+  }
   // The response check (tests) wraps the answer first, so that even a refusal of the body is checked.
   if (ctx.config.checkResponses) app.use(checkResponses(ctx.logger));
   const staticRoutes: StaticRoutes = new Map();

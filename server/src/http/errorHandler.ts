@@ -3,6 +3,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { AppError, databaseUnavailable } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { sendJson } from "./sendJson.ts";
 
 interface BodyParserError extends Error {
   type?: string;
@@ -68,7 +69,7 @@ export function sendError(res: Response, error: AppError): void {
   if (challenge) res.set("WWW-Authenticate", challenge);
   if (error.retryAfter !== undefined) res.set("Retry-After", String(error.retryAfter));
   res.set(error.headers);
-  res.status(error.status).json(error.toBody());
+  sendJson(res, error.status, error.toBody());
 }
 
 export function errorHandler(logger: Logger) {

@@ -11,17 +11,24 @@ import { AppError, invalidInput } from "../errors.ts";
 import { assertWellFormedText } from "../lib/wellFormedText.ts";
 import type { RequestMeta } from "../services/audit.ts";
 import type { AnyRoute, Method } from "./route.ts";
+import { sendJson } from "./sendJson.ts";
 
 /** Where a request came from, for the audit log; read when asked for (most requests never are). */
+class MetaOf implements RequestMeta {
+  readonly #req: Request;
+  constructor(req: Request) {
+    this.#req = req;
+  }
+  get ip(): string | null {
+    return this.#req.ip ?? null;
+  }
+  get userAgent(): string | null {
+    return this.#req.get("user-agent") ?? null;
+  }
+}
+
 export function requestMeta(req: Request): RequestMeta {
-  return {
-    get ip() {
-      return req.ip ?? null;
-    },
-    get userAgent() {
-      return req.get("user-agent") ?? null;
-    },
-  };
+  return new MetaOf(req);
 }
 
 function parseInput<T>(schema: z.ZodType<T> | undefined, value: unknown, where: "body" | "query" | "params"): T {
@@ -99,7 +106,7 @@ export function mountRoutes(
         res.status(route.success.status).end();
         return;
       }
-      res.status(route.success.status).json(result);
+      sendJson(res, route.success.status, result);
     };
     router[route.method](route.path, handle);
     if (!route.path.includes(":")) staticRoutes?.set(`${route.method.toUpperCase()} ${route.path}`, handle);

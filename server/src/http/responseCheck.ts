@@ -9,6 +9,7 @@ import { AppError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { errorStatuses } from "./openapi.ts";
 import type { AnyRoute } from "./route.ts";
+import { checkAnswersWith } from "./sendJson.ts";
 
 export const CONTRACT_VIOLATION = "response contract violation";
 
@@ -60,18 +61,13 @@ export function contractProblem(route: AnyRoute, status: number, body: unknown):
 /** Express middleware checking every JSON answer of the route that `res.locals.route` names. */
 export function checkResponses(logger: Logger) {
   return (_req: Request, res: Response, next: NextFunction) => {
-    const json = res.json.bind(res);
-    res.json = (body: unknown) => {
+    checkAnswersWith(res, (status, body) => {
       const route = res.locals.route as AnyRoute | undefined;
-      const problem = route ? contractProblem(route, res.statusCode, body) : undefined;
-      if (!route || !problem) return json(body);
-      logger.error(
-        { route: `${route.method.toUpperCase()} ${route.path}`, status: res.statusCode, problem },
-        CONTRACT_VIOLATION,
-      );
-      res.status(500);
-      return json(new AppError("internal_error", `${CONTRACT_VIOLATION}: ${problem}`).toBody());
-    };
+      const problem = route ? contractProblem(route, status, body) : undefined;
+      if (!route || !problem) return undefined;
+      logger.error({ route: `${route.method.toUpperCase()} ${route.path}`, status, problem }, CONTRACT_VIOLATION);
+      return { status: 500, body: new AppError("internal_error", `${CONTRACT_VIOLATION}: ${problem}`).toBody() };
+    });
     next();
   };
 }
