@@ -5,6 +5,7 @@
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { type DirectReads, postgresReads, sqliteReads } from "./directReads.ts";
 import { postgresAdapter, sqliteAdapter, sqliteDatabase } from "./drivers.ts";
 import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
 import { PrismaClient } from "./generated/sqlite/client.ts";
@@ -13,6 +14,7 @@ import { asUnreachable, databaseProvider } from "./portability.ts";
 import { applyPostgresMigrations } from "./postgresMigrations.ts";
 import { applySqliteMigrations } from "./sqliteMigrations.ts";
 
+export type { DirectReads, DirectRow } from "./directReads.ts";
 export type {
   Agent,
   ApiKey,
@@ -50,10 +52,32 @@ export type Db = PrismaClient;
 
 /** Opens a Prisma client on a database URL: `file:/path/to/db` (SQLite) or `postgresql://…`. */
 export function createDb(url: string): Db {
-  if (databaseProvider(url) === "postgresql") {
-    return new PostgresClient({ adapter: postgresAdapter(url) }) as unknown as Db;
-  }
-  return new PrismaClient({ adapter: sqliteAdapter(url) });
+  const postgres = databaseProvider(url) === "postgresql";
+  const db = postgres
+    ? (new PostgresClient({ adapter: postgresAdapter(url) }) as unknown as Db)
+    : new PrismaClient({ adapter: sqliteAdapter(url) });
+  const reads = postgres ? postgresReads(url) : sqliteReads(sqliteFilePath(url));
+  directReaders.set(db, reads);
+  // The direct reader's connection closes with the client's.
+  const disconnect = db.$disconnect.bind(db);
+  db.$disconnect = async () => {
+    await reads.close().catch(() => undefined);
+    await disconnect();
+  };
+  return db;
+}
+
+const directReaders = new WeakMap<Db, DirectReads>();
+
+/** The reads through the driver itself that go with a client made by createDb (see directReads.ts). */
+export function directReads(db: Db): DirectReads {
+  const reads = directReaders.get(db);
+  if (!reads) throw new Error("directReads: this client was not made by createDb");
+  return reads;
+}
+
+function sqliteFilePath(url: string): string {
+  return path.resolve(url.slice("file:".length).replace(/\?.*$/, ""));
 }
 
 /**
@@ -140,5 +164,5 @@ export async function applyMigrations(url: string): Promise<MigrationResult> {
       throw asUnreachable(url, error);
     });
   }
-  return applySqliteMigrations(path.resolve(url.slice("file:".length).replace(/\?.*$/, "")));
+  return applySqliteMigrations(sqliteFilePath(url));
 }

@@ -1,5 +1,6 @@
 // The one error type. Services throw AppError with a contract code; the REST error handler and
 // tRPC's error formatter both turn it into the contract's body through this table.
+import { DatabaseUnreachableError } from "@fim/db";
 export type ErrorCode =
   | "unauthorized"
   | "invalid_token"
@@ -127,7 +128,9 @@ export function databaseUnavailable(error: unknown): AppError | null {
     meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
   };
   // A raw statement (P2010) reports an unreachable PostgreSQL through its driver adapter's cause.
-  const unreachable = code === "P2010" && meta?.driverAdapterError?.cause?.kind === "DatabaseNotReachable";
+  const unreachable =
+    (code === "P2010" && meta?.driverAdapterError?.cause?.kind === "DatabaseNotReachable") ||
+    error instanceof DatabaseUnreachableError;
   if (!unreachable && (typeof code !== "string" || !(DATABASE_UNAVAILABLE.test(code) || PRISMA_UNREACHABLE.has(code))))
     return null;
   return new AppError("service_unavailable", "The database is unavailable right now; try again shortly", {
