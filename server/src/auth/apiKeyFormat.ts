@@ -1,7 +1,7 @@
 // The API key format: `fim_` + 44 base62 characters, the last 6 being a CRC-32 checksum of the
 // first 38 (like GitHub's tokens). A mistyped or made-up key fails here, before any database
 // lookup, and secret scanners can recognise real keys.
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac, type KeyObject, randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
 
 export const API_KEY_PREFIX = "fim_";
@@ -58,6 +58,6 @@ export function apiKeyPrefix(key: string): string {
 }
 
 /** Keyed hash stored instead of the key: HMAC-SHA-256 under the server's key secret. */
-export function hashApiKey(key: string, secret: string): string {
+export function hashApiKey(key: string, secret: string | KeyObject): string {
   return createHmac("sha256", secret).update(key).digest("hex");
 }

@@ -174,7 +174,7 @@ async function authenticateApiKey(
   if (problem === "checksum") {
     throw new AppError("invalid_token", "The API key's checksum does not match; check for a typo");
   }
-  const hash = hashApiKey(key, ctx.config.apiKeySecret);
+  const hash = hashApiKey(key, ctx.config.apiKeyHashKey);
   let entry = ctx.credentials.getKey(hash);
   if (!entry) {
     const missing = () => new AppError("invalid_token", "This API key does not exist or was deleted");

@@ -213,7 +213,7 @@ export async function createApiKey(
         userId,
         name,
         prefix: apiKeyPrefix(key),
-        hash: hashApiKey(key, ctx.config.apiKeySecret),
+        hash: hashApiKey(key, ctx.config.apiKeyHashKey),
         scopes: encodeScopes(scopes),
         expiresAt,
         ...rateLimit,
@@ -488,7 +488,7 @@ export async function rollApiKey(
     const rolled = await tx.apiKey.update({
       where: { id: keyId },
       data: {
-        hash: hashApiKey(key, ctx.config.apiKeySecret),
+        hash: hashApiKey(key, ctx.config.apiKeyHashKey),
         prefix: apiKeyPrefix(key),
         previousHash: seconds > 0 ? current.hash : null,
         previousExpiresAt: seconds > 0 ? new Date(now.getTime() + seconds * 1000) : null,
