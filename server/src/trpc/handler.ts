@@ -68,7 +68,7 @@ export function createTrpcHandler(app: AppContext): RequestHandler {
         req: request,
         path,
         error: null,
-        createContext: ({ info }) => Promise.resolve(createContext({ req, res, info })),
+        createContext: () => Promise.resolve(createContext(req, res)),
         onError({ error, path: procedure, type }) {
           const appError = toAppError(error);
           if (appError.status >= 500) {
