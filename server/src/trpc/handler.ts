@@ -22,7 +22,7 @@ function byteSize(limit: string): number {
  * Sends tRPC's answer on the Express response. An answer that is not a stream goes out in one
  * write with its length: tRPC's own adapter pipes every body through a web stream into chunked
  * writes, which cost a bare query about half its throughput here (`pnpm bench` shows a bare tRPC
- * query beside ours). Event streams (subscriptions: the portal's chat) are written as they come.
+ * query beside ours). Streams (subscriptions: the portal's chat; JSON lines) are written as they come.
  */
 async function send(response: globalThis.Response, res: Response, signal: AbortSignal): Promise<void> {
   if (res.statusCode === 200) res.statusCode = response.status;
@@ -33,7 +33,10 @@ async function send(response: globalThis.Response, res: Response, signal: AbortS
     res.end();
     return;
   }
-  if (!response.headers.get("content-type")?.startsWith("text/event-stream")) {
+  // tRPC's JSON lines (a client asking for `trpc-accept: application/jsonl`) come chunked.
+  const streamed =
+    response.headers.get("content-type")?.startsWith("text/event-stream") || response.headers.has("transfer-encoding");
+  if (!streamed) {
     const body = Buffer.from(await response.arrayBuffer());
     res.setHeader("Content-Length", body.length);
     res.end(body);
