@@ -1,6 +1,5 @@
 // What every portal procedure receives: the application context, the HTTP exchange (for
 // cookies), where the request came from, and the caller behind the access-token cookie.
-import type { CreateExpressContextOptions } from "@trpc/server/adapters/express";
 import type { Request, Response } from "express";
 import { authenticate } from "../auth/authenticate.ts";
 import type { Principal } from "../auth/scopes.ts";
@@ -46,8 +45,9 @@ function cookie(req: Request, name: string): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+/** The context of one HTTP request (a batch's procedures share it). */
 export function portalContextFactory(app: AppContext) {
-  return ({ req, res }: CreateExpressContextOptions): PortalContext => {
+  return (req: Request, res: Response): PortalContext => {
     let principal: Promise<Principal> | undefined;
     return {
       app,

@@ -1,6 +1,9 @@
 // Mounts the portal's tRPC router on Express: cookies parsed, the body size capped like the REST
-// API's, 5xx logged loudly and 4xx quietly.
+// API's, 5xx logged loudly and 4xx quietly. The everyday queries and mutations are answered by
+// the fast path (fastPath.ts); everything else, and whatever it is unsure of, by tRPC's own
+// resolveResponse.
 import { once } from "node:events";
+import type { TRPCError } from "@trpc/server";
 import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
 import { resolveResponse } from "@trpc/server/http";
 import cookieParser from "cookie-parser";
@@ -8,6 +11,7 @@ import type { Request, RequestHandler, Response } from "express";
 import type { AppContext } from "../context.ts";
 import { portalContextFactory } from "./context.ts";
 import { toAppError } from "./errorMap.ts";
+import { createFastPath } from "./fastPath.ts";
 import { appRouter } from "./router.ts";
 
 /** Reads Express-style sizes ("1mb", "512kb", "1000"). */
@@ -22,7 +26,7 @@ function byteSize(limit: string): number {
  * Sends tRPC's answer on the Express response. An answer that is not a stream goes out in one
  * write with its length: tRPC's own adapter pipes every body through a web stream into chunked
  * writes, which cost a bare query about half its throughput here (`pnpm bench` shows a bare tRPC
- * query beside ours). Event streams (subscriptions: the portal's chat) are written as they come.
+ * query beside ours). Streams (subscriptions: the portal's chat; JSON lines) are written as they come.
  */
 async function send(response: globalThis.Response, res: Response, signal: AbortSignal): Promise<void> {
   if (res.statusCode === 200) res.statusCode = response.status;
@@ -33,7 +37,10 @@ async function send(response: globalThis.Response, res: Response, signal: AbortS
     res.end();
     return;
   }
-  if (!response.headers.get("content-type")?.startsWith("text/event-stream")) {
+  // tRPC's JSON lines (a client asking for `trpc-accept: application/jsonl`) come chunked.
+  const streamed =
+    response.headers.get("content-type")?.startsWith("text/event-stream") || response.headers.has("transfer-encoding");
+  if (!streamed) {
     const body = Buffer.from(await response.arrayBuffer());
     res.setHeader("Content-Length", body.length);
     res.end(body);
@@ -54,10 +61,35 @@ async function send(response: globalThis.Response, res: Response, signal: AbortS
   }
 }
 
-export function createTrpcHandler(app: AppContext): RequestHandler {
+export interface TrpcHandlerOptions {
+  /**
+   * Answer the common queries and mutations without tRPC's fetch-style HTTP layer (fastPath.ts);
+   * on by default. Off, every request goes through resolveResponse (the tests compare the two).
+   */
+  fastPath?: boolean;
+}
+
+export function createTrpcHandler(app: AppContext, options: TrpcHandlerOptions = {}): RequestHandler {
   const createContext = portalContextFactory(app);
   const maxBodySize = byteSize(app.config.bodyLimit);
   const parseCookies = cookieParser();
+  const onError = ({ error, path, type }: { error: TRPCError; path: string | undefined; type: string }) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) {
+      app.logger.error({ err: error.cause ?? error, path, type }, "portal procedure failed");
+    } else {
+      app.logger.debug({ code: appError.code, path, type }, "portal procedure refused");
+    }
+  };
+  // tRPC turns every procedure's failure into an answer; this is a failure around it.
+  const crashed = (error: unknown, res: Response) => {
+    app.logger.error({ err: error }, "portal request failed");
+    if (!res.headersSent)
+      res.status(500).json({ error: "internal_error", message: "Something went wrong on our side" });
+    else res.end();
+  };
+  const fastPath =
+    options.fastPath === false ? undefined : createFastPath({ router: appRouter, createContext, onError, maxBodySize });
   const serve = async (req: Request, res: Response) => {
     try {
       // The procedure's path is the last segment (/trpc/keys.list); a batch names several.
@@ -68,28 +100,21 @@ export function createTrpcHandler(app: AppContext): RequestHandler {
         req: request,
         path,
         error: null,
-        createContext: ({ info }) => Promise.resolve(createContext({ req, res, info })),
-        onError({ error, path: procedure, type }) {
-          const appError = toAppError(error);
-          if (appError.status >= 500) {
-            app.logger.error({ err: error.cause ?? error, path: procedure, type }, "portal procedure failed");
-          } else {
-            app.logger.debug({ code: appError.code, path: procedure, type }, "portal procedure refused");
-          }
-        },
+        createContext: () => Promise.resolve(createContext(req, res)),
+        onError,
       });
       await send(response, res, request.signal);
     } catch (error) {
-      // tRPC turns every procedure's failure into an answer; this is a failure around it.
-      app.logger.error({ err: error }, "portal request failed");
-      if (!res.headersSent)
-        res.status(500).json({ error: "internal_error", message: "Something went wrong on our side" });
-      else res.end();
+      crashed(error, res);
     }
   };
   // One function rather than a router of three layers: no caching, the cookies, the procedure.
   return (req, res) => {
     res.setHeader("Cache-Control", "no-store");
-    parseCookies(req, res, () => void serve(req, res));
+    parseCookies(req, res, () => {
+      const answering = fastPath?.(req, res);
+      if (answering) answering.catch((error: unknown) => crashed(error, res));
+      else void serve(req, res);
+    });
   };
 }
