@@ -13,14 +13,14 @@ import { decodeScopes, type Principal } from "./scopes.ts";
 /** Extracts the token from an `Authorization: Bearer …` header value. */
 export function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
+  const match = BEARER.exec(header);
+  if (!match) throw new AppError("invalid_token", "The Authorization header must be 'Bearer <token>'");
   // "Bearer" with nothing after it carries no credential at all: unauthorized, not invalid.
-  if (/^Bearer[ \t]*$/i.test(header)) return undefined;
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-  if (!match) {
-    throw new AppError("invalid_token", "The Authorization header must be 'Bearer <token>'");
-  }
   return match[1];
 }
+
+/** `Bearer <token>`, the scheme in any case; the token is absent when only the scheme is there. */
+const BEARER = /^Bearer(?:[ \t]+(\S+))?[ \t]*$/i;
 
 export interface AuthenticateOptions {
   /**

@@ -116,7 +116,7 @@ function front(ctx: AppContext, staticRoutes: StaticRoutes): RequestHandler {
     const route = (error?: unknown) => {
       if (error) return next(error);
       // A parameterless route, by its exact path: answered here, without walking the route list.
-      const handle = staticRoutes.get(`${req.method} ${path}`);
+      const handle = staticRoutes.get(req.method)?.get(path);
       if (!handle) return next();
       req.params = {};
       // As Express does for a route's handler: a rejected answer goes to the error handler.

@@ -31,8 +31,10 @@ export function requestMeta(req: Request): RequestMeta {
   return new MetaOf(req);
 }
 
-function parseInput<T>(schema: z.ZodType<T> | undefined, value: unknown, where: "body" | "query" | "params"): T {
+/** Validates what `read` gives (read only when the route declares a schema: Express parses a query on each read). */
+function parseInput<T>(schema: z.ZodType<T> | undefined, read: () => unknown, where: "body" | "query" | "params"): T {
   if (!schema) return undefined as T;
+  const value = read();
   assertWellFormedText(value, where);
   const result = schema.safeParse(value);
   if (!result.success) throw invalidInput(result.error.issues, where);
@@ -52,11 +54,11 @@ function credentialOf(req: Request, route: AnyRoute): string | undefined {
 }
 
 /**
- * The routes whose path has no parameter, by method and exact path ("GET /api/auth/verify"): the
+ * The routes whose path has no parameter, by method and exact path (GET, /api/auth/verify): the
  * front middleware answers them without walking Express's route list. Any other spelling of the
  * path (another case, a trailing slash) still reaches the same handler through the router.
  */
-export type StaticRoutes = Map<string, RequestHandler>;
+export type StaticRoutes = Map<string, Map<string, RequestHandler>>;
 
 /**
  * Mounts each route on `router` (the application itself: a nested router would be one more layer
@@ -93,9 +95,9 @@ export function mountRoutes(
         ctx,
         principal,
         // No body at all reads as {}; a body that says `null` is refused like any other non-object.
-        body: parseInput(route.body, req.body === undefined ? {} : req.body, "body"),
-        query: parseInput(route.query, req.query, "query"),
-        params: parseInput(route.params, req.params, "params"),
+        body: parseInput(route.body, () => (req.body === undefined ? {} : req.body), "body"),
+        query: parseInput(route.query, () => req.query, "query"),
+        params: parseInput(route.params, () => req.params, "params"),
         meta: requestMeta(req),
         req,
         res,
@@ -109,6 +111,10 @@ export function mountRoutes(
       sendJson(res, route.success.status, result);
     };
     router[route.method](route.path, handle);
-    if (!route.path.includes(":")) staticRoutes?.set(`${route.method.toUpperCase()} ${route.path}`, handle);
+    if (staticRoutes && !route.path.includes(":")) {
+      const method = route.method.toUpperCase();
+      const byPath = staticRoutes.get(method) ?? new Map<string, RequestHandler>();
+      staticRoutes.set(method, byPath.set(route.path, handle));
+    }
   }
 }
