@@ -3,7 +3,12 @@
 // Response), which alone held a bare tRPC query to about 0.40 of a bare Express route and
 // `GET /trpc/me` to 0.36 in `pnpm bench`. The procedures themselves run as tRPC runs them
 // (`callTRPCProcedure`, the same middleware, context and error formatter), and the answer is
-// the one resolveResponse gives: same status, same body, same headers.
+// the one resolveResponse gives: same status, same body, same headers (test/trpcFastPath.test.ts
+// compares the two). Measured on a 2-CPU machine: `GET /trpc/me` went from 0.36 to 0.60–0.65 of
+// the floor in the same runs (1.4× tRPC's own bare query; the REST route with the same JWT made
+// 0.69–0.73), the server's CPU per request from about 640 to 330 µs. What is left is not HTTP
+// plumbing: tRPC's middleware (about 7 µs a level, three for `me`), the request log and the
+// security headers every route pays.
 //
 // Handled here, as @trpc/client 11's httpLink and httpBatchLink send them:
 // - GET queries, single (`/trpc/me`, `?input=` JSON or none) or batched
