@@ -2,17 +2,15 @@
 // what the Prisma client committed, at once, with the same values (dates in UTC, booleans), and a
 // database that cannot be reached is the same 503 as through the client.
 import { createDb, DatabaseUnreachableError, directReads } from "@fim/db";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { databaseUnavailable } from "../src/errors.ts";
-import { ADMIN, startTestServer, type TestServer, testProvider } from "./harness.ts";
+import { type TestServer, testProvider, withAdminServer } from "./harness.ts";
 
 let server: TestServer;
 let token: string;
-beforeAll(async () => {
-  server = await startTestServer();
-  token = (await server.login(ADMIN.email, ADMIN.password)).access_token;
+withAdminServer((started) => {
+  ({ server, token } = started);
 });
-afterAll(() => server.close());
 
 const KEY = `SELECT "expiresAt", "isActive", "name" FROM "ApiKey" WHERE "id" = $1`;
 

@@ -5,7 +5,7 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { configuredEngine } from "../src/agent/engine.ts";
 import { ManualClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
@@ -73,6 +73,22 @@ let serversStarted = 0;
 function suiteLogger(): Logger {
   const file = path.join(inject("logDir"), `server-${process.pid}-${++serversStarted}.log`);
   return createLogger("trace", pino.destination({ dest: file, sync: true }));
+}
+
+/**
+ * The usual start of a test file: a test server started before its tests and closed after them,
+ * its administrator logged in. `use` receives both once they are there.
+ */
+export function withAdminServer(
+  use: (started: { server: TestServer; token: string }) => void,
+  env: Record<string, string> = {},
+): void {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(env);
+    use({ server, token: (await server.login(ADMIN.email, ADMIN.password)).access_token });
+  });
+  afterAll(() => server?.close());
 }
 
 export async function startTestServer(

@@ -2,16 +2,14 @@
 // keys without one, 429 rate_limited with Retry-After past the limit, the IETF RateLimit fields
 // on every answer to a limited key; and usage counted by outcome: served, refused, rate-limited.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
+import { ADMIN, startTestServer, type TestServer, withAdminServer } from "./harness.ts";
 
 let server: TestServer;
 let token: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  token = (await server.login(ADMIN.email, ADMIN.password)).access_token;
+withAdminServer((started) => {
+  ({ server, token } = started);
 });
-afterAll(() => server.close());
 
 const verify = (key: string) => server.api("GET", "/api/auth/verify", { token: key });
 

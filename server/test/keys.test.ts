@@ -1,17 +1,15 @@
 // API keys over REST: creation, the once-only secret, storage, listing, updates, rolling,
 // per-day usage, ownership and input validation.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { checkApiKeyFormat } from "../src/auth/apiKeyFormat.ts";
-import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
+import { type TestServer, withAdminServer } from "./harness.ts";
 
 let server: TestServer;
 let token: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  token = (await server.login(ADMIN.email, ADMIN.password)).access_token;
+withAdminServer((started) => {
+  ({ server, token } = started);
 });
-afterAll(() => server.close());
 
 const create = (body: unknown) => server.api("POST", "/api/me/api-keys", { token, body });
 

@@ -7,17 +7,15 @@ import path from "node:path";
 import { createDb } from "@fim/db";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "../src/auth/apiKeyFormat.ts";
-import { ADMIN, type ProcessDatabase, processDatabase, startTestServer, type TestServer } from "./harness.ts";
+import { ADMIN, type ProcessDatabase, processDatabase, type TestServer, withAdminServer } from "./harness.ts";
 import { FROM_SOURCE } from "./support/serverProcess.ts";
 
 describe("in-process server", () => {
   let server: TestServer;
   let token: string;
-  beforeAll(async () => {
-    server = await startTestServer();
-    token = (await server.login(ADMIN.email, ADMIN.password)).access_token;
+  withAdminServer((started) => {
+    ({ server, token } = started);
   });
-  afterAll(() => server.close());
 
   test("500 concurrent requests with one key → total_requests exactly 500", async () => {
     const { id, key } = await server.createKey(token, { name: "load" });

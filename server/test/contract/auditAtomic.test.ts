@@ -1,17 +1,15 @@
 // A change and the audit entry that records it are kept together or not at all: with the audit
 // table refusing one kind of entry (a database trigger), the change it would record is rolled
 // back and the caller gets the contract's internal_error.
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { ADMIN, startTestServer, type TestServer } from "../harness.ts";
+import { expect, test } from "vitest";
+import { type TestServer, withAdminServer } from "../harness.ts";
 
 let server: TestServer;
 let token: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  token = (await server.login(ADMIN.email, ADMIN.password)).access_token;
+withAdminServer((started) => {
+  ({ server, token } = started);
 });
-afterAll(() => server.close());
 
 /** Makes the database refuse audit entries of `action`, as a full disk or a broken table would. */
 async function refuseAudit(action: string): Promise<void> {

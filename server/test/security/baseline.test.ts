@@ -5,21 +5,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { startServer } from "../../src/server.ts";
-import { ADMIN, processDatabase, startTestServer, type TestServer } from "../harness.ts";
+import { ADMIN, processDatabase, startTestServer, type TestServer, withAdminServer } from "../harness.ts";
 import { PortalBrowser } from "../support/browser.ts";
 
 let server: TestServer;
 let token: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  token = (await server.login(ADMIN.email, ADMIN.password)).access_token;
+withAdminServer((started) => {
+  ({ server, token } = started);
 });
-afterAll(() => server.close());
 
 test("passwords are stored as argon2id (19 MiB, t=2, p=1) with a 16-byte salt, never as given", async () => {
   const user = await server.createUser("stored-password@example.com", "a-password-to-store");

@@ -2,18 +2,16 @@
 // nesting bombs, broken compression, malformed path encoding, impossible dates, a blank scope
 // list, the key limit, the proxy setting, and what a failed login leaves in the audit log.
 import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { loadConfig, parseTrustProxy } from "../../src/config.ts";
-import { ADMIN, startTestServer, type TestServer } from "../harness.ts";
+import { ADMIN, startTestServer, type TestServer, withAdminServer } from "../harness.ts";
 
 let server: TestServer;
 let token: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  token = (await server.login(ADMIN.email, ADMIN.password)).access_token;
+withAdminServer((started) => {
+  ({ server, token } = started);
 });
-afterAll(() => server.close());
 
 function expectValidationError(answer: { status: number; body: any }, field?: string, status = 400) {
   expect(answer.status).toBe(status);

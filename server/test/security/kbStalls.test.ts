@@ -5,19 +5,17 @@
 // it built, the hits it found), not how long anything took: the stall itself is measured by
 // `pnpm bench:stalls`, on a machine whose noise a timed test could not tell from a regression.
 import type { Worker } from "node:worker_threads";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { SearchPool, type SearchReply } from "../../src/lib/searchPool.ts";
-import { ADMIN, startTestServer, type TestServer } from "../harness.ts";
+import { type TestServer, withAdminServer } from "../harness.ts";
 import { corpusDocument, random, wordMaker } from "../support/corpus.ts";
 
 let server: TestServer;
 let token: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  token = (await server.login(ADMIN.email, ADMIN.password)).access_token;
+withAdminServer((started) => {
+  ({ server, token } = started);
 });
-afterAll(() => server.close());
 
 /**
  * A search pool whose threads' replies are recorded, as the main thread receives them. Its time
