@@ -4,9 +4,9 @@
 // (the page shows "3 minutes ago", not seconds), and a row only moves forward, so an older note
 // from another instance never wins. A refresh writes it too (rotateRefreshToken), with the address
 // the session is used from; the address stays what login and refresh recorded.
-import type { DatabaseProvider, Db, Prisma } from "@fim/db";
+import type { Prisma } from "@fim/db";
+import { PeriodicWriter } from "../lib/periodicWriter.ts";
 import { sqlParameters } from "../lib/sqlParameters.ts";
-import type { Logger } from "../logger.ts";
 
 /** A session's activity is written at most this often by one instance. */
 export const SESSION_ACTIVITY_RESOLUTION_MS = 60_000;
@@ -14,25 +14,11 @@ export const SESSION_ACTIVITY_RESOLUTION_MS = 60_000;
 /** Sessions written per statement. */
 const ROWS_PER_STATEMENT = 500;
 
-export class SessionActivity {
+export class SessionActivity extends PeriodicWriter {
   /** The newest request time of each session, not yet written. */
   private pending = new Map<string, Date>();
   /** When each session's activity was last written by this instance (forgotten after a while). */
   private written = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly store: { db: () => Db; writable: () => boolean; provider: DatabaseProvider },
-    private readonly logger: Logger,
-    private readonly intervalMs: number,
-  ) {}
-
-  start(): void {
-    this.timer ??= setInterval(() => void this.flush(), this.intervalMs);
-    this.timer.unref();
-  }
-
   /** A request of the session at `at`: kept in memory only. */
   note(sessionId: string, at: Date): void {
     const last = this.written.get(sessionId);
@@ -46,19 +32,7 @@ export class SessionActivity {
     return this.pending.get(sessionId);
   }
 
-  /** Writes everything noted so far. Concurrent calls are serialised. */
-  flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.writeBatch());
-    return this.flushing;
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flush();
-  }
-
-  private async writeBatch(): Promise<void> {
+  protected async writeBatch(): Promise<void> {
     if (this.pending.size === 0 || !this.store.writable()) return;
     const batch = this.pending;
     this.pending = new Map();

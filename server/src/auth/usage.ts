@@ -13,9 +13,9 @@
 // per-day series splits them into served, refused (forbidden + refused) and rate-limited.
 // The client address of the last counted request goes with last_used_at, in the same flush (the
 // last one seen in a flush window wins), so knowing where a key was used costs no write either.
-import type { DatabaseProvider, Db, Prisma } from "@fim/db";
+import type { Db, Prisma } from "@fim/db";
+import { PeriodicWriter } from "../lib/periodicWriter.ts";
 import { sqlParameters } from "../lib/sqlParameters.ts";
-import type { Logger } from "../logger.ts";
 import { displayAddress } from "./addressAllowList.ts";
 
 type TransactionClient = Prisma.TransactionClient;
@@ -55,22 +55,8 @@ export function utcDay(date: Date): string {
   return lastDay.text;
 }
 
-export class UsageRecorder {
+export class UsageRecorder extends PeriodicWriter {
   private pending = new Map<string, Pending>();
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly store: { db: () => Db; writable: () => boolean; provider: DatabaseProvider },
-    private readonly logger: Logger,
-    private readonly intervalMs: number,
-  ) {}
-
-  start(): void {
-    this.timer ??= setInterval(() => void this.flush(), this.intervalMs);
-    this.timer.unref();
-  }
-
   record(keyId: string, at: Date, outcome: UsageOutcome = "served", from?: string | null): void {
     let entry = this.pending.get(keyId);
     if (!entry) {
@@ -109,19 +95,7 @@ export class UsageRecorder {
     };
   }
 
-  /** Writes everything recorded so far. Concurrent calls are serialised. */
-  flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.writeBatch());
-    return this.flushing;
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flush();
-  }
-
-  private async writeBatch(): Promise<void> {
+  protected async writeBatch(): Promise<void> {
     // While the database is gone or read-only the counts wait in memory for it to come back.
     if (this.pending.size === 0 || !this.store.writable()) return;
     const db = this.store.db();
