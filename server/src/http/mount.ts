@@ -31,10 +31,7 @@ export function requestMeta(req: Request): RequestMeta {
   return new MetaOf(req);
 }
 
-/** Validates what `read` gives (read only when the route declares a schema: Express parses a query on each read). */
-function parseInput<T>(schema: z.ZodType<T> | undefined, read: () => unknown, where: "body" | "query" | "params"): T {
-  if (!schema) return undefined as T;
-  const value = read();
+function parseInput<T>(schema: z.ZodType<T>, value: unknown, where: "body" | "query" | "params"): T {
   assertWellFormedText(value, where);
   const result = schema.safeParse(value);
   if (!result.success) throw invalidInput(result.error.issues, where);
@@ -95,9 +92,10 @@ export function mountRoutes(
         ctx,
         principal,
         // No body at all reads as {}; a body that says `null` is refused like any other non-object.
-        body: parseInput(route.body, () => (req.body === undefined ? {} : req.body), "body"),
-        query: parseInput(route.query, () => req.query, "query"),
-        params: parseInput(route.params, () => req.params, "params"),
+        // Read only when the route declares a schema: Express parses the query string on each read.
+        body: route.body && parseInput(route.body, req.body === undefined ? {} : req.body, "body"),
+        query: route.query && parseInput(route.query, req.query, "query"),
+        params: route.params && parseInput(route.params, req.params, "params"),
         meta: requestMeta(req),
         req,
         res,
