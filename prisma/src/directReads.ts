@@ -62,13 +62,13 @@ const TIMESTAMP = 1114;
 export function postgresReads(url: string): DirectReads {
   let pool: Promise<pg.Pool> | undefined;
   const names = new Map<string, string>();
+  let typesOf: typeof pg.types | undefined;
   const types = {
     getTypeParser(oid: number, format?: string) {
       if (oid === TIMESTAMP) return (text: string) => new Date(`${text.replace(" ", "T")}Z`);
       return typesOf?.getTypeParser(oid, format as "text");
     },
   };
-  let typesOf: typeof pg.types | undefined;
   return {
     async all(sql, params) {
       pool ??= loadPg().then((driver) => {

@@ -76,7 +76,8 @@ export function directReads(db: Db): DirectReads {
   return reads;
 }
 
-function sqliteFilePath(url: string): string {
+/** The database file behind a SQLite URL (`file:/path/db?…`), as an absolute path. */
+export function sqliteFilePath(url: string): string {
   return path.resolve(url.slice("file:".length).replace(/\?.*$/, ""));
 }
 

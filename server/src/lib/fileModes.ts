@@ -2,13 +2,12 @@
 // generated secrets: nobody but the server's own user may read it. New installs are created
 // private; an existing install with wider modes is tightened at start, and the log says so.
 import { chmodSync, existsSync, statSync } from "node:fs";
-import path from "node:path";
+import { sqliteFilePath } from "@fim/db";
 import type { Logger } from "../logger.ts";
 
 /** The database file behind a SQLite URL (`file:/path/db?…`), or null for any other database. */
 export function sqliteFile(databaseUrl: string): string | null {
-  if (!databaseUrl.startsWith("file:")) return null;
-  return path.resolve(databaseUrl.slice("file:".length).replace(/\?.*$/, ""));
+  return databaseUrl.startsWith("file:") ? sqliteFilePath(databaseUrl) : null;
 }
 
 /** The SQLite file, the companions SQLite creates beside it, and the server's lock. */
