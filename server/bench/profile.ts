@@ -4,9 +4,12 @@
 // self time and the same grouped by package, from the profile it wrote. The `.cpuprofile` file
 // is kept (its path is printed): open it in Chrome DevTools (Performance → Load profile) or
 // speedscope for the flame graph.
-//   PROFILE_TARGET: key (default), jwt or trpc; PROFILE_SECONDS (8); PROFILE_TOP (25).
+//   PROFILE_TARGET: key (default), jwt, trpc, or streams (bursts of 200 POST /api/react at once, as
+//   in `pnpm bench`, each on its own connection, instead of autocannon); PROFILE_SECONDS (8);
+//   PROFILE_TOP (25).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -31,6 +34,8 @@ const server = await spawnAndWait(
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     NODE_ENV: "production",
+    // As in `pnpm bench`: the streams target starts 200 runs of one user at once.
+    QUOTA_CONCURRENT_RUNS: "1000",
   },
   "/api/health",
   path.join(work, "server.log"),
@@ -56,12 +61,56 @@ if (TARGET === "jwt") {
 const check = await request(target, { headers });
 if (check.status !== 200) throw new Error(`${TARGET}: ${check.status} ${check.body.slice(0, 200)}`);
 
-const result = await autocannon({ url: target, headers, connections: 32, duration: SECONDS });
-console.log(
-  `${TARGET}: ${result.requests.average.toFixed(0)} req/s over ${SECONDS} s, ${result.non2xx + result.errors} errors`,
-);
+if (TARGET === "streams") {
+  await streamBursts(`${url}/api/react`, headers);
+} else {
+  const result = await autocannon({ url: target, headers, connections: 32, duration: SECONDS });
+  console.log(
+    `${TARGET}: ${result.requests.average.toFixed(0)} req/s over ${SECONDS} s, ${result.non2xx + result.errors} errors`,
+  );
+}
 await server.stop();
 agent.destroy();
+
+/**
+ * Bursts of 200 runs at once, each on a new connection, for PROFILE_SECONDS: what the streams
+ * figure of `pnpm bench` costs the server. Prints each burst's time to the first event.
+ */
+async function streamBursts(target: string, headers: Record<string, string>) {
+  const burstAgent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  const body = JSON.stringify({ q: "What is 17 * 23?" });
+  /** One run; resolves with ms to its first complete event (NaN if none) once the stream ends. */
+  const run = () =>
+    new Promise<number>((resolve) => {
+      const started = performance.now();
+      let firstEvent = Number.NaN;
+      let text = "";
+      const req = http.request(target, {
+        method: "POST",
+        agent: burstAgent,
+        headers: { ...headers, "content-type": "application/json" },
+      });
+      req.on("response", (res) => {
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+          if (Number.isNaN(firstEvent) && text.includes("\n\n")) firstEvent = performance.now() - started;
+        });
+        res.on("close", () => resolve(res.statusCode === 200 ? firstEvent : Number.NaN));
+      });
+      req.on("error", () => resolve(Number.NaN));
+      req.end(body);
+    });
+  const until = performance.now() + SECONDS * 1000;
+  while (performance.now() < until) {
+    const outcomes = await Promise.all(Array.from({ length: 200 }, run));
+    const firsts = outcomes.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
+    const failed = outcomes.length - firsts.length;
+    const at = (share: number) => firsts[Math.min(firsts.length - 1, Math.floor(share * firsts.length))]?.toFixed(0);
+    console.log(`streams: 200 runs, first event p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, ${failed} failed`);
+  }
+  burstAgent.destroy();
+}
 
 // The profile: nodes with their own hit counts; self time is hits × the sampling interval.
 interface ProfileNode {
