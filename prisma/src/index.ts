@@ -6,6 +6,7 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type DirectReads, postgresReads, sqliteReads } from "./directReads.ts";
+import { type DirectWrites, postgresWrites, sqliteWrites } from "./directWrites.ts";
 import { postgresAdapter, sqliteAdapter, sqliteDatabase } from "./drivers.ts";
 import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
 import { PrismaClient } from "./generated/sqlite/client.ts";
@@ -15,6 +16,7 @@ import { applyPostgresMigrations } from "./postgresMigrations.ts";
 import { applySqliteMigrations } from "./sqliteMigrations.ts";
 
 export type { DirectReads, DirectRow } from "./directReads.ts";
+export type { DirectStatement, DirectWrites } from "./directWrites.ts";
 export type {
   Agent,
   ApiKey,
@@ -57,23 +59,34 @@ export function createDb(url: string): Db {
     ? (new PostgresClient({ adapter: postgresAdapter(url) }) as unknown as Db)
     : new PrismaClient({ adapter: sqliteAdapter(url) });
   const reads = postgres ? postgresReads(url) : sqliteReads(sqliteFilePath(url));
-  directReaders.set(db, reads);
-  // The direct reader's connection closes with the client's.
+  const writes = postgres ? postgresWrites(url) : sqliteWrites(sqliteFilePath(url));
+  direct.set(db, { reads, writes });
+  // The direct reader's and writer's connections close with the client's.
   const disconnect = db.$disconnect.bind(db);
   db.$disconnect = async () => {
     await reads.close().catch(() => undefined);
+    await writes.close().catch(() => undefined);
     await disconnect();
   };
   return db;
 }
 
-const directReaders = new WeakMap<Db, DirectReads>();
+const direct = new WeakMap<Db, { reads: DirectReads; writes: DirectWrites }>();
+
+function directOf(db: Db) {
+  const found = direct.get(db);
+  if (!found) throw new Error("direct reads and writes: this client was not made by createDb");
+  return found;
+}
 
 /** The reads through the driver itself that go with a client made by createDb (see directReads.ts). */
 export function directReads(db: Db): DirectReads {
-  const reads = directReaders.get(db);
-  if (!reads) throw new Error("directReads: this client was not made by createDb");
-  return reads;
+  return directOf(db).reads;
+}
+
+/** The writes through the driver itself that go with a client made by createDb (see directWrites.ts). */
+export function directWrites(db: Db): DirectWrites {
+  return directOf(db).writes;
 }
 
 /** The database file behind a SQLite URL (`file:/path/db?…`), as an absolute path. */

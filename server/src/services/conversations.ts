@@ -1,7 +1,7 @@
 // Conversations and their messages: list, read, rename, delete for their owner, and the writes
 // the agent runs make (a new conversation, the question, injected messages, the final answer).
 import { randomUUID } from "node:crypto";
-import type { Prisma } from "@fim/db";
+import { type DirectStatement, directWrites, type Prisma } from "@fim/db";
 import type { AppContext } from "../context.ts";
 import {
   type Conversation,
@@ -12,6 +12,7 @@ import {
 } from "../contracts/conversations.ts";
 import { NO_RUN_STEPS, type RunSteps, runSteps } from "../contracts/runSteps.ts";
 import { AppError, databaseUnavailable, validationError } from "../errors.ts";
+import { newCuid } from "../lib/ids.ts";
 import { readJsonColumn } from "./jsonColumn.ts";
 import { ownedBy } from "./ownership.ts";
 import { type PageRequest, pageArgs, toPage } from "./paging.ts";
@@ -171,11 +172,11 @@ export interface StoredRunMessage {
 /**
  * Stores the messages of the runs that start or finish together (ctx.runMessages gathers them):
  * the new conversations, the messages, and the other conversations marked as just active, in one
- * transaction of at most three statements however many runs there are. Each Prisma operation
- * costs milliseconds of CPU and a run's first event waits for its question, so a burst of runs
- * writing one by one would keep the last ones waiting for all the others' writes. A new
- * conversation gets its id here (a UUID) rather than from the database, which lets its first
- * message go in the same statement as the others.
+ * transaction. A run's first event waits for its question, and a burst of runs writes hundreds of
+ * rows at once, so the rows go through the database driver itself (directWrites): through Prisma a
+ * batch of a hundred cost tens of milliseconds of CPU in one piece, a stop of the event loop that
+ * every run still connecting waited through. The ids are made here (see lib/ids.ts), so the
+ * messages come back as written, without reading them again.
  */
 export async function recordRunMessages(
   ctx: AppContext,
@@ -200,62 +201,45 @@ export async function recordRunMessages(
   }
 }
 
-async function writeRunMessages(ctx: AppContext, items: RunMessage[]): Promise<StoredRunMessage[]> {
-  const db = ctx.db;
-  const now = ctx.clock.now();
-  const conversationIds = items.map((item) =>
-    typeof item.conversation === "string" ? item.conversation : randomUUID(),
-  );
-  const started = items.flatMap((item, i) =>
-    typeof item.conversation === "string"
-      ? []
-      : [
-          {
-            id: conversationIds[i]!,
-            userId: item.conversation.userId,
-            title: cleanTitle(titleFromQuestion(item.content)),
-            agentId: item.conversation.agentId,
-            createdAt: now,
-            updatedAt: now,
-          },
-        ],
-  );
-  const continued = [
-    ...new Set(items.flatMap((item) => (typeof item.conversation === "string" ? item.conversation : []))),
-  ];
-  const rows = items.map((item, i) => ({
-    conversationId: conversationIds[i]!,
-    role: item.role,
-    content: item.content,
-    metadata: JSON.stringify(item.metadata),
-    steps: JSON.stringify(runSteps.parse(item.steps ?? NO_RUN_STEPS)),
-    createdAt: now,
-  }));
-  const before = started.length > 0 ? [db.conversation.createMany({ data: started })] : [];
-  const after =
-    continued.length > 0
-      ? [db.conversation.updateMany({ where: { id: { in: continued } }, data: { updatedAt: now } })]
-      : [];
-  const insert = db.message.createManyAndReturn({ data: rows, select: { ...messageSelect, conversationId: true } });
-  const results = await db.$transaction([...before, insert, ...after]);
-  const created = results[before.length] as Awaited<typeof insert>;
-  // Rows come back in no promised order: each goes to the item it was made from. Identical items
-  // take theirs in id order, which is the order Prisma made them in (cuids count up), so the
-  // message that came first keeps the id that sorts first (ids break ties of createdAt).
-  const byItem = new Map<string, typeof created>();
-  for (const row of [...created].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    const key = rowKey(row);
-    byItem.set(key, [...(byItem.get(key) ?? []), row]);
-  }
-  return rows.map((item, i) => {
-    const row = byItem.get(rowKey(item))?.shift();
-    if (!row) throw new Error("a stored message did not come back from the database");
-    return { conversationId: conversationIds[i]!, message: toMessageView(row) };
-  });
-}
+const INSERT_CONVERSATION = `INSERT INTO "Conversation" ("id", "userId", "title", "agentId", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $5)`;
+const INSERT_MESSAGE = `INSERT INTO "Message" ("id", "conversationId", "role", "content", "metadata", "steps", "createdAt") VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+const TOUCH_CONVERSATION = `UPDATE "Conversation" SET "updatedAt" = $1 WHERE "id" = $2`;
 
-function rowKey(row: { conversationId: string; role: string; content: string; metadata: string }): string {
-  return JSON.stringify([row.conversationId, row.role, row.content, row.metadata]);
+async function writeRunMessages(ctx: AppContext, items: RunMessage[]): Promise<StoredRunMessage[]> {
+  const now = ctx.clock.now();
+  const statements: DirectStatement[] = [];
+  const touched = new Set<string>();
+  const rows = items.map((item) => {
+    let conversationId: string;
+    if (typeof item.conversation === "string") {
+      conversationId = item.conversation;
+      touched.add(conversationId);
+    } else {
+      conversationId = randomUUID();
+      const title = cleanTitle(titleFromQuestion(item.content));
+      statements.push({
+        sql: INSERT_CONVERSATION,
+        params: [conversationId, item.conversation.userId, title, item.conversation.agentId, now],
+      });
+    }
+    const row = {
+      id: newCuid(),
+      conversationId,
+      role: item.role,
+      content: item.content,
+      metadata: JSON.stringify(item.metadata),
+      steps: JSON.stringify(runSteps.parse(item.steps ?? NO_RUN_STEPS)),
+      createdAt: now,
+    };
+    statements.push({
+      sql: INSERT_MESSAGE,
+      params: [row.id, conversationId, row.role, row.content, row.metadata, row.steps, now],
+    });
+    return row;
+  });
+  for (const id of touched) statements.push({ sql: TOUCH_CONVERSATION, params: [now, id] });
+  await directWrites(ctx.db).transaction(statements);
+  return rows.map((row) => ({ conversationId: row.conversationId, message: toMessageView(row) }));
 }
 
 /** Appends a message and marks the conversation as just active (it moves to the top of the list). */

@@ -1,0 +1,164 @@
+// Writes through the database's own driver, beside the Prisma client, for the one write that sits in
+// front of a stream: an agent run's question (and, at its end, its answer). A burst of runs writes
+// them in batches, and through Prisma a batch of a hundred rows spent tens of milliseconds of CPU in
+// its query compiler and interpreter, in one piece: the event loop stopped for that long, and every
+// run still connecting waited. Through better-sqlite3 the same batch takes about a millisecond.
+//
+// Statements are written once for both databases, with PostgreSQL's `$1` placeholders (SQLite reads
+// them as named parameters, `@p1`). Dates are written as Prisma writes them: on SQLite as ISO text
+// with a `+00:00` offset, on PostgreSQL as UTC into `timestamp` columns. The connection is opened on
+// the first write and closed with the client ($disconnect).
+import type BetterSqlite3 from "better-sqlite3";
+import type pg from "pg";
+import { loadPg, sqliteDatabase } from "./drivers.ts";
+import { asUnreachable } from "./portability.ts";
+
+export interface DirectStatement {
+  sql: string;
+  params: readonly unknown[];
+}
+
+export interface DirectWrites {
+  /** Runs the statements in order, in one transaction: all of them take effect, or none. */
+  transaction(statements: readonly DirectStatement[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How long a SQLite write waits for another writer (the Prisma client, or a CLI process) in all. */
+const SQLITE_BUSY_MS = 5_000;
+
+/**
+ * A connection of its own on the SQLite file. A transaction runs synchronously from BEGIN to COMMIT,
+ * so it never holds the write lock across a turn of the event loop and the Prisma client never
+ * finds it locked by this one. The other way round, the client may hold the lock across turns (its
+ * interactive transactions): a blocking busy timeout here would stop the very event loop that has
+ * to finish them, so this connection does not wait inside SQLite. A busy database is tried again
+ * on a timer, up to SQLITE_BUSY_MS (the client's own busy timeout), and then reported as
+ * SQLITE_BUSY (which answers 503).
+ */
+export function sqliteWrites(file: string): DirectWrites {
+  let connection: BetterSqlite3.Database | undefined;
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const open = () => {
+    if (connection) return connection;
+    connection = new (sqliteDatabase())(file, { fileMustExist: true, timeout: 0 });
+    // As the server's client runs: a commit is durable across a crash of the process.
+    connection.pragma("synchronous = NORMAL");
+    return connection;
+  };
+  const prepared = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = open().prepare(sql.replace(/\$(\d+)/g, "@p$1"));
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+  const runAll = (list: readonly DirectStatement[]) => {
+    const db = open();
+    const run = db.transaction(() => {
+      for (const { sql, params } of list) prepared(sql).run(named(params, sqliteValue));
+    });
+    run.immediate();
+  };
+  return {
+    async transaction(list) {
+      const started = Date.now();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          runAll(list);
+          return;
+        } catch (error) {
+          const busy = (error as { code?: unknown }).code === "SQLITE_BUSY";
+          if (!busy || Date.now() - started >= SQLITE_BUSY_MS) throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 ** attempt)));
+      }
+    },
+    async close() {
+      statements.clear();
+      connection?.close();
+      connection = undefined;
+    },
+  };
+}
+
+function named(params: readonly unknown[], convert: (value: unknown) => unknown): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  params.forEach((value, i) => {
+    values[`p${i + 1}`] = convert(value);
+  });
+  return values;
+}
+
+/** SQLite has no date or boolean: Prisma stores dates as ISO text with an offset, booleans as 0/1. */
+function sqliteValue(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString().replace("Z", "+00:00");
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return value;
+}
+
+/** `timestamp` columns hold UTC without a zone, as Prisma writes them; pg would send local time. */
+function postgresValue(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString().replace("Z", "") : value;
+}
+
+/**
+ * A small pool of its own (two connections), each statement prepared once per connection (named by
+ * its text). A transaction is BEGIN, the statements one after the other, COMMIT, on one connection.
+ */
+export function postgresWrites(url: string): DirectWrites {
+  let pool: Promise<pg.Pool> | undefined;
+  const names = new Map<string, string>();
+  const nameOf = (sql: string) => {
+    let name = names.get(sql);
+    if (!name) {
+      name = `fim_write_${names.size + 1}`;
+      names.set(sql, name);
+    }
+    return name;
+  };
+  return {
+    async transaction(list) {
+      pool ??= loadPg().then((driver) => {
+        const opened = new driver.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000 });
+        // An idle connection the server drops (a restart) is replaced by the next write; without a
+        // listener its error would end the process.
+        opened.on("error", () => undefined);
+        return opened;
+      });
+      let client: pg.PoolClient | undefined;
+      try {
+        client = await (await pool).connect();
+      } catch (error) {
+        throw asUnreachable(url, error);
+      }
+      let failed: unknown;
+      try {
+        await client.query("BEGIN");
+        for (const { sql, params } of list) {
+          await client.query({ name: nameOf(sql), text: sql, values: params.map(postgresValue) });
+        }
+        await client.query("COMMIT");
+      } catch (error) {
+        failed = error;
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw asUnreachable(url, error);
+      } finally {
+        // A connection that failed mid-transaction is not given to the next write.
+        client.release(failed instanceof Error && isConnectionError(failed) ? failed : undefined);
+      }
+    },
+    async close() {
+      const open = pool;
+      pool = undefined;
+      await (await open)?.end();
+    },
+  };
+}
+
+/** An error of the connection itself rather than of a statement (which carries a SQLSTATE code). */
+function isConnectionError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code);
+}

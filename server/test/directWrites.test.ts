@@ -1,0 +1,133 @@
+// The writes through the driver itself (an agent run's question and answer): what they write reads
+// back through the Prisma client as the same values (dates in UTC), a transaction is all or nothing,
+// a SQLite database the client is writing to makes the write wait without stopping the event loop,
+// and a database that cannot be reached is the same 503 as through the client.
+import { createDb, DatabaseUnreachableError, directWrites } from "@fim/db";
+import { beforeAll, expect, test } from "vitest";
+import { databaseUnavailable } from "../src/errors.ts";
+import { newCuid } from "../src/lib/ids.ts";
+import { type TestServer, testProvider, withAdminServer } from "./harness.ts";
+
+let server: TestServer;
+let userId: string;
+withAdminServer((started) => {
+  ({ server } = started);
+});
+beforeAll(async () => {
+  userId = (await server.ctx.db.user.findFirstOrThrow({ where: { role: "admin" } })).id;
+});
+
+const CONVERSATION = `INSERT INTO "Conversation" ("id", "userId", "title", "agentId", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $5)`;
+const MESSAGE = `INSERT INTO "Message" ("id", "conversationId", "role", "content", "metadata", "steps", "createdAt") VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+
+const message = (conversationId: string, content: string, at: Date) => ({
+  sql: MESSAGE,
+  params: [newCuid(), conversationId, "user", content, "{}", "{}", at],
+});
+
+test("what a direct write stores reads back through the client as the same values, dates in UTC", async () => {
+  const at = new Date(Date.UTC(2031, 5, 7, 8, 9, 10, 123));
+  const id = `direct-${newCuid()}`;
+  const first = message(id, "ünïcode ✓ and 'quotes'", at);
+  await directWrites(server.ctx.db).transaction([
+    { sql: CONVERSATION, params: [id, userId, "Written directly", null, at] },
+    first,
+  ]);
+  const stored = await server.ctx.db.conversation.findUniqueOrThrow({ where: { id }, include: { messages: true } });
+  expect(stored.createdAt.toISOString()).toBe(at.toISOString());
+  expect(stored.updatedAt.toISOString()).toBe(at.toISOString());
+  expect([stored.title, stored.agentId, stored.userId]).toEqual(["Written directly", null, userId]);
+  expect(stored.messages).toEqual([
+    {
+      id: first.params[0],
+      conversationId: id,
+      role: "user",
+      content: "ünïcode ✓ and 'quotes'",
+      metadata: "{}",
+      steps: "{}",
+      createdAt: at,
+    },
+  ]);
+});
+
+test("a transaction is all or nothing: a failing statement leaves none of the others' rows", async () => {
+  const id = `direct-${newCuid()}`;
+  const at = new Date();
+  const failure = await directWrites(server.ctx.db)
+    .transaction([
+      { sql: CONVERSATION, params: [id, userId, "Never stored", null, at] },
+      message(id, "kept?", at),
+      // No such conversation: the foreign key refuses it.
+      message("no-such-conversation", "refused", at),
+    ])
+    .catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(Error);
+  expect(await server.ctx.db.conversation.findUnique({ where: { id } })).toBeNull();
+  expect(await server.ctx.db.message.count({ where: { conversationId: id } })).toBe(0);
+});
+
+test("a write that meets the client's open transaction waits for it, and the event loop keeps turning", async () => {
+  const id = `direct-${newCuid()}`;
+  const at = new Date();
+  let releaseClient!: () => void;
+  const clientHolds = new Promise<void>((resolve) => {
+    releaseClient = resolve;
+  });
+  let clientWrote!: () => void;
+  const clientHasWritten = new Promise<void>((resolve) => {
+    clientWrote = resolve;
+  });
+  // The client's interactive transaction writes, then holds the database (SQLite's write lock) until released.
+  const clientTransaction = server.ctx.db.$transaction(
+    async (tx) => {
+      await tx.user.update({ where: { id: userId }, data: { name: "holding the lock" } });
+      clientWrote();
+      await clientHolds;
+    },
+    { timeout: 10_000 },
+  );
+  await clientHasWritten;
+  let written = false;
+  const direct = directWrites(server.ctx.db)
+    .transaction([{ sql: CONVERSATION, params: [id, userId, "After the lock", null, at] }])
+    .then(() => {
+      written = true;
+    });
+  // While the write waits, timers still fire: the wait is not inside the driver.
+  let ticks = 0;
+  const ticking = setInterval(() => ticks++, 5);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  clearInterval(ticking);
+  expect(ticks).toBeGreaterThan(10);
+  if (testProvider() === "sqlite") expect(written).toBe(false);
+  releaseClient();
+  await clientTransaction;
+  await direct;
+  expect(written).toBe(true);
+  expect((await server.ctx.db.conversation.findUniqueOrThrow({ where: { id } })).title).toBe("After the lock");
+});
+
+test("the writer closes with its client and opens again on the next write", async () => {
+  const db = createDb(server.ctx.config.databaseUrl);
+  const id = `direct-${newCuid()}`;
+  const at = new Date();
+  await directWrites(db).transaction([{ sql: CONVERSATION, params: [id, userId, "one", null, at] }]);
+  await db.$disconnect();
+  await directWrites(db).transaction([message(id, "two", at)]);
+  await db.$disconnect();
+  expect(await server.ctx.db.message.count({ where: { conversationId: id } })).toBe(1);
+});
+
+test("a database that cannot be reached is refused as unavailable (503), not as a server error", async () => {
+  const url =
+    testProvider() === "postgresql"
+      ? "postgresql://postgres@127.0.0.1:1/nothing"
+      : `file:${server.ctx.config.dataDir}/none.db`;
+  const db = createDb(url);
+  const error = await directWrites(db)
+    .transaction([{ sql: CONVERSATION, params: ["x", userId, "x", null, new Date()] }])
+    .catch((caught: unknown) => caught);
+  if (testProvider() === "postgresql") expect(error).toBeInstanceOf(DatabaseUnreachableError);
+  expect(databaseUnavailable(error)?.status).toBe(503);
+  await db.$disconnect();
+});
