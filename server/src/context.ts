@@ -5,6 +5,7 @@
 import type { Db } from "@fim/db";
 import { configuredEngine, type EngineChoice } from "./agent/engine.ts";
 import { type AgentSettings, DEFAULT_AGENT_SETTINGS, RunRegistry } from "./agent/runtime.ts";
+import { EngineTurns } from "./agent/turns.ts";
 import { CredentialCache } from "./auth/credentialCache.ts";
 import { KeyRateLimiter } from "./auth/keyRateLimits.ts";
 import { LoginThrottle } from "./auth/loginThrottle.ts";
@@ -85,6 +86,11 @@ export interface AppContext {
    * it can hold). Stateless; every instance makes the same from the same configuration.
    */
   engine: EngineChoice;
+  /**
+   * How the runs streaming here share the event loop: one engine step per turn (agent/turns.ts).
+   * Per process by nature: a run's steps happen on the instance it streams from.
+   */
+  engineTurns: EngineTurns;
   /** The agent engine's intervals and bounds; the defaults on every instance, nothing to share. */
   agentSettings: AgentSettings;
   /**
@@ -172,6 +178,7 @@ export function createContext(options: {
     keyRateLimits: new KeyRateLimiter(shared),
     revocations,
     engine: options.engine ?? configuredEngine(config.llm),
+    engineTurns: new EngineTurns(),
     agentSettings: { ...DEFAULT_AGENT_SETTINGS },
     runs,
     liveRuns: { stop: (conversationId, reason) => runs.cancelConversation(conversationId, reason) },

@@ -7,6 +7,7 @@ import { OfflineModel, offlineDagBrain } from "./offline.ts";
 import { OpenAICompatibleModel } from "./openai.ts";
 import type { AgentProfile } from "./profile.ts";
 import type { RunScope } from "./scope.ts";
+import type { EngineTurns } from "./turns.ts";
 import type { ChatModel } from "./types.ts";
 
 export interface Engine {
@@ -16,17 +17,20 @@ export interface Engine {
   dagBrain(scope: Pick<RunScope, "profile" | "toolbox">): DagBrain;
 }
 
-/** The engine that answers as an agent. */
-export type EngineChoice = (profile: AgentProfile) => Engine;
+/**
+ * The engine that answers as an agent. An engine that works in this process (the offline rules)
+ * takes its steps through the server's turns, so that runs share the event loop fairly.
+ */
+export type EngineChoice = (profile: AgentProfile, turns: EngineTurns) => Engine;
 
 /** The offline engine, or with LLM_BASE_URL set, the provider's model (an agent may name its own). */
 export function configuredEngine(llm: Config["llm"]): EngineChoice {
-  return (profile) => {
+  return (profile, turns) => {
     if (!llm) {
-      const model = new OfflineModel(profile);
+      const model = new OfflineModel(profile, turns);
       return {
         model,
-        dagBrain: (scope) => offlineDagBrain(profile, new Set(scope.toolbox.specs.map((spec) => spec.name))),
+        dagBrain: (scope) => offlineDagBrain(profile, new Set(scope.toolbox.specs.map((spec) => spec.name)), turns),
       };
     }
     const model = new OpenAICompatibleModel({

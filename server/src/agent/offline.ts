@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { findExpression, formatNumber } from "./calculator.ts";
 import type { DagBrain, PlanRound, StepOutcome } from "./dag.ts";
 import type { AgentProfile, ConnectorRef } from "./profile.ts";
+import type { EngineTurns } from "./turns.ts";
 import type { ChatMessage, ChatModel, CompletionRequest, ModelTurn, PlanStep, ToolCall } from "./types.ts";
 
 export const OFFLINE_MODEL = "offline";
@@ -216,22 +217,30 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** Streams text in small word groups, as a model would. */
-export async function streamText(text: string, onDelta: ((text: string) => void) | undefined, signal: AbortSignal) {
+/** Streams text in small word groups, as a model would, one group per engine turn (turns.ts). */
+export async function streamText(
+  text: string,
+  onDelta: ((text: string) => void) | undefined,
+  signal: AbortSignal,
+  turns: EngineTurns,
+) {
   if (!onDelta) return;
   const pieces = text.match(/\S+\s*|\s+/g) ?? [];
   for (let i = 0; i < pieces.length; i += 4) {
     signal.throwIfAborted();
     onDelta(pieces.slice(i, i + 4).join(""));
     // Give the event loop a turn, so deltas leave as a stream and an abort is seen between them.
-    await new Promise((resolve) => setImmediate(resolve));
+    await turns.next();
   }
 }
 
 export class OfflineModel implements ChatModel {
   readonly name = OFFLINE_MODEL;
 
-  constructor(private readonly profile: AgentProfile) {}
+  constructor(
+    private readonly profile: AgentProfile,
+    private readonly turns: EngineTurns,
+  ) {}
 
   async complete(request: CompletionRequest): Promise<ModelTurn> {
     request.signal.throwIfAborted();
@@ -250,7 +259,7 @@ export class OfflineModel implements ChatModel {
       }
     }
     const answer = composeAnswer(exchanges, this.profile);
-    await streamText(answer, request.onDelta, request.signal);
+    await streamText(answer, request.onDelta, request.signal, this.turns);
     return { content: answer, toolCalls: [], usage: null };
   }
 }
@@ -267,7 +276,7 @@ function slug(text: string): string {
   );
 }
 
-export function offlineDagBrain(profile: AgentProfile, available: ReadonlySet<string>): DagBrain {
+export function offlineDagBrain(profile: AgentProfile, available: ReadonlySet<string>, turns: EngineTurns): DagBrain {
   return {
     async plan({ question }) {
       const steps: PlanStep[] = [];
@@ -339,7 +348,7 @@ export function offlineDagBrain(profile: AgentProfile, available: ReadonlySet<st
           })),
       }));
       const answer = composeAnswer(exchanges, profile);
-      await streamText(answer, onDelta, signal);
+      await streamText(answer, onDelta, signal, turns);
       return { answer, usage: null };
     },
   };

@@ -197,7 +197,7 @@ async function* startedRun(
     }),
   ]);
 
-  const engine = ctx.engine(profile);
+  const engine = ctx.engine(profile, ctx.engineTurns);
   const model = engine.model;
   const toolbox = buildToolbox(ctx, profile);
   const controller = new AbortController();
@@ -259,10 +259,10 @@ async function* startedRun(
 
   const work = (async () => {
     try {
-      // The engine starts on the event loop's next turn: `start` is sent first, and when a burst
-      // of runs starts together, all of their `start` events go out (and requests still arriving
-      // are read) before any of them spends the CPU its engine needs.
-      await new Promise((resolve) => setImmediate(resolve));
+      // The engine starts on a later turn of the event loop: `start` is sent first, and when a
+      // burst of runs starts together, requests still arriving are read between the engine steps
+      // of those already started (turns.ts).
+      await ctx.engineTurns.next();
       controller.signal.throwIfAborted();
       const result: EngineResult =
         input.mode === "react" ? await runReact(scope) : await runDag(scope, engine.dagBrain(scope));

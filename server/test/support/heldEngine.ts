@@ -14,8 +14,8 @@ export class HeldEngine {
   constructor(private readonly inner: EngineChoice) {}
 
   /** The engine to give the server. */
-  readonly choose: EngineChoice = (profile) => {
-    const engine = this.inner(profile);
+  readonly choose: EngineChoice = (profile, turns) => {
+    const engine = this.inner(profile, turns);
     const gate = (signal: AbortSignal) => this.gate(signal);
     return {
       model: {
