@@ -3,7 +3,7 @@
 // the search threads (ctx.search), off the event loop, and reused until its set of documents
 // changes. Each user's knowledge bases, documents and stored bytes are capped (ctx.config.quotas).
 import { createHash } from "node:crypto";
-import { type Prisma, serializeWrites } from "@fim/db";
+import { directReads, type Prisma, serializeWrites } from "@fim/db";
 import type { AppContext } from "../context.ts";
 import type { z } from "../contracts/common.ts";
 import {
@@ -190,27 +190,39 @@ export interface KnowledgeBaseName {
   name: string;
 }
 
+const NAMES_OF_OWNER = `SELECT "id", "name" FROM "KnowledgeBase" WHERE "userId" = $1 ORDER BY "createdAt", "id"`;
+
 /**
- * Each user's knowledge bases, oldest first, by id and name only, for several users in one query:
- * what the default agent of each run starting together works with (ctx.knowledgeBaseNames gathers
- * them). The listing's document counts would cost a join per run that nobody reads.
+ * Each user's knowledge bases, oldest first, by id and name only, read once per user for all the
+ * runs starting together (ctx.knowledgeBaseNames gathers them): what the default agent of each run
+ * works with. Through the driver (directReads), as a run's first event waits for it and a burst
+ * is no time for the ORM's query compiler. The listing's document counts would cost a join per
+ * run that nobody reads.
  */
 export async function knowledgeBaseNamesOf(
   ctx: AppContext,
   ownerIds: string[],
 ): Promise<PromiseSettledResult<KnowledgeBaseName[]>[]> {
-  const rows = await ctx.db.knowledgeBase.findMany({
-    where: { userId: { in: [...new Set(ownerIds)] } },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-    select: { id: true, name: true, userId: true },
-  });
-  const byOwner = new Map<string, KnowledgeBaseName[]>();
-  for (const row of rows) {
-    const names = byOwner.get(row.userId) ?? [];
-    names.push({ id: row.id, name: row.name });
-    byOwner.set(row.userId, names);
+  const byOwner = new Map<string, Promise<KnowledgeBaseName[]>>();
+  for (const ownerId of ownerIds) {
+    if (!byOwner.has(ownerId)) {
+      byOwner.set(
+        ownerId,
+        directReads(ctx.db)
+          .all(NAMES_OF_OWNER, [ownerId])
+          .then((rows) => rows.map((row) => ({ id: String(row.id), name: String(row.name) }))),
+      );
+    }
   }
-  return ownerIds.map((ownerId) => ({ status: "fulfilled", value: [...(byOwner.get(ownerId) ?? [])] }));
+  return Promise.all(
+    ownerIds.map(async (ownerId): Promise<PromiseSettledResult<KnowledgeBaseName[]>> => {
+      try {
+        return { status: "fulfilled", value: [...(await byOwner.get(ownerId)!)] };
+      } catch (reason) {
+        return { status: "rejected", reason };
+      }
+    }),
+  );
 }
 
 export async function getKnowledgeBase(ctx: AppContext, ownerId: string, id: string): Promise<KnowledgeBase> {
