@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { createDb, type Db } from "@fim/db";
+import { createDb, type Db, directReads } from "@fim/db";
 import { createClient } from "@redis/client";
 import autocannon from "autocannon";
 import pg from "pg";
@@ -83,6 +83,22 @@ async function latencies(url: string, headersFor: (i: number) => Record<string, 
     if (answer.status !== 200) errors++;
   }
   return { samples, errors };
+}
+
+/**
+ * `n` round trips of a trivial statement through the driver the server's cold reads use
+ * (directReads), one at a time, a millisecond apart as the cold requests come: in ms.
+ */
+async function driverRoundTrips(db: Db, n: number): Promise<number[]> {
+  const reads = directReads(db);
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await reads.all("SELECT 1 AS one", []);
+    samples.push(performance.now() - started);
+    await sleep(1);
+  }
+  return samples;
 }
 
 interface Load {
@@ -471,12 +487,16 @@ async function measure(backend: Backend, floor: Spawned, workDir: string): Promi
         const inServer = serverTimes(logFile, offset).slice(warm);
         const overHttp = samples.slice(warm);
         const p99 = percentile(inServer, 99);
+        // The database's own round trip, right after, through the same driver: a lookup cannot
+        // be faster than the trivial statement, and on a busy machine its tail is the database
+        // server's wait for a CPU, not the lookup's work.
+        const trivial = await driverRoundTrips(db, overHttp.length);
         rows.push({
           figure: `cold ${kind}, p99 in the server, ${total.toLocaleString("en")} ${kind}s`,
           measured: ms(p99),
           target: "< 2 ms",
           pass: p99 < 2 && errors === 0 && inServer.length === overHttp.length,
-          detail: `${overHttp.length} distinct ${kind}s after a restart, one at a time (first ${warm} not counted), ${errors} errors; in the server p50 ${ms(percentile(inServer, 50))}; over HTTP p50 ${ms(percentile(overHttp, 50))}, p99 ${ms(percentile(overHttp, 99))}; a cached key over HTTP in the same run: p50 ${ms(percentile(warmed, 50))}, p99 ${ms(percentile(warmed, 99))}`,
+          detail: `${overHttp.length} distinct ${kind}s after a restart, one at a time (first ${warm} not counted), ${errors} errors; in the server p50 ${ms(percentile(inServer, 50))}; over HTTP p50 ${ms(percentile(overHttp, 50))}, p99 ${ms(percentile(overHttp, 99))}; a cached key over HTTP in the same run: p50 ${ms(percentile(warmed, 50))}, p99 ${ms(percentile(warmed, 99))}; the database's own round trip (SELECT 1 through the same driver, from the bench) p50 ${ms(percentile(trivial, 50))}, p99 ${ms(percentile(trivial, 99))}`,
         });
       }
     }
