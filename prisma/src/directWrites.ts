@@ -105,7 +105,8 @@ function postgresValue(value: unknown): unknown {
 
 /**
  * A small pool of its own (two connections), each statement prepared once per connection (named by
- * its text). A transaction is BEGIN, the statements one after the other, COMMIT, on one connection.
+ * its text). A transaction is BEGIN, the statements one after the other, COMMIT, on one connection;
+ * consecutive one-row inserts of the same statement go as one (see mergedInserts).
  */
 export function postgresWrites(url: string): DirectWrites {
   let pool: Promise<pg.Pool> | undefined;
@@ -136,8 +137,10 @@ export function postgresWrites(url: string): DirectWrites {
       let failed: unknown;
       try {
         await client.query("BEGIN");
-        for (const { sql, params } of list) {
-          await client.query({ name: nameOf(sql), text: sql, values: params.map(postgresValue) });
+        for (const { sql, params, rows } of mergedInserts(list)) {
+          // A merged insert's text depends on its row count: sent unnamed rather than prepared.
+          const name = rows === 1 ? nameOf(sql) : undefined;
+          await client.query({ name, text: sql, values: params.map(postgresValue) });
         }
         await client.query("COMMIT");
       } catch (error) {
@@ -155,6 +158,46 @@ export function postgresWrites(url: string): DirectWrites {
       await (await open)?.end();
     },
   };
+}
+
+/** Rows a merged insert takes at most (PostgreSQL takes up to 65,535 parameters a statement). */
+const MERGED_ROWS = 500;
+
+const SINGLE_ROW_INSERT = /^(INSERT INTO [^;]+? VALUES )\((\$\d+(?:, *\$\d+)*)\)$/s;
+
+/**
+ * Consecutive statements that insert one row each with the same text become one INSERT of many
+ * rows (`VALUES (…), (…)`), so a batch of a hundred runs' messages is one round trip instead of a
+ * hundred. Each row's placeholders are renumbered after the previous row's.
+ */
+function mergedInserts(list: readonly DirectStatement[]): { sql: string; params: unknown[]; rows: number }[] {
+  const merged: { sql: string; params: unknown[]; rows: number }[] = [];
+  let i = 0;
+  while (i < list.length) {
+    const { sql, params } = list[i]!;
+    const match = SINGLE_ROW_INSERT.exec(sql);
+    let end = i + 1;
+    if (match) {
+      while (end < list.length && end - i < MERGED_ROWS && list[end]!.sql === sql) end++;
+    }
+    if (!match || end - i === 1) {
+      merged.push({ sql, params: [...params], rows: 1 });
+      i = end;
+      continue;
+    }
+    const [, head, placeholders] = match as unknown as [string, string, string];
+    const width = Math.max(...[...placeholders.matchAll(/\$(\d+)/g)].map((found) => Number(found[1])));
+    const values: string[] = [];
+    const all: unknown[] = [];
+    for (let row = 0; row < end - i; row++) {
+      values.push(`(${placeholders.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + row * width}`)})`);
+      const rowParams = list[i + row]!.params;
+      for (let p = 0; p < width; p++) all.push(rowParams[p]);
+    }
+    merged.push({ sql: `${head}${values.join(", ")}`, params: all, rows: end - i });
+    i = end;
+  }
+  return merged;
 }
 
 /** An error of the connection itself rather than of a statement (which carries a SQLSTATE code). */

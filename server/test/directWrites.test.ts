@@ -50,6 +50,43 @@ test("what a direct write stores reads back through the client as the same value
   ]);
 });
 
+test("many rows of one statement (which PostgreSQL's writer sends as multi-row inserts) all land with their own values", async () => {
+  const first = new Date(Date.UTC(2030, 0, 1, 0, 0, 0, 1));
+  const second = new Date(Date.UTC(2030, 0, 2, 0, 0, 0, 2));
+  const conversations = [`direct-${newCuid()}`, `direct-${newCuid()}`];
+  const messages = Array.from({ length: 1_201 }, (_, i) =>
+    message(conversations[i % 2]!, `message ${i}`, i % 2 === 0 ? first : second),
+  );
+  await directWrites(server.ctx.db).transaction([
+    { sql: CONVERSATION, params: [conversations[0], userId, "first", null, first] },
+    { sql: CONVERSATION, params: [conversations[1], userId, "second", "agent-x", second] },
+    ...messages,
+  ]);
+  const stored = await server.ctx.db.conversation.findMany({
+    where: { id: { in: conversations } },
+    include: { _count: { select: { messages: true } } },
+    orderBy: { title: "asc" },
+  });
+  expect(
+    stored.map((row) => [
+      row.title,
+      row.agentId,
+      row.createdAt.toISOString(),
+      row.updatedAt.toISOString(),
+      row._count.messages,
+    ]),
+  ).toEqual([
+    ["first", null, first.toISOString(), first.toISOString(), 601],
+    ["second", "agent-x", second.toISOString(), second.toISOString(), 600],
+  ]);
+  const last = await server.ctx.db.message.findUniqueOrThrow({ where: { id: String(messages[1_200]!.params[0]) } });
+  expect([last.content, last.conversationId, last.createdAt.toISOString()]).toEqual([
+    "message 1200",
+    conversations[0],
+    first.toISOString(),
+  ]);
+});
+
 test("a transaction is all or nothing: a failing statement leaves none of the others' rows", async () => {
   const id = `direct-${newCuid()}`;
   const at = new Date();

@@ -203,11 +203,18 @@ export async function recordRunMessages(
 
 const INSERT_CONVERSATION = `INSERT INTO "Conversation" ("id", "userId", "title", "agentId", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $5)`;
 const INSERT_MESSAGE = `INSERT INTO "Message" ("id", "conversationId", "role", "content", "metadata", "steps", "createdAt") VALUES ($1, $2, $3, $4, $5, $6, $7)`;
-const TOUCH_CONVERSATION = `UPDATE "Conversation" SET "updatedAt" = $1 WHERE "id" = $2`;
+/** The conversations continued by the batch, as a JSON array of ids: one statement however many. */
+const TOUCH_CONVERSATIONS = {
+  sqlite: `UPDATE "Conversation" SET "updatedAt" = $1 WHERE "id" IN (SELECT "value" FROM json_each($2))`,
+  postgresql: `UPDATE "Conversation" SET "updatedAt" = $1 WHERE "id" IN (SELECT json_array_elements_text($2::json))`,
+};
 
 async function writeRunMessages(ctx: AppContext, items: RunMessage[]): Promise<StoredRunMessage[]> {
   const now = ctx.clock.now();
-  const statements: DirectStatement[] = [];
+  // New conversations first (their messages refer to them), then the messages, each kind together
+  // (PostgreSQL's writer sends consecutive inserts of one kind as one), then the rest touched.
+  const conversations: DirectStatement[] = [];
+  const messages: DirectStatement[] = [];
   const touched = new Set<string>();
   const rows = items.map((item) => {
     let conversationId: string;
@@ -217,7 +224,7 @@ async function writeRunMessages(ctx: AppContext, items: RunMessage[]): Promise<S
     } else {
       conversationId = randomUUID();
       const title = cleanTitle(titleFromQuestion(item.content));
-      statements.push({
+      conversations.push({
         sql: INSERT_CONVERSATION,
         params: [conversationId, item.conversation.userId, title, item.conversation.agentId, now],
       });
@@ -231,14 +238,17 @@ async function writeRunMessages(ctx: AppContext, items: RunMessage[]): Promise<S
       steps: JSON.stringify(runSteps.parse(item.steps ?? NO_RUN_STEPS)),
       createdAt: now,
     };
-    statements.push({
+    messages.push({
       sql: INSERT_MESSAGE,
       params: [row.id, conversationId, row.role, row.content, row.metadata, row.steps, now],
     });
     return row;
   });
-  for (const id of touched) statements.push({ sql: TOUCH_CONVERSATION, params: [now, id] });
-  await directWrites(ctx.db).transaction(statements);
+  const touches =
+    touched.size > 0
+      ? [{ sql: TOUCH_CONVERSATIONS[ctx.config.databaseProvider], params: [now, JSON.stringify([...touched])] }]
+      : [];
+  await directWrites(ctx.db).transaction([...conversations, ...messages, ...touches]);
   return rows.map((row) => ({ conversationId: row.conversationId, message: toMessageView(row) }));
 }
 
