@@ -1,7 +1,7 @@
 // The reads through the driver itself (the first use of a key or a session since start): they see
 // what the Prisma client committed, at once, with the same values (dates in UTC, booleans), and a
 // database that cannot be reached is the same 503 as through the client.
-import { createDb, DatabaseUnreachableError, directReads } from "@fim/db";
+import { createDb, DatabaseUnreachableError, directReads, directWrites } from "@fim/db";
 import { expect, test } from "vitest";
 import { databaseUnavailable } from "../src/errors.ts";
 import { type TestServer, testProvider, withAdminServer } from "./harness.ts";
@@ -37,16 +37,23 @@ test("the reader closes with its client and opens again on the next read", async
   await db.$disconnect();
 });
 
-test("a database that cannot be reached is refused as unavailable (503), not as a server error", async () => {
+test("a database that cannot be reached is refused as unavailable (503), not as a server error, by reads and writes", async () => {
   const url =
     testProvider() === "postgresql"
       ? "postgresql://postgres@127.0.0.1:1/nothing"
       : `file:${server.ctx.config.dataDir}/none.db`;
   const db = createDb(url);
-  const error = await directReads(db)
-    .all(KEY, ["x"])
-    .catch((caught: unknown) => caught);
-  if (testProvider() === "postgresql") expect(error).toBeInstanceOf(DatabaseUnreachableError);
-  expect(databaseUnavailable(error)?.status).toBe(503);
+  const failures = await Promise.all([
+    directReads(db)
+      .all(KEY, ["x"])
+      .catch((caught: unknown) => caught),
+    directWrites(db)
+      .transaction([{ sql: `UPDATE "ApiKey" SET "name" = $1 WHERE "id" = $2`, params: ["x", "x"] }])
+      .catch((caught: unknown) => caught),
+  ]);
+  for (const error of failures) {
+    if (testProvider() === "postgresql") expect(error).toBeInstanceOf(DatabaseUnreachableError);
+    expect(databaseUnavailable(error)?.status).toBe(503);
+  }
   await db.$disconnect();
 });
