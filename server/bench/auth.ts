@@ -443,7 +443,7 @@ async function measure(backend: Backend, floor: Spawned, workDir: string): Promi
 
     lap("storm");
     // 5. 200 concurrent streaming runs on the offline engine.
-    if (PARTS.has("streams")) rows.push(...(await streams(server, keyHeader)));
+    if (PARTS.has("streams")) rows.push(...(await streams(server, floor, keyHeader)));
 
     lap("streams");
     // 2. Cold path: keys and sessions the server has not seen since it started, at 1,000 and
@@ -602,7 +602,7 @@ async function measure(backend: Backend, floor: Spawned, workDir: string): Promi
  * alone. Every stream is settled (a timeout or a dropped connection is an error), so one bad
  * stream cannot hang the bench or go uncounted.
  */
-async function streams(server: Spawned, keyHeader: string): Promise<Row[]> {
+async function streams(server: Spawned, floor: Spawned, keyHeader: string): Promise<Row[]> {
   const count = 200;
   const timeoutMs = 60_000;
   const question = { q: "What is 17 * 23?" };
@@ -612,13 +612,13 @@ async function streams(server: Spawned, keyHeader: string): Promise<Row[]> {
 
   const burstAgent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   /** One request on a new connection; resolves when it is over, however it ends. */
-  const send = (method: string, route: string, body: unknown, onResponse?: (res: http.IncomingMessage) => void) =>
+  const send = (method: string, url: string, body: unknown, onResponse?: (res: http.IncomingMessage) => void) =>
     new Promise<{ status: number; text: string; firstByteMs: number; firstEventMs: number; failure?: string }>(
       (resolve) => {
         const started = performance.now();
         const outcome = { status: 0, text: "", firstByteMs: Number.NaN, firstEventMs: Number.NaN };
         const req = http.request(
-          `${server.url}${route}`,
+          url,
           {
             method,
             agent: burstAgent,
@@ -648,9 +648,18 @@ async function streams(server: Spawned, keyHeader: string): Promise<Row[]> {
       },
     );
 
-  // The machine's own cost of the burst: the same new connections, authenticated, no run.
-  const verifies = await Promise.all(Array.from({ length: count }, () => send("GET", "/api/auth/verify", undefined)));
-  const verifyMs = verifies.map((outcome) => outcome.firstByteMs).filter((value) => !Number.isNaN(value));
+  // The machine's own cost of the burst: the same new connections, authenticated, no run; and
+  // the same burst on the bare-Express floor.
+  const firstBytes = (outcomes: { firstByteMs: number }[]) =>
+    outcomes.map((outcome) => outcome.firstByteMs).filter((value) => !Number.isNaN(value));
+  const verifies = await Promise.all(
+    Array.from({ length: count }, () => send("GET", `${server.url}/api/auth/verify`, undefined)),
+  );
+  const verifyMs = firstBytes(verifies);
+  await sleep(200);
+  const floorMs = firstBytes(
+    await Promise.all(Array.from({ length: count }, () => send("GET", `${floor.url}/floor`, undefined))),
+  );
 
   const pid = server.child.pid;
   /** One burst of runs, with the server's memory sampled while it lasts. */
@@ -665,7 +674,7 @@ async function streams(server: Spawned, keyHeader: string): Promise<Row[]> {
     }, 10);
     const outcomes = await Promise.all(
       Array.from({ length: count }, () =>
-        send("POST", "/api/react", question, (res) => {
+        send("POST", `${server.url}/api/react`, question, (res) => {
           open++;
           maxOpen = Math.max(maxOpen, open);
           res.once("close", () => open--);
@@ -719,7 +728,8 @@ async function streams(server: Spawned, keyHeader: string): Promise<Row[]> {
         `${described("second burst", second)}; ${described("first burst", first)}` +
         (errors > 0 ? `; errors: ${[...problems].map(([problem, n]) => `${n} ${problem}`).join(", ")}` : "") +
         `; the same burst of GET /api/auth/verify: first byte p50 ${ms(percentile(verifyMs, 50))}, p99 ${ms(percentile(verifyMs, 99))}` +
-        ` (${count - verifies.filter((outcome) => outcome.status === 200).length} not 200)`,
+        ` (${count - verifies.filter((outcome) => outcome.status === 200).length} not 200)` +
+        `; of the bare-Express floor's GET /floor: p50 ${ms(percentile(floorMs, 50))}, p99 ${ms(percentile(floorMs, 99))}`,
     },
     {
       figure: `memory per open stream (${count} at once)`,
