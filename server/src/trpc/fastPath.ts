@@ -1,14 +1,13 @@
 // The portal's everyday tRPC calls, answered straight from Node's request and response instead of
 // through tRPC's fetch-style HTTP layer (incomingMessageToRequest → resolveResponse → a web
 // Response), which alone held a bare tRPC query to about 0.40 of a bare Express route and
-// `GET /trpc/me` to 0.36 in `pnpm bench`. The procedures themselves run as tRPC runs them
-// (`callTRPCProcedure`, the same middleware, context and error formatter), and the answer is
-// the one resolveResponse gives: same status, same body, same headers (test/trpcFastPath.test.ts
+// `GET /trpc/me` to 0.36 in `pnpm bench`. The procedures themselves run with the same middleware,
+// context and error formatter (as plain calls of their chain, plainCall.ts, or for a chain it does
+// not know through tRPC's `callTRPCProcedure`), and the answer is the one resolveResponse gives: same status, same body, same headers (test/trpcFastPath.test.ts
 // compares the two). Measured on a 2-CPU machine: `GET /trpc/me` went from 0.36 to 0.60–0.65 of
 // the floor in the same runs (1.4× tRPC's own bare query; the REST route with the same JWT made
-// 0.69–0.73), the server's CPU per request from about 640 to 330 µs. What is left is not HTTP
-// plumbing: tRPC's middleware (about 7 µs a level, three for `me`), the request log and the
-// security headers every route pays.
+// 0.69–0.73), the server's CPU per request from about 640 to 330 µs. Running the chains as plain
+// calls took about 35 µs more off `me`.
 //
 // Handled here, as @trpc/client 11's httpLink and httpBatchLink send them:
 // - GET queries, single (`/trpc/me`, `?input=` JSON or none) or batched
@@ -29,6 +28,7 @@
 // Queries and mutations get no abort signal (none of ours reads one; the one procedure that does,
 // chat.run, is a subscription and goes through tRPC).
 import {
+  type AnyTRPCProcedure,
   type AnyTRPCRouter,
   callTRPCProcedure,
   getErrorShape,
@@ -40,6 +40,7 @@ import {
 import { getHTTPStatusCode } from "@trpc/server/http";
 import type { TRPCResponse } from "@trpc/server/rpc";
 import type { Request, Response } from "express";
+import { type PlainCall, plainCall } from "./plainCall.ts";
 
 type CallType = "query" | "mutation";
 
@@ -170,8 +171,12 @@ export function createFastPath<TContext>(options: FastPathOptions<TContext>): Fa
   const { router, createContext, onError, maxBodySize } = options;
   const config = router._def._config;
   const types = new Map<string, TRPCProcedureType>();
-  for (const [path, procedure] of Object.entries(router._def.procedures as Record<string, unknown>)) {
-    types.set(path, (procedure as { _def: { type: TRPCProcedureType } })._def.type);
+  // The procedures whose chain runs as plain calls (plainCall.ts); the others through tRPC's.
+  const plainCalls = new Map<string, PlainCall>();
+  for (const [path, procedure] of Object.entries(router._def.procedures as Record<string, AnyTRPCProcedure>)) {
+    types.set(path, procedure._def.type);
+    const call = plainCall(procedure);
+    if (call) plainCalls.set(path, call);
   }
   // The last Host header seen to make a URL, as tRPC's adapter builds one from it.
   let plainHost: string | undefined;
@@ -213,15 +218,10 @@ export function createFastPath<TContext>(options: FastPathOptions<TContext>): Fa
   /** One procedure, as resolveResponse calls it: its data, or its error (reported). */
   async function invoke(ctx: TContext, inputs: Inputs, path: string, index: number, type: CallType) {
     try {
-      return await callTRPCProcedure({
-        router,
-        path,
-        ctx,
-        type,
-        batchIndex: index,
-        signal: undefined,
-        getRawInput: () => readInput(inputs, index),
-      });
+      const getRawInput = () => readInput(inputs, index);
+      const plain = plainCalls.get(path);
+      if (plain) return await plain(ctx as object, type, path, getRawInput);
+      return await callTRPCProcedure({ router, path, ctx, type, batchIndex: index, signal: undefined, getRawInput });
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       onError({ error, path, type });
