@@ -39,6 +39,7 @@ import {
 } from "@trpc/server";
 import { getHTTPStatusCode } from "@trpc/server/http";
 import type { TRPCResponse } from "@trpc/server/rpc";
+import { defaultTransformer } from "@trpc/server/unstable-core-do-not-import";
 import type { Request, Response } from "express";
 import { type PlainCall, plainCall } from "./plainCall.ts";
 
@@ -178,6 +179,9 @@ export function createFastPath<TContext>(options: FastPathOptions<TContext>): Fa
     const call = plainCall(procedure);
     if (call) plainCalls.set(path, call);
   }
+  // Without a transformer of its own, transformTRPCResponse would only copy each item around the
+  // same data (its serialize is the identity): the same JSON, a few objects later.
+  const serializes = config.transformer !== defaultTransformer;
   // The last Host header seen to make a URL, as tRPC's adapter builds one from it.
   let plainHost: string | undefined;
 
@@ -234,7 +238,7 @@ export function createFastPath<TContext>(options: FastPathOptions<TContext>): Fa
   }
 
   function write(res: Response, json: TRPCResponse | TRPCResponse[]): void {
-    const body = JSON.stringify(transformTRPCResponse(config, json));
+    const body = JSON.stringify(serializes ? transformTRPCResponse(config, json) : json);
     if (res.statusCode === 200) res.statusCode = getHTTPStatusCode(json);
     res.setHeader("content-type", "application/json");
     res.setHeader("vary", "trpc-accept, accept");
