@@ -7,8 +7,9 @@ import type { TRPCError } from "@trpc/server";
 import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
 import { resolveResponse } from "@trpc/server/http";
 import cookieParser from "cookie-parser";
-import type { Request, RequestHandler, Response } from "express";
+import type { Request, Response } from "express";
 import type { AppContext } from "../context.ts";
+import type { MountedHandler } from "../http/app.ts";
 import { portalContextFactory } from "./context.ts";
 import { toAppError } from "./errorMap.ts";
 import { createFastPath } from "./fastPath.ts";
@@ -69,7 +70,7 @@ export interface TrpcHandlerOptions {
   fastPath?: boolean;
 }
 
-export function createTrpcHandler(app: AppContext, options: TrpcHandlerOptions = {}): RequestHandler {
+export function createTrpcHandler(app: AppContext, options: TrpcHandlerOptions = {}): MountedHandler {
   const createContext = portalContextFactory(app);
   const maxBodySize = byteSize(app.config.bodyLimit);
   const parseCookies = cookieParser();
