@@ -239,7 +239,9 @@ export function createFastPath<TContext>(options: FastPathOptions<TContext>): Fa
 
   function write(res: Response, json: TRPCResponse | TRPCResponse[]): void {
     const body = JSON.stringify(serializes ? transformTRPCResponse(config, json) : json);
-    if (res.statusCode === 200) res.statusCode = getHTTPStatusCode(json);
+    // One answer with data is a 200 (getHTTPStatusCode works that out through an array and a Set).
+    const status = Array.isArray(json) || "error" in json ? getHTTPStatusCode(json) : 200;
+    if (res.statusCode === 200 && status !== 200) res.statusCode = status;
     res.setHeader("content-type", "application/json");
     res.setHeader("vary", "trpc-accept, accept");
     res.setHeader("Content-Length", Buffer.byteLength(body));

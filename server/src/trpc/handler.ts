@@ -107,10 +107,9 @@ export function createTrpcHandler(app: AppContext, options: TrpcHandlerOptions =
       crashed(error, res);
     }
   };
-  // One function rather than a router of three layers: no caching, the procedure (the context
-  // reads the cookies).
+  // One function rather than a router of three layers. The answers are not to be cached: the front
+  // middleware (http/app.ts) sets Cache-Control: no-store on everything below /trpc.
   return (req, res) => {
-    res.setHeader("Cache-Control", "no-store");
     const answering = fastPath?.(req, res);
     if (answering) answering.catch((error: unknown) => crashed(error, res));
     else void serve(req, res);
