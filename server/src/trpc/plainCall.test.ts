@@ -39,6 +39,22 @@ const testRouter = router({
     .output(z.object({ kept: z.string() }))
     // Invalid data on purpose: an output that fails its schema.
     .query(({ input }) => (input.valid ? { kept: "yes", dropped: 1 } : ({ kept: 42 } as unknown as { kept: string }))),
+  nested: publicProcedure
+    .input(
+      z.object({
+        a: z.number().int(),
+        b: z.object({ c: z.string().min(2), d: z.array(z.number()).max(2) }),
+        e: z.enum(["x", "y"]).optional(),
+        f: z.string().nullable().default(null),
+      }),
+    )
+    .output(z.object({ a: z.number(), b: z.object({ c: z.string() }), f: z.string().nullable() }))
+    .query(({ input }) => input),
+  // An asynchronous refinement: zod cannot parse it synchronously.
+  refined: publicProcedure
+    .input(z.object({ word: z.string().refine(async (word) => word !== "no", "not that word") }))
+    .output(z.object({ word: z.string().refine(async (word) => word !== "out", "not out") }))
+    .query(({ input }) => input),
   throws: publicProcedure.input(z.string()).mutation(({ input }) => {
     if (input === "app") throw new AppError("not_found", "No such thing");
     if (input === "trpc") throw new TRPCError({ code: "CONFLICT", message: "conflict" });
@@ -102,6 +118,14 @@ describe("plainCall", () => {
     { path: "twoInputs", type: "query", input: { a: 1, b: 2 } },
     { path: "twoInputs", type: "query", inputError: new TRPCError({ code: "PAYLOAD_TOO_LARGE" }) },
     { path: "primitiveThenObject", type: "query", input: { c: true } },
+    { path: "nested", type: "query", input: { a: 1, b: { c: "cc", d: [1] }, extra: true } },
+    { path: "nested", type: "query", input: { a: 1.5, b: { c: "c", d: [1, "2", 3] }, e: "z" } },
+    { path: "nested", type: "query", input: { b: null } },
+    { path: "nested", type: "query", input: [] },
+    { path: "refined", type: "query", input: { word: "yes" } },
+    { path: "refined", type: "query", input: { word: "no" } },
+    { path: "refined", type: "query", input: { word: "out" } },
+    { path: "refined", type: "query", input: { word: 1 } },
     { path: "output", type: "query", input: { valid: true } },
     { path: "output", type: "query", input: { valid: false } },
     { path: "throws", type: "mutation", input: "app", headers: { "x-fim-csrf": "1" } },
