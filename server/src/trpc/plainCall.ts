@@ -108,7 +108,10 @@ export function plainCall(procedure: AnyTRPCProcedure): PlainCall | undefined {
       for (const step of steps) {
         if (step.middleware) {
           const added = await step.middleware(current, type, getRawInput);
-          if (added) current = { ...current, ...added };
+          // The same object as tRPC's `{ ...ctx, ...added }` (neither holds a `__proto__` key):
+          // built from an empty one, as a spread whose copy then takes a new key (userId) cost
+          // about 2 µs here, the context holding closures.
+          if (added) current = Object.assign({}, current, added);
           continue;
         }
         const rawInput = await getRawInput();
