@@ -166,3 +166,26 @@ test("a handler mounted before the routes sees each request as Express's router 
     for (const listening of [ours, plain]) await new Promise((resolve) => listening.close(resolve));
   }
 });
+
+test("a mounted handler that throws leaves the request to the error handler, with the URL as it came", async () => {
+  const throwing = () => {
+    throw new Error("boom");
+  };
+  const ours = http.createServer(createApp(server.ctx, { beforeRoutes: [{ path: "/trpc", handler: throwing }] }));
+  await new Promise<void>((resolve) => ours.listen(0, "127.0.0.1", resolve));
+  try {
+    lines.length = 0;
+    const response = await fetch(`http://127.0.0.1:${(ours.address() as AddressInfo).port}/trpc/boom?x=1`);
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { error: string }).error).toBe("internal_error");
+    const logged = lines.map((line) => JSON.parse(line));
+    expect(logged).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ msg: "request failed", path: "/trpc/boom" }),
+        expect.objectContaining({ msg: "request", path: "/trpc/boom", status: 500 }),
+      ]),
+    );
+  } finally {
+    await new Promise((resolve) => ours.close(resolve));
+  }
+});

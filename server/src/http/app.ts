@@ -119,11 +119,19 @@ function front(ctx: AppContext, staticRoutes: StaticRoutes, mounted: AppExtras["
       if (req.url.charCodeAt(0) === 47 /* / */) {
         for (const door of doors) {
           if (!under(path, door.path)) continue;
+          const { url, baseUrl = "" } = req;
           const removed = path.slice(0, door.path.length);
-          const below = req.url.slice(removed.length);
+          const below = url.slice(removed.length);
           req.url = below.charCodeAt(0) === 47 ? below : `/${below}`;
-          req.baseUrl = (req.baseUrl ?? "") + removed;
-          return door.handler(req, res);
+          req.baseUrl = baseUrl + removed;
+          try {
+            return door.handler(req, res);
+          } catch (error) {
+            // As the router does when a handler throws: the URL as it came, on to the error handler.
+            req.url = url;
+            req.baseUrl = baseUrl;
+            return next(error);
+          }
         }
       }
       return next();
