@@ -3,11 +3,14 @@
 // Response), which alone held a bare tRPC query to about 0.40 of a bare Express route and
 // `GET /trpc/me` to 0.36 in `pnpm bench`. The procedures themselves run with the same middleware,
 // context and error formatter (as plain calls of their chain, plainCall.ts, or for a chain it does
-// not know through tRPC's `callTRPCProcedure`), and the answer is the one resolveResponse gives: same status, same body, same headers (test/trpcFastPath.test.ts
-// compares the two). Measured on a 2-CPU machine: `GET /trpc/me` went from 0.36 to 0.60–0.65 of
-// the floor in the same runs (1.4× tRPC's own bare query; the REST route with the same JWT made
-// 0.69–0.73), the server's CPU per request from about 640 to 330 µs. Running the chains as plain
-// calls took about 35 µs more off `me`.
+// not know through tRPC's `callTRPCProcedure`), and the answer is the one resolveResponse gives:
+// same status, same body, same headers (test/trpcFastPath.test.ts compares the two).
+//
+// Measured on a 2-CPU machine: answering here took `GET /trpc/me` from 0.36 to 0.60–0.65 of the
+// floor, the server's CPU per request from about 640 to 330 µs. Then the chains as plain calls, the
+// cookies kept off Express's request object (context.ts), the door dispatched by the front
+// middleware and a few copies less took it from about 217 to 163 µs in one run (the REST route
+// with the same JWT: 153 µs), and from 0.60 to 0.86–0.93 of the floor in `pnpm bench`.
 //
 // Handled here, as @trpc/client 11's httpLink and httpBatchLink send them:
 // - GET queries, single (`/trpc/me`, `?input=` JSON or none) or batched
