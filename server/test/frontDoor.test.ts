@@ -1,8 +1,12 @@
 // What every request meets before its route: the security headers (the API's set for JSON and
 // event-stream answers, helmet's for the portal's pages), the request line in the log, the answer
 // of a HEAD request, and the caller's address when no proxy is trusted.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
+import express, { type Request, type Response } from "express";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { createApp } from "../src/http/app.ts";
 import { createLogger } from "../src/logger.ts";
 import { ADMIN, startTestServer, type TestServer } from "./harness.ts";
 import { simultaneousBurst } from "./support/rawHttp.ts";
@@ -116,4 +120,72 @@ test("trusting no proxy, a key's last use is the socket's address, whatever X-Fo
   await server.ctx.usage.flush();
   const shown = await server.api("GET", `/api/me/api-keys/${id}`, { token });
   expect(shown.body.last_used_ip).toMatch(/^(127\.0\.0\.1|::1)$/);
+});
+
+test("a handler mounted before the routes sees each request as Express's router would hand it over", async () => {
+  // The same recording handler behind createApp (front() dispatches to it) and mounted by plain Express.
+  const seen: unknown[] = [];
+  const record = (req: Request, res: Response) => {
+    seen.push({ url: req.url, baseUrl: req.baseUrl, path: req.path, originalUrl: req.originalUrl });
+    res.end();
+  };
+  const ours = http.createServer(createApp(server.ctx, { beforeRoutes: [{ path: "/trpc", handler: record }] }));
+  const plain = http.createServer(express().use("/trpc", record));
+  const ports: number[] = [];
+  for (const listening of [ours, plain]) {
+    await new Promise<void>((resolve) => listening.listen(0, "127.0.0.1", resolve));
+    ports.push((listening.address() as AddressInfo).port);
+  }
+  try {
+    const targets = [
+      "/trpc/me",
+      "/trpc/keys.list,me?batch=1&input=%7B%7D",
+      "/TRPC/Me",
+      "/trpc",
+      "/trpc?x=1",
+      "/trpc/",
+      "/trpc/?x=1",
+      "/trpc//me",
+      "/trpc/me/",
+      "/trpc\\me",
+      "/trpc/me{x}",
+      "/trpc%2Fme",
+      "/trpcx",
+      "http://127.0.0.1/trpc/me?x=1",
+    ];
+    for (const target of targets) {
+      const answers: unknown[] = [];
+      for (const port of ports) {
+        seen.length = 0;
+        await simultaneousBurst(port, [`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`]);
+        answers.push(seen[0] ?? null);
+      }
+      expect(answers[0], target).toEqual(answers[1]);
+    }
+  } finally {
+    for (const listening of [ours, plain]) await new Promise((resolve) => listening.close(resolve));
+  }
+});
+
+test("a mounted handler that throws leaves the request to the error handler, with the URL as it came", async () => {
+  const throwing = () => {
+    throw new Error("boom");
+  };
+  const ours = http.createServer(createApp(server.ctx, { beforeRoutes: [{ path: "/trpc", handler: throwing }] }));
+  await new Promise<void>((resolve) => ours.listen(0, "127.0.0.1", resolve));
+  try {
+    lines.length = 0;
+    const response = await fetch(`http://127.0.0.1:${(ours.address() as AddressInfo).port}/trpc/boom?x=1`);
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { error: string }).error).toBe("internal_error");
+    const logged = lines.map((line) => JSON.parse(line));
+    expect(logged).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ msg: "request failed", path: "/trpc/boom" }),
+        expect.objectContaining({ msg: "request", path: "/trpc/boom", status: 500 }),
+      ]),
+    );
+  } finally {
+    await new Promise((resolve) => ours.close(resolve));
+  }
 });

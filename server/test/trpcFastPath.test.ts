@@ -5,6 +5,7 @@
 // httpBatchLink, httpSubscriptionLink) and the ones it never sends, which must reach tRPC.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { defaultTransformer } from "@trpc/server/unstable-core-do-not-import";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp } from "../src/http/app.ts";
@@ -492,4 +493,8 @@ describe("which requests the fast path takes", () => {
     expect(taken).toEqual([!request.leftToTrpc]);
     if (request.leftToTrpc) expect(answer.status).toBe(599);
   });
+});
+
+test("the router keeps tRPC's default transformer, so the fast path writes its items without copying them", () => {
+  expect(appRouter._def._config.transformer).toBe(defaultTransformer);
 });

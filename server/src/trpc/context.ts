@@ -1,5 +1,6 @@
 // What every portal procedure receives: the application context, the HTTP exchange (for
 // cookies), where the request came from, and the caller behind the access-token cookie.
+import cookieParser from "cookie-parser";
 import type { Request, Response } from "express";
 import { authenticate } from "../auth/authenticate.ts";
 import type { Principal } from "../auth/scopes.ts";
@@ -40,8 +41,24 @@ export interface PortalContext {
   endSecondFactor(): void;
 }
 
-function cookie(req: Request, name: string): string | undefined {
-  const value = (req.cookies as Record<string, unknown> | undefined)?.[name];
+const parseCookies = cookieParser();
+const noop = () => undefined;
+
+/**
+ * The request's cookies as cookie-parser reads them (JSON cookies decoded), read into an object of
+ * their own rather than onto the request. cookie-parser adds `cookies`, `signedCookies` and
+ * `secret` to the object it is given, and on Express's request object that made the whole request
+ * dearer: `GET /trpc/me` took about 20 µs more CPU (213 against 190 µs), presumably as the request
+ * leaves V8's fast property layout for every later access. Nothing else reads `req.cookies`.
+ */
+function readCookies(req: Request): Record<string, unknown> {
+  const holder: { headers: Request["headers"]; cookies?: Record<string, unknown> } = { headers: req.headers };
+  parseCookies(holder as Request, undefined as unknown as Response, noop);
+  return holder.cookies ?? {};
+}
+
+function cookie(cookies: Record<string, unknown>, name: string): string | undefined {
+  const value = cookies[name];
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
@@ -49,16 +66,18 @@ function cookie(req: Request, name: string): string | undefined {
 export function portalContextFactory(app: AppContext) {
   return (req: Request, res: Response): PortalContext => {
     let principal: Promise<Principal> | undefined;
+    const cookies = readCookies(req);
+    const accessToken = cookie(cookies, ACCESS_COOKIE);
     return {
       app,
       req,
       res,
       meta: { ip: req.ip ?? null, userAgent: req.get("user-agent") ?? null },
-      accessToken: cookie(req, ACCESS_COOKIE),
-      refreshToken: cookie(req, REFRESH_COOKIE),
-      mfaToken: cookie(req, MFA_COOKIE),
+      accessToken,
+      refreshToken: cookie(cookies, REFRESH_COOKIE),
+      mfaToken: cookie(cookies, MFA_COOKIE),
       principal() {
-        principal ??= authenticate(app, cookie(req, ACCESS_COOKIE));
+        principal ??= authenticate(app, accessToken);
         return principal;
       },
       startSession: (pair) => setSessionCookies(res, app.config, req.secure, pair, app.clock.now()),

@@ -1,14 +1,16 @@
 // The portal's everyday tRPC calls, answered straight from Node's request and response instead of
 // through tRPC's fetch-style HTTP layer (incomingMessageToRequest → resolveResponse → a web
 // Response), which alone held a bare tRPC query to about 0.40 of a bare Express route and
-// `GET /trpc/me` to 0.36 in `pnpm bench`. The procedures themselves run as tRPC runs them
-// (`callTRPCProcedure`, the same middleware, context and error formatter), and the answer is
-// the one resolveResponse gives: same status, same body, same headers (test/trpcFastPath.test.ts
-// compares the two). Measured on a 2-CPU machine: `GET /trpc/me` went from 0.36 to 0.60–0.65 of
-// the floor in the same runs (1.4× tRPC's own bare query; the REST route with the same JWT made
-// 0.69–0.73), the server's CPU per request from about 640 to 330 µs. What is left is not HTTP
-// plumbing: tRPC's middleware (about 7 µs a level, three for `me`), the request log and the
-// security headers every route pays.
+// `GET /trpc/me` to 0.36 in `pnpm bench`. The procedures themselves run with the same middleware,
+// context and error formatter (as plain calls of their chain, plainCall.ts, or for a chain it does
+// not know through tRPC's `callTRPCProcedure`), and the answer is the one resolveResponse gives:
+// same status, same body, same headers (test/trpcFastPath.test.ts compares the two).
+//
+// Measured on a 2-CPU machine: answering here took `GET /trpc/me` from 0.36 to 0.60–0.65 of the
+// floor, the server's CPU per request from about 640 to 330 µs. Then the chains as plain calls, the
+// cookies kept off Express's request object (context.ts), the door dispatched by the front
+// middleware and a few copies less took it from about 217 to 163 µs in one run (the REST route
+// with the same JWT: 153 µs), and from 0.60 to 0.86–0.93 of the floor in `pnpm bench`.
 //
 // Handled here, as @trpc/client 11's httpLink and httpBatchLink send them:
 // - GET queries, single (`/trpc/me`, `?input=` JSON or none) or batched
@@ -29,6 +31,7 @@
 // Queries and mutations get no abort signal (none of ours reads one; the one procedure that does,
 // chat.run, is a subscription and goes through tRPC).
 import {
+  type AnyTRPCProcedure,
   type AnyTRPCRouter,
   callTRPCProcedure,
   getErrorShape,
@@ -39,7 +42,9 @@ import {
 } from "@trpc/server";
 import { getHTTPStatusCode } from "@trpc/server/http";
 import type { TRPCResponse } from "@trpc/server/rpc";
+import { defaultTransformer } from "@trpc/server/unstable-core-do-not-import";
 import type { Request, Response } from "express";
+import { type PlainCall, plainCall } from "./plainCall.ts";
 
 type CallType = "query" | "mutation";
 
@@ -170,9 +175,16 @@ export function createFastPath<TContext>(options: FastPathOptions<TContext>): Fa
   const { router, createContext, onError, maxBodySize } = options;
   const config = router._def._config;
   const types = new Map<string, TRPCProcedureType>();
-  for (const [path, procedure] of Object.entries(router._def.procedures as Record<string, unknown>)) {
-    types.set(path, (procedure as { _def: { type: TRPCProcedureType } })._def.type);
+  // The procedures whose chain runs as plain calls (plainCall.ts); the others through tRPC's.
+  const plainCalls = new Map<string, PlainCall>();
+  for (const [path, procedure] of Object.entries(router._def.procedures as Record<string, AnyTRPCProcedure>)) {
+    types.set(path, procedure._def.type);
+    const call = plainCall(procedure);
+    if (call) plainCalls.set(path, call);
   }
+  // Without a transformer of its own, transformTRPCResponse would only copy each item around the
+  // same data (its serialize is the identity): the same JSON, a few objects later.
+  const serializes = config.transformer !== defaultTransformer;
   // The last Host header seen to make a URL, as tRPC's adapter builds one from it.
   let plainHost: string | undefined;
 
@@ -213,15 +225,10 @@ export function createFastPath<TContext>(options: FastPathOptions<TContext>): Fa
   /** One procedure, as resolveResponse calls it: its data, or its error (reported). */
   async function invoke(ctx: TContext, inputs: Inputs, path: string, index: number, type: CallType) {
     try {
-      return await callTRPCProcedure({
-        router,
-        path,
-        ctx,
-        type,
-        batchIndex: index,
-        signal: undefined,
-        getRawInput: () => readInput(inputs, index),
-      });
+      const getRawInput = () => readInput(inputs, index);
+      const plain = plainCalls.get(path);
+      if (plain) return await plain(ctx as object, type, path, getRawInput);
+      return await callTRPCProcedure({ router, path, ctx, type, batchIndex: index, signal: undefined, getRawInput });
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       onError({ error, path, type });
@@ -234,8 +241,10 @@ export function createFastPath<TContext>(options: FastPathOptions<TContext>): Fa
   }
 
   function write(res: Response, json: TRPCResponse | TRPCResponse[]): void {
-    const body = JSON.stringify(transformTRPCResponse(config, json));
-    if (res.statusCode === 200) res.statusCode = getHTTPStatusCode(json);
+    const body = JSON.stringify(serializes ? transformTRPCResponse(config, json) : json);
+    // One answer with data is a 200 (getHTTPStatusCode works that out through an array and a Set).
+    const status = Array.isArray(json) || "error" in json ? getHTTPStatusCode(json) : 200;
+    if (res.statusCode === 200 && status !== 200) res.statusCode = status;
     res.setHeader("content-type", "application/json");
     res.setHeader("vary", "trpc-accept, accept");
     res.setHeader("Content-Length", Buffer.byteLength(body));

@@ -1,4 +1,4 @@
-// Mounts the portal's tRPC router on Express: cookies parsed, the body size capped like the REST
+// Mounts the portal's tRPC router on Express: the body size capped like the REST
 // API's, 5xx logged loudly and 4xx quietly. The everyday queries and mutations are answered by
 // the fast path (fastPath.ts); everything else, and whatever it is unsure of, by tRPC's own
 // resolveResponse.
@@ -6,9 +6,9 @@ import { once } from "node:events";
 import type { TRPCError } from "@trpc/server";
 import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
 import { resolveResponse } from "@trpc/server/http";
-import cookieParser from "cookie-parser";
-import type { Request, RequestHandler, Response } from "express";
+import type { Request, Response } from "express";
 import type { AppContext } from "../context.ts";
+import type { MountedHandler } from "../http/app.ts";
 import { portalContextFactory } from "./context.ts";
 import { toAppError } from "./errorMap.ts";
 import { createFastPath } from "./fastPath.ts";
@@ -69,10 +69,9 @@ export interface TrpcHandlerOptions {
   fastPath?: boolean;
 }
 
-export function createTrpcHandler(app: AppContext, options: TrpcHandlerOptions = {}): RequestHandler {
+export function createTrpcHandler(app: AppContext, options: TrpcHandlerOptions = {}): MountedHandler {
   const createContext = portalContextFactory(app);
   const maxBodySize = byteSize(app.config.bodyLimit);
-  const parseCookies = cookieParser();
   const onError = ({ error, path, type }: { error: TRPCError; path: string | undefined; type: string }) => {
     const appError = toAppError(error);
     if (appError.status >= 500) {
@@ -108,13 +107,11 @@ export function createTrpcHandler(app: AppContext, options: TrpcHandlerOptions =
       crashed(error, res);
     }
   };
-  // One function rather than a router of three layers: no caching, the cookies, the procedure.
+  // One function rather than a router of three layers. The answers are not to be cached: the front
+  // middleware (http/app.ts) sets Cache-Control: no-store on everything below /trpc.
   return (req, res) => {
-    res.setHeader("Cache-Control", "no-store");
-    parseCookies(req, res, () => {
-      const answering = fastPath?.(req, res);
-      if (answering) answering.catch((error: unknown) => crashed(error, res));
-      else void serve(req, res);
-    });
+    const answering = fastPath?.(req, res);
+    if (answering) answering.catch((error: unknown) => crashed(error, res));
+    else void serve(req, res);
   };
 }

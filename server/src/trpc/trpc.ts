@@ -89,22 +89,66 @@ async function admit(ctx: PortalContext, type: ProcedureType, getRawInput: () =>
   if (refusal) throw refusal;
 }
 
-export const publicProcedure = t.procedure.use(async ({ ctx, type, next, getRawInput }) => {
+/**
+ * A middleware of the ladder as a plain function: its checks, then what it adds to the context
+ * (undefined: nothing). Each middleware below is written as one of these and registered, so that
+ * the fast path (plainCall.ts) can run a procedure's chain as plain calls instead of through
+ * tRPC's, which copies the call's options and context at every level.
+ */
+export type PlainMiddleware<TContext = object> = (
+  ctx: TContext,
+  type: ProcedureType,
+  getRawInput: () => Promise<unknown>,
+) => Promise<object | undefined>;
+
+const plainForms = new WeakMap<object, PlainMiddleware>();
+
+/** The plain form of one of the ladder's middlewares; undefined for any other function. */
+export function plainFormOf(middleware: unknown): PlainMiddleware | undefined {
+  return typeof middleware === "function" ? plainForms.get(middleware) : undefined;
+}
+
+/**
+ * Registers a middleware that does exactly what `plain` does (it calls it) and then `next`, with
+ * what `plain` returned as the context's additions. Curried, so that tRPC's `.use` still types the
+ * middleware's options.
+ */
+function withPlainForm<TContext>(plain: PlainMiddleware<TContext>) {
+  return <T extends object>(middleware: T): T => {
+    plainForms.set(middleware, plain as PlainMiddleware);
+    return middleware;
+  };
+}
+
+async function checkPublic(ctx: PortalContext, type: ProcedureType, getRawInput: () => Promise<unknown>) {
   await admit(ctx, type, getRawInput);
-  return next();
-});
+  return undefined;
+}
+
+export const publicProcedure = t.procedure.use(
+  withPlainForm(checkPublic)(async ({ ctx, type, next, getRawInput }) => {
+    await checkPublic(ctx, type, getRawInput);
+    return next();
+  }),
+);
+
+async function checkSession(ctx: PortalContext, type: ProcedureType, getRawInput: () => Promise<unknown>) {
+  await admit(ctx, type, getRawInput);
+  const principal: Principal = await ctx.principal();
+  assertAccess(principal, "key_management");
+  return { principal, userId: principal.user.id };
+}
 
 /**
  * A live login session: after this, `ctx.principal` is the caller, not a promise of one. The
  * checks of publicProcedure come first, in the same middleware rather than one more level: each
  * level of tRPC's middleware chain copies the call's options and context (about 7 µs a level).
  */
-export const protectedProcedure = t.procedure.use(async ({ ctx, type, next, getRawInput }) => {
-  await admit(ctx, type, getRawInput);
-  const principal: Principal = await ctx.principal();
-  assertAccess(principal, "key_management");
-  return next({ ctx: { principal, userId: principal.user.id } });
-});
+export const protectedProcedure = t.procedure.use(
+  withPlainForm(checkSession)(async ({ ctx, type, next, getRawInput }) =>
+    next({ ctx: await checkSession(ctx, type, getRawInput) }),
+  ),
+);
 
 /**
  * Administrators only. `authenticate` re-reads the user (role, disabled flag) from the database
@@ -117,9 +161,16 @@ export const adminProcedure = needs({ scope: "admin" });
  * role) can refuse one; the rule is applied all the same so both doors read alike.
  */
 export function needs(access: Access) {
-  return protectedProcedure.use(async ({ ctx, next }) => {
+  // After protectedProcedure's middleware: the context holds the caller itself.
+  const checkAccess = async (ctx: { app: PortalContext["app"]; principal: Principal }) => {
     assertAccess(ctx.principal, access);
     if (isAdminOnly(access)) await assertAdminSecondFactor(ctx.app, ctx.principal);
-    return next();
-  });
+    return undefined;
+  };
+  return protectedProcedure.use(
+    withPlainForm(checkAccess)(async ({ ctx, next }) => {
+      await checkAccess(ctx);
+      return next();
+    }),
+  );
 }
