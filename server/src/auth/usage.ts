@@ -57,6 +57,10 @@ export function utcDay(date: Date): string {
 
 export class UsageRecorder extends PeriodicWriter {
   private pending = new Map<string, Pending>();
+  /** The flush writing right now (its counts are out of `pending` and not yet in the database). */
+  private writing: Promise<void> | null = null;
+  /** Moves when a flush takes the pending counts and when it is done with them. */
+  private epoch = 0;
   record(keyId: string, at: Date, outcome: UsageOutcome = "served", from?: string | null): void {
     let entry = this.pending.get(keyId);
     if (!entry) {
@@ -95,9 +99,44 @@ export class UsageRecorder extends PeriodicWriter {
     };
   }
 
+  /**
+   * Runs `read`, a database read of keys' usage to which the caller then adds `pendingFor`, so that
+   * no count is missing or counted twice: not while a flush is writing (its counts are in neither
+   * place), and again if a flush began or ended during the read. The caller adds the pending
+   * counts in the same turn of the event loop as the read ends; a flush starts only on a timer.
+   */
+  async consistent<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.writing) {
+        await this.writing;
+        continue;
+      }
+      const epoch = this.epoch;
+      const result = await read();
+      // Flushes a few milliseconds apart could keep moving the epoch: after a few tries the
+      // read stands, as it did before this check existed.
+      if (epoch === this.epoch || attempt >= 4) return result;
+    }
+  }
+
   protected async writeBatch(): Promise<void> {
     // While the database is gone or read-only the counts wait in memory for it to come back.
     if (this.pending.size === 0 || !this.store.writable()) return;
+    let written!: () => void;
+    this.writing = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    this.epoch++;
+    try {
+      await this.writePending();
+    } finally {
+      this.epoch++;
+      this.writing = null;
+      written();
+    }
+  }
+
+  private async writePending(): Promise<void> {
     const db = this.store.db();
     const batch = this.pending;
     this.pending = new Map();

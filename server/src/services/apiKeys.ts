@@ -253,15 +253,13 @@ export async function listApiKeys(
   query: KeyListRequest = { limit: 100 },
 ): Promise<{ items: ApiKey[]; next_cursor: string | null; total: number }> {
   const where = keyListWhere(ctx, query, { userId });
-  const [rows, total] = await Promise.all([
-    ctx.db.apiKey.findMany({
-      where: await afterCursor(ctx, where, query, { userId }),
-      orderBy: keyListOrder(query),
-      take: query.limit + 1,
-      select: keySelect,
-    }),
-    ctx.db.apiKey.count({ where }),
-  ]);
+  const after = await afterCursor(ctx, where, query, { userId });
+  const [rows, total] = await ctx.usage.consistent(() =>
+    Promise.all([
+      ctx.db.apiKey.findMany({ where: after, orderBy: keyListOrder(query), take: query.limit + 1, select: keySelect }),
+      ctx.db.apiKey.count({ where }),
+    ]),
+  );
   return { ...toPage(rows, query, (row) => toView(ctx, row)), total };
 }
 
@@ -365,7 +363,8 @@ async function ownedKey(ctx: AppContext, userId: string | null, keyId: string): 
 }
 
 export async function getApiKey(ctx: AppContext, userId: string, keyId: string): Promise<ApiKey> {
-  return toView(ctx, await ownedKey(ctx, userId, keyId));
+  const row = await ctx.usage.consistent(() => ctx.db.apiKey.findUnique({ where: { id: keyId }, select: keySelect }));
+  return toView(ctx, ownedBy(row, userId, "API key"));
 }
 
 /** Who acts on a key: its owner, or an administrator acting on anyone's key. */
@@ -530,7 +529,9 @@ export async function apiKeyUsage(
   const today = ctx.clock.now();
   const wanted: string[] = [];
   for (let i = days - 1; i >= 0; i--) wanted.push(utcDay(new Date(today.getTime() - i * 86_400_000)));
-  const rows = await ctx.db.apiKeyUsageDay.findMany({ where: { apiKeyId: keyId, day: { in: wanted } } });
+  const rows = await ctx.usage.consistent(() =>
+    ctx.db.apiKeyUsageDay.findMany({ where: { apiKeyId: keyId, day: { in: wanted } } }),
+  );
   const stored = new Map(rows.map((row) => [row.day, row]));
   const series = wanted.map((day): UsageDayView => {
     const row = stored.get(day);
@@ -579,14 +580,17 @@ export async function listAllApiKeys(
   total: number;
 }> {
   const where = keyListWhere(ctx, query, query.userId ? { userId: query.userId } : {}, true);
-  const [rows, total] = await Promise.all([
-    ctx.db.apiKey.findMany({
-      where: await afterCursor(ctx, where, query, {}),
-      orderBy: keyListOrder(query),
-      take: query.limit + 1,
-      select: { ...keySelect, user: { select: { id: true, email: true } } },
-    }),
-    ctx.db.apiKey.count({ where }),
-  ]);
+  const after = await afterCursor(ctx, where, query, {});
+  const [rows, total] = await ctx.usage.consistent(() =>
+    Promise.all([
+      ctx.db.apiKey.findMany({
+        where: after,
+        orderBy: keyListOrder(query),
+        take: query.limit + 1,
+        select: { ...keySelect, user: { select: { id: true, email: true } } },
+      }),
+      ctx.db.apiKey.count({ where }),
+    ]),
+  );
   return { ...toPage(rows, query, (row) => ({ ...toView(ctx, row), owner: row.user })), total };
 }
