@@ -7,9 +7,8 @@
 // Statements are read-only and written once for both databases: PostgreSQL's `$1` placeholders,
 // which SQLite reads as named parameters (`@p1`). The connection is opened on the first read and
 // closed with the client ($disconnect), so a reader never outlives the client it belongs to.
-import type BetterSqlite3 from "better-sqlite3";
 import type pg from "pg";
-import { loadPg, sqliteDatabase } from "./drivers.ts";
+import { postgresPool, sqliteConnection, sqliteParameters } from "./drivers.ts";
 import { asUnreachable } from "./portability.ts";
 
 /** A row as the driver gives it: SQLite's booleans are 0/1 and its dates text; PostgreSQL's dates are Date. */
@@ -27,26 +26,13 @@ export interface DirectReads {
  * once. A statement runs synchronously, a few microseconds for an indexed row.
  */
 export function sqliteReads(file: string): DirectReads {
-  let connection: BetterSqlite3.Database | undefined;
-  const statements = new Map<string, BetterSqlite3.Statement>();
+  const connection = sqliteConnection(file, { readonly: true, fileMustExist: true });
   return {
     async all(sql, params) {
-      connection ??= new (sqliteDatabase())(file, { readonly: true, fileMustExist: true });
-      let statement = statements.get(sql);
-      if (!statement) {
-        statement = connection.prepare(sql.replace(/\$(\d+)/g, "@p$1"));
-        statements.set(sql, statement);
-      }
-      const named: Record<string, unknown> = {};
-      params.forEach((value, i) => {
-        named[`p${i + 1}`] = value;
-      });
-      return statement.all(named) as DirectRow[];
+      return connection.statement(sql).all(sqliteParameters(params)) as DirectRow[];
     },
     async close() {
-      statements.clear();
-      connection?.close();
-      connection = undefined;
+      connection.close();
     },
   };
 }
@@ -60,9 +46,10 @@ const TIMESTAMP = 1114;
  * wrote them.
  */
 export function postgresReads(url: string): DirectReads {
-  let pool: Promise<pg.Pool> | undefined;
-  const names = new Map<string, string>();
   let typesOf: typeof pg.types | undefined;
+  const connections = postgresPool(url, "fim_direct", (driver) => {
+    typesOf = driver.types;
+  });
   const types = {
     getTypeParser(oid: number, format?: string) {
       if (oid === TIMESTAMP) return (text: string) => new Date(`${text.replace(" ", "T")}Z`);
@@ -71,31 +58,15 @@ export function postgresReads(url: string): DirectReads {
   };
   return {
     async all(sql, params) {
-      pool ??= loadPg().then((driver) => {
-        typesOf = driver.types;
-        const opened = new driver.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000 });
-        // An idle connection the server drops (a restart) is replaced by the next read; without a
-        // listener its error would end the process.
-        opened.on("error", () => undefined);
-        return opened;
-      });
-      let name = names.get(sql);
-      if (!name) {
-        name = `fim_direct_${names.size + 1}`;
-        names.set(sql, name);
-      }
       try {
-        const result = await (await pool).query({ name, text: sql, values: [...params], types });
+        const pool = await connections.pool();
+        const result = await pool.query({ name: connections.nameOf(sql), text: sql, values: [...params], types });
         return result.rows as DirectRow[];
       } catch (error) {
         // A connection failure says so (DatabaseUnreachableError), as the client's own do.
         throw asUnreachable(url, error);
       }
     },
-    async close() {
-      const open = pool;
-      pool = undefined;
-      await (await open)?.end();
-    },
+    close: () => connections.close(),
   };
 }

@@ -8,9 +8,8 @@
 // them as named parameters, `@p1`). Dates are written as Prisma writes them: on SQLite as ISO text
 // with a `+00:00` offset, on PostgreSQL as UTC into `timestamp` columns. The connection is opened on
 // the first write and closed with the client ($disconnect).
-import type BetterSqlite3 from "better-sqlite3";
 import type pg from "pg";
-import { loadPg, sqliteDatabase } from "./drivers.ts";
+import { postgresPool, sqliteConnection, sqliteParameters } from "./drivers.ts";
 import { asUnreachable } from "./portability.ts";
 
 export interface DirectStatement {
@@ -37,27 +36,13 @@ const SQLITE_BUSY_MS = 5_000;
  * SQLITE_BUSY (which answers 503).
  */
 export function sqliteWrites(file: string): DirectWrites {
-  let connection: BetterSqlite3.Database | undefined;
-  const statements = new Map<string, BetterSqlite3.Statement>();
-  const open = () => {
-    if (connection) return connection;
-    connection = new (sqliteDatabase())(file, { fileMustExist: true, timeout: 0 });
-    // As the server's client runs: a commit is durable across a crash of the process.
-    connection.pragma("synchronous = NORMAL");
-    return connection;
-  };
-  const prepared = (sql: string) => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = open().prepare(sql.replace(/\$(\d+)/g, "@p$1"));
-      statements.set(sql, statement);
-    }
-    return statement;
-  };
+  // As the server's client runs: a commit is durable across a crash of the process.
+  const connection = sqliteConnection(file, { fileMustExist: true, timeout: 0 }, (db) =>
+    db.pragma("synchronous = NORMAL"),
+  );
   const runAll = (list: readonly DirectStatement[]) => {
-    const db = open();
-    const run = db.transaction(() => {
-      for (const { sql, params } of list) prepared(sql).run(named(params, sqliteValue));
+    const run = connection.open().transaction(() => {
+      for (const { sql, params } of list) connection.statement(sql).run(sqliteParameters(params, sqliteValue));
     });
     run.immediate();
   };
@@ -76,19 +61,9 @@ export function sqliteWrites(file: string): DirectWrites {
       }
     },
     async close() {
-      statements.clear();
-      connection?.close();
-      connection = undefined;
+      connection.close();
     },
   };
-}
-
-function named(params: readonly unknown[], convert: (value: unknown) => unknown): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  params.forEach((value, i) => {
-    values[`p${i + 1}`] = convert(value);
-  });
-  return values;
 }
 
 /** SQLite has no date or boolean: Prisma stores dates as ISO text with an offset, booleans as 0/1. */
@@ -109,28 +84,12 @@ function postgresValue(value: unknown): unknown {
  * consecutive one-row inserts of the same statement go as one (see mergedInserts).
  */
 export function postgresWrites(url: string): DirectWrites {
-  let pool: Promise<pg.Pool> | undefined;
-  const names = new Map<string, string>();
-  const nameOf = (sql: string) => {
-    let name = names.get(sql);
-    if (!name) {
-      name = `fim_write_${names.size + 1}`;
-      names.set(sql, name);
-    }
-    return name;
-  };
+  const connections = postgresPool(url, "fim_write");
   return {
     async transaction(list) {
-      pool ??= loadPg().then((driver) => {
-        const opened = new driver.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000 });
-        // An idle connection the server drops (a restart) is replaced by the next write; without a
-        // listener its error would end the process.
-        opened.on("error", () => undefined);
-        return opened;
-      });
       let client: pg.PoolClient | undefined;
       try {
-        client = await (await pool).connect();
+        client = await (await connections.pool()).connect();
       } catch (error) {
         throw asUnreachable(url, error);
       }
@@ -139,7 +98,7 @@ export function postgresWrites(url: string): DirectWrites {
         await client.query("BEGIN");
         for (const { sql, params, rows } of mergedInserts(list)) {
           // A merged insert's text depends on its row count: sent unnamed rather than prepared.
-          const name = rows === 1 ? nameOf(sql) : undefined;
+          const name = rows === 1 ? connections.nameOf(sql) : undefined;
           await client.query({ name, text: sql, values: params.map(postgresValue) });
         }
         await client.query("COMMIT");
@@ -152,11 +111,7 @@ export function postgresWrites(url: string): DirectWrites {
         client.release(failed instanceof Error && isConnectionError(failed) ? failed : undefined);
       }
     },
-    async close() {
-      const open = pool;
-      pool = undefined;
-      await (await open)?.end();
-    },
+    close: () => connections.close(),
   };
 }
 

@@ -4,6 +4,7 @@
 import { createRequire } from "node:module";
 import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
 import type BetterSqlite3 from "better-sqlite3";
+import type pg from "pg";
 
 const requirePackage = createRequire(import.meta.url);
 
@@ -53,4 +54,88 @@ export function postgresAdapter(url: string): SqlDriverAdapterFactory {
 /** The `pg` package, for the PostgreSQL migrator. */
 export async function loadPg(): Promise<typeof import("pg").default> {
   return (await import("pg")).default;
+}
+
+/**
+ * A connection of its own on a SQLite file, opened on first use, with each statement prepared once.
+ * Statements are written with PostgreSQL's `$1` placeholders, which SQLite reads as named
+ * parameters (`@p1`; see sqliteParameters), so one text serves both databases.
+ */
+export function sqliteConnection(
+  file: string,
+  options: BetterSqlite3.Options,
+  setUp: (connection: BetterSqlite3.Database) => void = () => undefined,
+) {
+  let connection: BetterSqlite3.Database | undefined;
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const open = () => {
+    if (!connection) {
+      connection = new (sqliteDatabase())(file, options);
+      setUp(connection);
+    }
+    return connection;
+  };
+  return {
+    open,
+    statement(sql: string): BetterSqlite3.Statement {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = open().prepare(sql.replace(/\$(\d+)/g, "@p$1"));
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+    close(): void {
+      statements.clear();
+      connection?.close();
+      connection = undefined;
+    },
+  };
+}
+
+/** `$1`, `$2`, … values as the named parameters (`p1`, `p2`, …) of a sqliteConnection statement. */
+export function sqliteParameters(
+  params: readonly unknown[],
+  convert: (value: unknown) => unknown = (value) => value,
+): Record<string, unknown> {
+  const named: Record<string, unknown> = {};
+  params.forEach((value, i) => {
+    named[`p${i + 1}`] = convert(value);
+  });
+  return named;
+}
+
+/**
+ * A small `pg` pool of its own (two connections), made on first use, with each statement named by
+ * its text (`<prefix>_<n>`) so that it is prepared once per connection.
+ */
+export function postgresPool(url: string, prefix: string, onLoad: (driver: typeof pg) => void = () => undefined) {
+  let pool: Promise<pg.Pool> | undefined;
+  const names = new Map<string, string>();
+  return {
+    pool(): Promise<pg.Pool> {
+      pool ??= loadPg().then((driver) => {
+        onLoad(driver);
+        const opened = new driver.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000 });
+        // An idle connection the server drops (a restart) is replaced on the next use; without a
+        // listener its error would end the process.
+        opened.on("error", () => undefined);
+        return opened;
+      });
+      return pool;
+    },
+    nameOf(sql: string): string {
+      let name = names.get(sql);
+      if (!name) {
+        name = `${prefix}_${names.size + 1}`;
+        names.set(sql, name);
+      }
+      return name;
+    },
+    async close(): Promise<void> {
+      const open = pool;
+      pool = undefined;
+      await (await open)?.end();
+    },
+  };
 }
