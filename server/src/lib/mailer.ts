@@ -1,6 +1,8 @@
 // Outgoing mail over SMTP (nodemailer), configured by SMTP_URL and SMTP_FROM. One transport per
-// server, made at start and closed at stop.
-import nodemailer, { type Transporter } from "nodemailer";
+// server, made with the first mail and closed at stop. nodemailer itself is loaded then too: half
+// a megabyte of JavaScript that every start would otherwise compile for a feature most never use.
+import type { Transporter } from "nodemailer";
+import { loadCommonJs } from "./lazyModule.ts";
 
 export interface Mail {
   to: string;
@@ -17,7 +19,7 @@ export interface Mailer {
 export function smtpMailer(smtp: { url: string; from: string }): Mailer {
   const url = new URL(smtp.url);
   const secure = url.protocol === "smtps:";
-  const transport: Transporter = nodemailer.createTransport({
+  const options = {
     host: url.hostname.replace(/^\[|\]$/g, ""),
     port: url.port ? Number(url.port) : secure ? 465 : 587,
     secure,
@@ -26,12 +28,16 @@ export function smtpMailer(smtp: { url: string; from: string }): Mailer {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
-  });
+  };
+  let transport: Promise<Transporter> | undefined;
   return {
     async send(mail) {
-      await transport.sendMail({ from: smtp.from, to: mail.to, subject: mail.subject, text: mail.text });
+      transport ??= loadCommonJs(() => import("nodemailer")).then((nodemailer) => nodemailer.createTransport(options));
+      await (await transport).sendMail({ from: smtp.from, to: mail.to, subject: mail.subject, text: mail.text });
     },
-    close: () => transport.close(),
+    close: () => {
+      void transport?.then((opened) => opened.close()).catch(() => undefined);
+    },
   };
 }
 
