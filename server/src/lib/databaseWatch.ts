@@ -50,7 +50,12 @@ export class DatabaseWatch {
   start(): void {
     this.inode = statSync(this.options.file).ino;
     try {
-      this.watcher = watch(path.dirname(this.options.file), () => this.check());
+      // Only news of the file itself: its write-ahead log and shared memory beside it change with
+      // every commit, and a check (a stat) for each would be paid by every write.
+      const name = path.basename(this.options.file);
+      this.watcher = watch(path.dirname(this.options.file), (_event, changed) => {
+        if (changed === null || changed === name) this.check();
+      });
       this.watcher.on("error", () => undefined);
       this.watcher.unref();
     } catch {

@@ -1,6 +1,5 @@
 // Conversations and their messages: list, read, rename, delete for their owner, and the writes
 // the agent runs make (a new conversation, the question, injected messages, the final answer).
-import { randomUUID } from "node:crypto";
 import { type DirectStatement, directWrites, type Prisma } from "@fim/db";
 import type { AppContext } from "../context.ts";
 import {
@@ -222,7 +221,7 @@ async function writeRunMessages(ctx: AppContext, items: RunMessage[]): Promise<S
       conversationId = item.conversation;
       touched.add(conversationId);
     } else {
-      conversationId = randomUUID();
+      conversationId = newCuid();
       const title = cleanTitle(titleFromQuestion(item.content));
       conversations.push({
         sql: INSERT_CONVERSATION,
