@@ -1,7 +1,7 @@
 // The API key format: `fim_` + 44 base62 characters, the last 6 being a CRC-32 checksum of the
 // first 38 (like GitHub's tokens). A mistyped or made-up key fails here, before any database
 // lookup, and secret scanners can recognise real keys.
-import { createHmac, type KeyObject, randomBytes } from "node:crypto";
+import { createHmac, hash, type KeyObject, randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
 
 export const API_KEY_PREFIX = "fim_";
@@ -55,6 +55,16 @@ export function checkApiKeyFormat(key: string): KeyFormatProblem | null {
 /** The first 8 characters, shown to people so they can tell their keys apart. */
 export function apiKeyPrefix(key: string): string {
   return key.slice(0, 8);
+}
+
+/**
+ * What this process's memory knows a key by (its credential cache): SHA-256 of the key, never the
+ * key itself. A key is a random 226-bit secret, so its unkeyed hash gives nothing away, and one
+ * call costs about a sixth of the HMAC below (0.25 against 1.5 µs here), which is then computed
+ * only when the database has to be asked.
+ */
+export function keyFingerprint(key: string): string {
+  return hash("sha256", key, "base64");
 }
 
 /** Keyed hash stored instead of the key: HMAC-SHA-256 under the server's key secret. */

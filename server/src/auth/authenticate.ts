@@ -4,7 +4,7 @@ import { directReads } from "@fim/db";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { allowedFrom, compileAllowedIps, displayAddress } from "./addressAllowList.ts";
-import { API_KEY_PREFIX, apiKeyPrefix, checkApiKeyFormat, hashApiKey } from "./apiKeyFormat.ts";
+import { API_KEY_PREFIX, apiKeyPrefix, checkApiKeyFormat, hashApiKey, keyFingerprint } from "./apiKeyFormat.ts";
 import type { CachedKey, CachedSession, CachedUser, VerifiedToken } from "./credentialCache.ts";
 import { verifyToken } from "./jwt.ts";
 import type { RateLimitState } from "./keyRateLimits.ts";
@@ -174,16 +174,17 @@ async function authenticateApiKey(
   if (problem === "checksum") {
     throw new AppError("invalid_token", "The API key's checksum does not match; check for a typo");
   }
-  const hash = hashApiKey(key, ctx.config.apiKeyHashKey);
-  let entry = ctx.credentials.getKey(hash);
+  const fingerprint = keyFingerprint(key);
+  let entry = ctx.credentials.getKey(fingerprint);
   if (!entry) {
     const missing = () => new AppError("invalid_token", "This API key does not exist or was deleted");
-    if (ctx.credentials.isUnknownKey(hash)) throw missing();
+    if (ctx.credentials.isUnknownKey(fingerprint)) throw missing();
     const client = clientOf();
     ctx.unknownKeys.assertMayLookUp(client);
-    entry = await ctx.credentials.loadKey(hash, () => loadKey(ctx, hash));
+    const hash = hashApiKey(key, ctx.config.apiKeyHashKey);
+    entry = await ctx.credentials.loadKey(fingerprint, () => loadKey(ctx, hash));
     if (!entry) {
-      ctx.credentials.rememberUnknownKey(hash);
+      ctx.credentials.rememberUnknownKey(fingerprint);
       await ctx.unknownKeys.recordMiss(client);
       throw missing();
     }

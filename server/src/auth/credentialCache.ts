@@ -1,5 +1,6 @@
 // In-memory cache of verified credentials, so a key or session seen before costs no database
-// query: API keys by the hash of the key, login sessions (what an access token names) by id.
+// query: API keys by their fingerprint (keyFingerprint: a SHA-256 of the key, never the key), login
+// sessions (what an access token names) by id.
 //
 // Why it is never wrong for long:
 // - Every write that changes what a credential may do goes through the service layer, which calls
@@ -24,9 +25,9 @@
 // claims kept by token; each request still checks its expiry, its type was checked with the
 // signature, and the session it names still decides. Nothing to invalidate: a token never changes.
 //
-// Unknown keys: a key with a valid checksum that matches no stored key is remembered (by hash,
+// Unknown keys: a key with a valid checksum that matches no stored key is remembered (by fingerprint,
 // MAX_UNKNOWN of them, UNKNOWN_TTL_MS) so that repeating it costs no query. A key is a random
-// 256-bit secret made when it is created, so a hash seen unknown cannot become a real key later.
+// 226-bit secret made when it is created, so a fingerprint seen unknown cannot become a real key later.
 // (Fresh unknown keys from one client are bounded separately: see unknownKeys.ts.)
 import type { BlockList } from "node:net";
 import type { KeyRateLimit } from "./keyRateLimits.ts";
@@ -155,8 +156,10 @@ export class CredentialCache {
    * happened while it was read. A request that arrives after an invalidation never shares a read
    * begun before it (`forget` lets go of the reads in flight).
    */
-  loadKey(hash: string, load: () => Promise<CachedKey | undefined>): Promise<CachedKey | undefined> {
-    return this.loadShared(`key:${hash}`, load, (entry, generation) => this.setKey(hash, entry, generation));
+  loadKey(fingerprint: string, load: () => Promise<CachedKey | undefined>): Promise<CachedKey | undefined> {
+    return this.loadShared(`key:${fingerprint}`, load, (entry, generation) =>
+      this.setKey(fingerprint, entry, generation),
+    );
   }
 
   /** A session not cached: as `loadKey`. */
@@ -186,21 +189,21 @@ export class CredentialCache {
     return pending;
   }
 
-  getKey(hash: string): CachedKey | undefined {
-    return this.keys.get(hash);
+  getKey(fingerprint: string): CachedKey | undefined {
+    return this.keys.get(fingerprint);
   }
 
-  setKey(hash: string, entry: CachedKey, loadedAtGeneration: number): void {
-    if (loadedAtGeneration === this.invalidations) this.keys.set(hash, entry);
+  setKey(fingerprint: string, entry: CachedKey, loadedAtGeneration: number): void {
+    if (loadedAtGeneration === this.invalidations) this.keys.set(fingerprint, entry);
   }
 
-  /** Whether this key hash was looked up recently and matched nothing. */
-  isUnknownKey(hash: string): boolean {
-    return this.unknown.get(hash) !== undefined;
+  /** Whether this key (by fingerprint) was looked up recently and matched nothing. */
+  isUnknownKey(fingerprint: string): boolean {
+    return this.unknown.get(fingerprint) !== undefined;
   }
 
-  rememberUnknownKey(hash: string): void {
-    this.unknown.set(hash, { cachedAt: Date.now() });
+  rememberUnknownKey(fingerprint: string): void {
+    this.unknown.set(fingerprint, { cachedAt: Date.now() });
   }
 
   getVerifiedToken(token: string): VerifiedToken | undefined {
