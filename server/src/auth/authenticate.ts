@@ -167,16 +167,18 @@ async function authenticateApiKey(
   countUsage: boolean,
   clientOf: () => string | undefined,
 ): Promise<Principal> {
-  const problem = checkApiKeyFormat(key);
-  if (problem === "format") {
-    throw new AppError("invalid_token", "An API key is fim_ followed by 44 letters and digits");
-  }
-  if (problem === "checksum") {
-    throw new AppError("invalid_token", "The API key's checksum does not match; check for a typo");
-  }
   const fingerprint = keyFingerprint(key);
   let entry = ctx.credentials.getKey(fingerprint);
   if (!entry) {
+    // A key in the cache matched a stored key, so its shape needs no check; any other is checked
+    // first, so that a mistyped or made-up key is refused without a query.
+    const problem = checkApiKeyFormat(key);
+    if (problem === "format") {
+      throw new AppError("invalid_token", "An API key is fim_ followed by 44 letters and digits");
+    }
+    if (problem === "checksum") {
+      throw new AppError("invalid_token", "The API key's checksum does not match; check for a typo");
+    }
     const missing = () => new AppError("invalid_token", "This API key does not exist or was deleted");
     if (ctx.credentials.isUnknownKey(fingerprint)) throw missing();
     const client = clientOf();
