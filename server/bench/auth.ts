@@ -22,7 +22,16 @@ import pg from "pg";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "../src/auth/apiKeyFormat.ts";
 import { signToken } from "../src/auth/jwt.ts";
 import { systemClock } from "../src/clock.ts";
-import { agent, portalSession, request, SERVER_DIR, type Spawned, sleep, spawnAndWait } from "./support.ts";
+import {
+  agent,
+  portalSession,
+  request,
+  SERVER_DIR,
+  type Spawned,
+  sendOnNewConnection,
+  sleep,
+  spawnAndWait,
+} from "./support.ts";
 
 const ADMIN = { email: "bench@example.com", password: "bench-password-1" };
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -611,42 +620,15 @@ async function streams(server: Spawned, floor: Spawned, keyHeader: string): Prom
   }
 
   const burstAgent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
-  /** One request on a new connection; resolves when it is over, however it ends. */
   const send = (method: string, url: string, body: unknown, onResponse?: (res: http.IncomingMessage) => void) =>
-    new Promise<{ status: number; text: string; firstByteMs: number; firstEventMs: number; failure?: string }>(
-      (resolve) => {
-        const started = performance.now();
-        const outcome = { status: 0, text: "", firstByteMs: Number.NaN, firstEventMs: Number.NaN };
-        const req = http.request(
-          url,
-          {
-            method,
-            agent: burstAgent,
-            headers: { authorization: keyHeader, ...(body ? { "content-type": "application/json" } : {}) },
-          },
-          (res) => {
-            outcome.status = res.statusCode ?? 0;
-            onResponse?.(res);
-            res.setEncoding("utf8");
-            res.on("data", (chunk: string) => {
-              if (Number.isNaN(outcome.firstByteMs)) outcome.firstByteMs = performance.now() - started;
-              outcome.text += chunk;
-              // The first event is complete once its frame ends (a blank line after `event:` and `data:`).
-              if (Number.isNaN(outcome.firstEventMs) && /^event: .*\ndata: .*\n\n/m.test(outcome.text)) {
-                outcome.firstEventMs = performance.now() - started;
-              }
-            });
-            res.on("error", () => undefined);
-            res.on("close", () =>
-              resolve({ ...outcome, ...(res.complete ? {} : { failure: "connection closed mid-answer" }) }),
-            );
-          },
-        );
-        req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-        req.on("error", (error) => resolve({ ...outcome, failure: error.message }));
-        req.end(body ? JSON.stringify(body) : undefined);
-      },
-    );
+    sendOnNewConnection(burstAgent, {
+      method,
+      url,
+      headers: { authorization: keyHeader },
+      body,
+      timeoutMs,
+      onResponse,
+    });
 
   // The machine's own cost of the burst: the same new connections, authenticated, no run; and
   // the same burst on the bare-Express floor.

@@ -13,7 +13,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
-import { agent, portalSession, request, spawnAndWait } from "./support.ts";
+import { agent, portalSession, request, sendOnNewConnection, spawnAndWait } from "./support.ts";
 
 const TARGET = process.env.PROFILE_TARGET ?? "key";
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
@@ -78,29 +78,11 @@ agent.destroy();
  */
 async function streamBursts(target: string, headers: Record<string, string>) {
   const burstAgent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
-  const body = JSON.stringify({ q: "What is 17 * 23?" });
-  /** One run; resolves with ms to its first complete event (NaN if none) once the stream ends. */
-  const run = () =>
-    new Promise<number>((resolve) => {
-      const started = performance.now();
-      let firstEvent = Number.NaN;
-      let text = "";
-      const req = http.request(target, {
-        method: "POST",
-        agent: burstAgent,
-        headers: { ...headers, "content-type": "application/json" },
-      });
-      req.on("response", (res) => {
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-          if (Number.isNaN(firstEvent) && text.includes("\n\n")) firstEvent = performance.now() - started;
-        });
-        res.on("close", () => resolve(res.statusCode === 200 ? firstEvent : Number.NaN));
-      });
-      req.on("error", () => resolve(Number.NaN));
-      req.end(body);
-    });
+  const question = { q: "What is 17 * 23?" };
+  const run = async () => {
+    const outcome = await sendOnNewConnection(burstAgent, { method: "POST", url: target, headers, body: question });
+    return outcome.status === 200 && !outcome.failure ? outcome.firstEventMs : Number.NaN;
+  };
   const until = performance.now() + SECONDS * 1000;
   while (performance.now() < until) {
     const outcomes = await Promise.all(Array.from({ length: 200 }, run));

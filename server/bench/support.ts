@@ -1,5 +1,6 @@
-// What the benchmark scripts share: a JSON request over a keep-alive agent, a portal session,
-// and a process started on a free port and waited for until its health route answers.
+// What the benchmark scripts share: a JSON request over a keep-alive agent, a request on a new
+// connection of its own (the streams bursts), a portal session, and a process started on a free
+// port and waited for until its health route answers.
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import http from "node:http";
@@ -59,6 +60,67 @@ export function request(
 }
 
 /** Logs in through the portal's door: the headers of a browser holding that session (its access cookie). */
+/** What became of a request sent on a connection of its own. */
+export interface Outcome {
+  status: number;
+  text: string;
+  /** Milliseconds from sending to the answer's first byte, and to its first complete SSE event (NaN: none). */
+  firstByteMs: number;
+  firstEventMs: number;
+  /** Set when the request did not end with a complete answer. */
+  failure?: string;
+}
+
+/**
+ * One request on a new connection (`connections` must not keep them alive); resolves when it is
+ * over, however it ends, so one bad request cannot hang a burst or go uncounted.
+ */
+export function sendOnNewConnection(
+  connections: http.Agent,
+  options: {
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body?: unknown;
+    timeoutMs?: number;
+    onResponse?: (res: http.IncomingMessage) => void;
+  },
+): Promise<Outcome> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const outcome: Outcome = { status: 0, text: "", firstByteMs: Number.NaN, firstEventMs: Number.NaN };
+    const req = http.request(
+      options.url,
+      {
+        method: options.method,
+        agent: connections,
+        headers: { ...options.headers, ...(options.body ? { "content-type": "application/json" } : {}) },
+      },
+      (res) => {
+        outcome.status = res.statusCode ?? 0;
+        options.onResponse?.(res);
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          if (Number.isNaN(outcome.firstByteMs)) outcome.firstByteMs = performance.now() - started;
+          outcome.text += chunk;
+          // The first event is complete once its frame ends (a blank line after `event:` and `data:`).
+          if (Number.isNaN(outcome.firstEventMs) && /^event: .*\ndata: .*\n\n/m.test(outcome.text)) {
+            outcome.firstEventMs = performance.now() - started;
+          }
+        });
+        res.on("error", () => undefined);
+        res.on("close", () =>
+          resolve({ ...outcome, ...(res.complete ? {} : { failure: "connection closed mid-answer" }) }),
+        );
+      },
+    );
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    req.on("error", (error) => resolve({ ...outcome, failure: error.message }));
+    req.end(options.body ? JSON.stringify(options.body) : undefined);
+  });
+}
+
 export async function portalSession(url: string, login: { email: string; password: string }) {
   const answer = await request(`${url}/trpc/auth.login`, {
     method: "POST",
