@@ -4,6 +4,7 @@
 //   user:create   --email <email> [--name <name>] [--admin] [--password <pw>]
 //   user:password --email <email> [--password <pw>]
 //   user:list     [--search <text>]
+//   user:mfa-reset --email <email>
 //
 // Without --password a random one is generated and printed once.
 import { randomBytes } from "node:crypto";
@@ -13,6 +14,7 @@ import { loadConfig } from "./config.ts";
 import { closeContext, createContext } from "./context.ts";
 import { AppError } from "./errors.ts";
 import { createLogger } from "./logger.ts";
+import { removeSecondFactor } from "./services/mfa.ts";
 import { revokeAllSessions } from "./services/sessions.ts";
 import { createUser, findUserByEmail, listUsers, setPassword } from "./services/users.ts";
 
@@ -21,6 +23,9 @@ const USAGE = `Usage: pnpm cli <command> [options]
   user:create   --email <email> [--name <name>] [--admin] [--password <password>]
   user:password --email <email> [--password <password>]
   user:list     [--search <text>]
+  user:mfa-reset --email <email>
+                Removes the user's second factor and recovery codes (a lost phone):
+                they log in with their password alone until they enrol again.
 
 Without --password, a random password is generated and printed once.`;
 
@@ -70,6 +75,18 @@ async function main(argv: string[]): Promise<number> {
         await revokeAllSessions(ctx, user.id, { reason: "password_reset" });
         process.stdout.write(`Password set for ${user.email}; their sessions were ended.\n`);
         if (generated) process.stdout.write(`Password: ${generated}\n`);
+        return 0;
+      }
+      case "user:mfa-reset": {
+        if (!values.email) throw new Error("--email is required");
+        const user = await findUserByEmail(ctx, values.email);
+        if (!user) throw new Error(`no user with email ${values.email}`);
+        const had = await removeSecondFactor(ctx, user.id, { actorId: null, detail: { via: "cli" } });
+        process.stdout.write(
+          had
+            ? `Second factor removed for ${user.email}: they log in with their password until they enrol again.\n`
+            : `${user.email} had no second factor; nothing to remove.\n`,
+        );
         return 0;
       }
       case "user:list": {

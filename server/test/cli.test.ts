@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { type ProcessDatabase, processDatabase, startTestServer } from "./harness.ts";
 import { FROM_SOURCE } from "./support/serverProcess.ts";
 import { eventually } from "./support/sse.ts";
+import { stepAt, totpCode } from "./support/totp.ts";
 
 const run = promisify(execFile);
 let dataDir: string;
@@ -74,6 +75,63 @@ test("create an admin, reset a password, list users; the accounts work over the 
     const resetAt = Date.now();
     await eventually(async () => (await server.api("GET", "/api/me", { token: session })).status === 401, 1500);
     expect(Date.now() - resetAt).toBeLessThan(1500);
+  } finally {
+    await server.close();
+  }
+}, 90_000);
+
+test("user:mfa-reset removes a lost second factor: the password alone logs in again, audited", async () => {
+  expect((await cli("user:create", "--email", "phone@example.com", "--password", "lost-my-phone-1")).code).toBe(0);
+  const server = await startTestServer({ DATA_DIR: dataDir, ...database.env });
+  try {
+    const login = () =>
+      server.api("POST", "/api/auth/login", { body: { email: "phone@example.com", password: "lost-my-phone-1" } });
+    const token = (await login()).body.access_token;
+    const secret = (await server.api("POST", "/api/me/mfa/totp", { token })).body.secret;
+    const confirmed = await server.api("POST", "/api/me/mfa/totp/confirm", {
+      token,
+      body: { code: totpCode(secret, stepAt(new Date())) },
+    });
+    expect(confirmed.status).toBe(200);
+    expect((await login()).body).toMatchObject({ mfa_required: true });
+
+    const reset = await cli("user:mfa-reset", "--email", "Phone@Example.com");
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toMatch(/^Second factor removed for phone@example\.com/);
+    const after = await login();
+    expect(after.status).toBe(200);
+    expect(after.body.access_token).toEqual(expect.any(String));
+    expect((await server.api("GET", "/api/me/mfa", { token: after.body.access_token })).body).toEqual({
+      enabled: false,
+      pending: false,
+      recovery_codes_left: 0,
+    });
+    const admin = (
+      await cli("user:create", "--email", "auditor@example.com", "--admin", "--password", "auditor-pass-1")
+    ).code;
+    expect(admin).toBe(0);
+    const auditor = (
+      await server.api("POST", "/api/auth/login", {
+        body: { email: "auditor@example.com", password: "auditor-pass-1" },
+      })
+    ).body.access_token;
+    const audit = await server.api("GET", "/api/admin/audit-log?action=admin.mfa_reset", { token: auditor });
+    expect(audit.status).toBe(200);
+    expect(audit.body.items).toEqual([
+      expect.objectContaining({
+        action: "admin.mfa_reset",
+        actor_id: null,
+        target_id: after.body.user.id,
+        detail: { had_second_factor: true, via: "cli" },
+      }),
+    ]);
+
+    const again = await cli("user:mfa-reset", "--email", "phone@example.com");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/had no second factor/);
+    const unknown = await cli("user:mfa-reset", "--email", "nobody@example.com");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no user with email nobody@example\.com/);
   } finally {
     await server.close();
   }

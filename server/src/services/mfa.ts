@@ -202,7 +202,24 @@ export async function adminResetMfa(
   if (!user) throw notFound("User");
   assertMayActOn(actor, user);
   await requireRecentAuth(ctx, actor);
-  const had = await ctx.db.$transaction(async (tx) => {
+  const had = await removeSecondFactor(ctx, userId, { actorId: actor.id, meta });
+  return {
+    user: { id: user.id, email: user.email, name: user.name, role: user.role === "admin" ? "admin" : "user" },
+    had_second_factor: had,
+  };
+}
+
+/**
+ * Removes a user's second factor, its recovery codes and its pending login challenges, in one
+ * transaction with its audit entry (`admin.mfa_reset`; no actor when the operator's CLI did it).
+ * Whether the user had a confirmed factor.
+ */
+export async function removeSecondFactor(
+  ctx: AppContext,
+  userId: string,
+  by: { actorId: string | null; meta?: RequestMeta; detail?: Record<string, unknown> },
+): Promise<boolean> {
+  return ctx.db.$transaction(async (tx) => {
     const factor = await tx.totpFactor.findUnique({ where: { userId }, select: { confirmedAt: true } });
     await tx.totpFactor.deleteMany({ where: { userId } });
     await tx.recoveryCode.deleteMany({ where: { userId } });
@@ -211,21 +228,17 @@ export async function adminResetMfa(
     await recordAudit(
       ctx,
       {
-        actorId: actor.id,
+        actorId: by.actorId,
         action: "admin.mfa_reset",
         targetType: "user",
         targetId: userId,
-        meta,
-        detail: { had_second_factor: hadFactor },
+        meta: by.meta,
+        detail: { had_second_factor: hadFactor, ...by.detail },
       },
       tx,
     );
     return hadFactor;
   });
-  return {
-    user: { id: user.id, email: user.email, name: user.name, role: user.role === "admin" ? "admin" : "user" },
-    had_second_factor: had,
-  };
 }
 
 export async function getMfaPolicy(ctx: AppContext): Promise<MfaPolicy> {
