@@ -1,7 +1,7 @@
 // Two-factor login in the portal: enrol in Settings → Security (reading the secret's text, as one
 // types it into an app), log out and back in with a code, with a recovery code (then that one is
-// spent), a wrong code's message, and turning it off. On a throwaway account, so the other specs'
-// admin logs in with the password alone.
+// spent), a wrong code's message, new recovery codes, and turning it off. On a throwaway account,
+// so the other specs' admin logs in with the password alone.
 import { expect, type Page, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config.ts";
 import { portalLogin, restLogin } from "./support/api.ts";
@@ -24,7 +24,7 @@ async function codeStep(page: Page, code: string) {
   await page.getByRole("button", { name: "Verify" }).click();
 }
 
-test("two-factor login: enrol, log in with a code and with a recovery code, wrong code, turn it off", async ({
+test("two-factor login: enrol, log in with a code and with a recovery code, wrong code, new codes, turn it off", async ({
   page,
   request,
 }) => {
@@ -73,9 +73,21 @@ test("two-factor login: enrol, log in with a code and with a recovery code, wron
   await codeStep(page, recovery[1] as string);
   await expect(page.getByRole("heading", { name: "API Keys", level: 1 })).toBeVisible();
 
-  // Turn it off with the password; the next login needs the password only.
+  // New recovery codes in place of the eight left: asked first, shown once, the count back to ten.
   await page.goto("/settings/security");
   await expect(page.getByText("Two-factor login is on. 8 recovery codes left.")).toBeVisible();
+  await page.getByRole("button", { name: "Get new recovery codes" }).click();
+  const asking = page.getByRole("dialog", { name: "Get new recovery codes?" });
+  await expect(asking).toContainText("The codes you have now stop working at once.");
+  await asking.getByRole("button", { name: "Get new codes" }).click();
+  await expect(page.getByText("New recovery codes: the earlier ones no longer work.")).toBeVisible();
+  await expect(codes).toHaveCount(10);
+  const replaced = await codes.allTextContents();
+  expect(replaced.filter((value) => recovery.includes(value))).toEqual([]);
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByText("Two-factor login is on. 10 recovery codes left.")).toBeVisible();
+
+  // Turn it off with the password; the next login needs the password only.
   await page.getByLabel("Or your password").fill(password);
   await page.getByRole("button", { name: "Turn off" }).click();
   await expect(page.getByText("Two-factor login is off.", { exact: true })).toBeVisible();

@@ -212,6 +212,67 @@ describe("login with a second factor", () => {
   });
 });
 
+describe("new recovery codes", () => {
+  test("replace the old ones at once: sudo mode, a login session (never an API key), audited", async () => {
+    server.clock.advance(11 * 60);
+    const refused = await server.api("POST", "/api/me/mfa/recovery-codes", { token: ada.token });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ error: "forbidden", reauthenticate: true });
+    midStep();
+    expect((await confirmAda({ password: ADA.password, code: code() })).status).toBe(200);
+    const { key } = await server.createKey(ada.token, { name: "full access" });
+    const byKey = await server.api("POST", "/api/me/mfa/recovery-codes", { token: key });
+    expect(byKey.status).toBe(403);
+    expect(byKey.body.reauthenticate).toBeUndefined();
+
+    const before = (await server.api("GET", "/api/me/mfa", { token: ada.token })).body.recovery_codes_left;
+    const fresh = await server.api("POST", "/api/me/mfa/recovery-codes", { token: ada.token });
+    expect(fresh.status).toBe(200);
+    const codes: string[] = fresh.body.recovery_codes;
+    expect(codes).toHaveLength(10);
+    expect(new Set(codes).size).toBe(10);
+    expect(codes.filter((value) => recovery.includes(value))).toEqual([]);
+    expect((await server.api("GET", "/api/me/mfa", { token: ada.token })).body.recovery_codes_left).toBe(10);
+
+    // An old code that was never used no longer logs in; a new one does, once.
+    const old = await secondStep((await passwordStep()).mfa_token, recovery[1] as string);
+    expect(old.status).toBe(401);
+    const used = await secondStep((await passwordStep()).mfa_token, codes[0] as string);
+    expect(used.status).toBe(200);
+    expect((await server.api("GET", "/api/me/mfa", { token: ada.token })).body.recovery_codes_left).toBe(9);
+
+    const audit = await server.ctx.db.auditLog.findFirst({
+      where: { action: "mfa.recovery_codes_regenerate", actorId: ada.id },
+    });
+    expect(JSON.parse(audit?.detail ?? "{}")).toEqual({ unused_codes_replaced: before });
+    recovery = codes;
+  });
+
+  test("the portal's door does the same, and two requests at once leave the last answer's codes in force", async () => {
+    const browser = new PortalBrowser(server.url);
+    midStep();
+    expect((await browser.login(ADA.email, ADA.password)).data).toEqual({ mfa_required: true });
+    server.clock.advance(30);
+    expect((await browser.mutate("auth.loginMfa", { code: code() })).status).toBe(200);
+    const answers = await Promise.all([
+      browser.mutate("mfa.regenerateRecoveryCodes"),
+      browser.mutate("mfa.regenerateRecoveryCodes"),
+    ]);
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.data.recovery_codes).toHaveLength(10);
+    }
+    // Ten codes in force, all from one answer: the other answer's codes do not log in.
+    expect((await browser.query("mfa.status")).data.recovery_codes_left).toBe(10);
+    const works = async (value: string) => (await secondStep((await passwordStep()).mfa_token, value)).status === 200;
+    const [first, second] = answers.map((answer) => answer.data.recovery_codes as string[]);
+    const firstWorks = await works(first?.[0] as string);
+    const secondWorks = await works(second?.[0] as string);
+    expect([firstWorks, secondWorks].sort()).toEqual([false, true]);
+    recovery = (firstWorks ? first : second) as string[];
+  });
+});
+
 describe("turning it off and resetting it", () => {
   test("off with a wrong code is refused; with the password it is off and the password alone logs in", async () => {
     server.clock.advance(30);
@@ -223,6 +284,10 @@ describe("turning it off and resetting it", () => {
     expect(off.status).toBe(204);
     expect((await server.api("GET", "/api/me", { token: ada.token })).body.mfa_enabled).toBe(false);
     expect((await passwordStep()).access_token).toEqual(expect.any(String));
+    // Off, there are no recovery codes to replace.
+    const none = await server.api("POST", "/api/me/mfa/recovery-codes", { token: ada.token });
+    expect(none.status).toBe(400);
+    expect(none.body).toMatchObject({ error: "validation_error", details: [{ field: "totp" }] });
   });
 
   test("enrolling is a sudo-mode action: after the window it is refused until the password is confirmed", async () => {

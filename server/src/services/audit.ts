@@ -28,6 +28,7 @@ export type AuditAction =
   | "mfa.enable"
   | "mfa.disable"
   | "mfa.recovery_code_used"
+  | "mfa.recovery_codes_regenerate"
   | "admin.mfa_reset"
   | "admin.mfa_policy"
   | "password_reset_requested"

@@ -1,7 +1,7 @@
 // Two-factor login for the account holder and for administrators: enrolling an authenticator app
-// (a pending secret, confirmed by a first code, then recovery codes shown once), turning it off
-// with a code or the password, an administrator's reset of someone's second factor, and the
-// policy that administrators need one. The codes themselves are checked in auth/secondFactor.ts.
+// (a pending secret, confirmed by a first code, then recovery codes shown once, and new ones in
+// their place on request), turning it off with a code or the password, an administrator's reset
+// of someone's second factor, and the policy that administrators need one. The codes themselves are checked in auth/secondFactor.ts.
 import { requireRecentAuth } from "../auth/recentAuth.ts";
 import { assertUnscoped, type Principal } from "../auth/scopes.ts";
 import {
@@ -117,6 +117,54 @@ export async function confirmTotpEnrolment(
       })),
     });
     await recordAudit(ctx, { actorId: userId, action: "mfa.enable", targetType: "user", targetId: userId, meta }, tx);
+  });
+  return { recovery_codes: codes };
+}
+
+/**
+ * Ten new recovery codes in place of the caller's current ones (used up, or seen by someone else),
+ * returned this once; the earlier ones stop working at once. Only with two-factor login on, and in
+ * sudo mode, as any change to the second factor.
+ */
+export async function regenerateRecoveryCodes(
+  ctx: AppContext,
+  caller: Principal,
+  meta: RequestMeta,
+): Promise<RecoveryCodes> {
+  const userId = caller.user.id;
+  const off = () => validationError("totp", "two-factor login is off: there are no recovery codes to replace");
+  if (!(await hasSecondFactor(ctx, userId))) throw off();
+  await requireRecentAuth(ctx, caller);
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+  await ctx.db.$transaction(async (tx) => {
+    // Writing the factor's row first holds it for the transaction: a concurrent turn-off or
+    // regeneration waits, so the codes returned are the ones in force (the last request wins).
+    const held = await tx.totpFactor.updateMany({
+      where: { userId, confirmedAt: { not: null } },
+      data: { userId },
+    });
+    if (held.count !== 1) throw off();
+    const unused = await tx.recoveryCode.count({ where: { userId, usedAt: null } });
+    await tx.recoveryCode.deleteMany({ where: { userId } });
+    await tx.recoveryCode.createMany({
+      data: codes.map((recovery) => ({
+        userId,
+        hash: hashRecoveryCode(ctx, userId, recovery),
+        createdAt: ctx.clock.now(),
+      })),
+    });
+    await recordAudit(
+      ctx,
+      {
+        actorId: userId,
+        action: "mfa.recovery_codes_regenerate",
+        targetType: "user",
+        targetId: userId,
+        meta,
+        detail: { unused_codes_replaced: unused },
+      },
+      tx,
+    );
   });
   return { recovery_codes: codes };
 }

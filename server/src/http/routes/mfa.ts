@@ -20,6 +20,7 @@ import {
   disableTotp,
   getMfaPolicy,
   mfaStatus as readMfaStatus,
+  regenerateRecoveryCodes,
   setMfaPolicy,
   startTotpEnrolment,
 } from "../../services/mfa.ts";
@@ -61,6 +62,17 @@ export const mfaRoutes = [
     success: { status: 200, description: "Single-use recovery codes", schema: recoveryCodes },
     errors: [400],
     handler: ({ ctx, principal, body, meta }) => confirmTotpEnrolment(ctx, principal.user.id, body.code, meta),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/me/mfa/recovery-codes",
+    operationId: "regenerateRecoveryCodes",
+    tag: "mfa",
+    summary: "Replace the recovery codes: 10 new ones (shown once); the earlier ones stop working at once",
+    access: "session",
+    success: { status: 200, description: "The new single-use recovery codes", schema: recoveryCodes },
+    errors: [400],
+    handler: ({ ctx, principal, meta }) => regenerateRecoveryCodes(ctx, principal, meta),
   }),
   defineRoute({
     method: "delete",

@@ -18,6 +18,7 @@ import {
   disableTotp,
   getMfaPolicy,
   mfaStatus as readMfaStatus,
+  regenerateRecoveryCodes,
   setMfaPolicy,
   startTotpEnrolment,
 } from "../../services/mfa.ts";
@@ -34,6 +35,10 @@ export const mfaRouter = router({
     .input(confirmTotpBody)
     .output(recoveryCodes)
     .mutation(({ ctx, input }) => confirmTotpEnrolment(ctx.app, ctx.userId, input.code, ctx.meta)),
+
+  regenerateRecoveryCodes: protectedProcedure
+    .output(recoveryCodes)
+    .mutation(({ ctx }) => regenerateRecoveryCodes(ctx.app, ctx.principal, ctx.meta)),
 
   disable: protectedProcedure
     .input(disableTotpBody)

@@ -24,6 +24,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "mfa.enable": "Turned on two-factor login",
   "mfa.disable": "Turned off two-factor login",
   "mfa.recovery_code_used": "Used a recovery code",
+  "mfa.recovery_codes_regenerate": "Replaced recovery codes",
   "admin.mfa_reset": "Admin: reset two-factor login",
   "admin.mfa_policy": "Admin: two-factor policy",
   password_reset_requested: "Asked for a password reset",
@@ -133,10 +134,12 @@ export function auditSentence(entry: AuditEntry): ReactNode {
       return <>{actor} turned off two-factor login</>;
     case "mfa.recovery_code_used":
       return <>{actor} logged in with a recovery code</>;
+    case "mfa.recovery_codes_regenerate":
+      return <>{actor} replaced their recovery codes with new ones</>;
     case "admin.mfa_reset":
       return (
         <>
-          {actor} reset the two-factor login of {target}
+          {detail.via === "cli" ? "The operator's command line" : actor} reset the two-factor login of {target}
         </>
       );
     case "admin.mfa_policy":
@@ -271,6 +274,7 @@ const DETAIL_LABELS: Record<string, string> = {
   revoked_sessions: "Sessions ended",
   sessions_ended: "Sessions ended",
   recovery_codes_left: "Recovery codes left",
+  unused_codes_replaced: "Unused codes replaced",
   had_second_factor: "Had two-factor login",
   require_for_admins: "Required for administrators",
   max_key_lifetime_days: "Maximum key lifetime (days)",
@@ -288,6 +292,7 @@ const DETAIL_LABELS: Record<string, string> = {
 const IN_SENTENCE: Record<string, string[]> = {
   "admin.user_role": ["from", "to"],
   "admin.mfa_policy": ["require_for_admins"],
+  "admin.mfa_reset": ["via"],
   login_failed: ["reason", "email"],
 };
 

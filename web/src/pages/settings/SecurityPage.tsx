@@ -1,7 +1,8 @@
 // Settings → Security: two-factor login with an authenticator app. Enrol (a QR code and the
 // secret as text, confirmed with a current code), keep the recovery codes shown once (copy or
-// download), and turn it off with a current code or the password.
+// download), get new ones in their place, and turn it off with a current code or the password.
 import { type FormEvent, useEffect, useState } from "react";
+import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { PageHeader } from "../../components/Layout.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
@@ -122,6 +123,53 @@ function EnrolCard({ enrolment, onConfirmed }: { enrolment: Enrolment; onConfirm
   );
 }
 
+/** How many recovery codes are left, and new ones in their place (the current ones stop working). */
+function RecoveryCodesLeftCard({ left, onReplaced }: { left: number; onReplaced: (codes: string[]) => void }) {
+  const [asking, setAsking] = useState(false);
+  const regenerate = trpc.mfa.regenerateRecoveryCodes.useMutation();
+  function close() {
+    setAsking(false);
+    regenerate.reset();
+  }
+  return (
+    <section className="card narrow" aria-labelledby="codes-left-title">
+      <h2 id="codes-left-title">Recovery codes</h2>
+      <p>
+        {left === 0
+          ? "You have used all your recovery codes. Without one, losing your phone locks you out: get new ones."
+          : `${left} unused recovery code${left === 1 ? "" : "s"} left. Each one logs you in once, in place of a code from your app.`}
+      </p>
+      <div className="form-actions">
+        <button
+          type="button"
+          className={left === 0 ? "button button-primary" : "button"}
+          onClick={() => setAsking(true)}
+        >
+          Get new recovery codes
+        </button>
+      </div>
+      <ConfirmDialog
+        open={asking}
+        title="Get new recovery codes?"
+        confirmLabel="Get new codes"
+        pending={regenerate.isPending}
+        error={regenerate.error}
+        onClose={close}
+        onConfirm={() =>
+          regenerate.mutate(undefined, {
+            onSuccess: (data) => {
+              close();
+              onReplaced(data.recovery_codes);
+            },
+          })
+        }
+      >
+        <p>You get ten new codes, shown once. {left === 0 ? "" : "The codes you have now stop working at once."}</p>
+      </ConfirmDialog>
+    </section>
+  );
+}
+
 const DISABLE_LABELS = { code: "Code", password: "Password" };
 
 function DisableCard({ onDisabled }: { onDisabled: () => void }) {
@@ -216,6 +264,13 @@ export function SecurityPage() {
                   Two-factor login is on. {data.recovery_codes_left} recovery code
                   {data.recovery_codes_left === 1 ? "" : "s"} left.
                 </Notice>
+                <RecoveryCodesLeftCard
+                  left={data.recovery_codes_left}
+                  onReplaced={(recovery) => {
+                    setCodes(recovery);
+                    setMessage("New recovery codes: the earlier ones no longer work.");
+                  }}
+                />
                 <DisableCard
                   onDisabled={() => {
                     setMessage("Two-factor login is off.");
