@@ -49,6 +49,19 @@ describe("audit entries in words", () => {
     ).toBe("Ada changed Carol's role to administrator");
   });
 
+  test("a second factor removed by the operator's CLI says so, not 'Someone'", () => {
+    const reset = entry("admin.mfa_reset", {
+      actor_id: null,
+      actor: null,
+      target_type: "user",
+      target_id: carol.id,
+      target_user: carol,
+      detail: { had_second_factor: true, via: "cli" },
+    });
+    expect(text(auditSentence(reset))).toBe("The operator's command line reset the two-factor login of Carol");
+    expect(text(<AuditDetail entry={reset} />)).not.toContain("cli");
+  });
+
   test("details read as labelled values, changes as before → after, never JSON", () => {
     const detail = text(
       <AuditDetail
