@@ -6,7 +6,8 @@
 // speedscope for the flame graph.
 //   PROFILE_TARGET: key (default), jwt, trpc, or streams (bursts of 200 POST /api/react at once, as
 //   in `pnpm bench`, each on its own connection, instead of autocannon); PROFILE_SECONDS (8);
-//   PROFILE_TOP (25).
+//   PROFILE_TOP (25); PROFILE_DATABASE_URL and PROFILE_REDIS_URL (default: SQLite in the work
+//   directory, no Redis) to profile it on a PostgreSQL database (an empty one) and Redis.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
@@ -27,8 +28,8 @@ const server = await spawnAndWait(
   {
     ...process.env,
     DATA_DIR: path.join(work, "data"),
-    DATABASE_URL: "",
-    REDIS_URL: "",
+    DATABASE_URL: process.env.PROFILE_DATABASE_URL ?? "",
+    REDIS_URL: process.env.PROFILE_REDIS_URL ?? "",
     API_KEY_SECRET: randomBytes(32).toString("hex"),
     JWT_SECRET: randomBytes(32).toString("hex"),
     ADMIN_EMAIL: ADMIN.email,
