@@ -2,6 +2,7 @@
 // (a pending secret, confirmed by a first code, then recovery codes shown once, and new ones in
 // their place on request), turning it off with a code or the password, an administrator's reset
 // of someone's second factor, and the policy that administrators need one. The codes themselves are checked in auth/secondFactor.ts.
+import type { Prisma } from "@fim/db";
 import { requireRecentAuth } from "../auth/recentAuth.ts";
 import { assertUnscoped, type Principal } from "../auth/scopes.ts";
 import {
@@ -84,6 +85,20 @@ export async function startTotpEnrolment(
   return { secret, otpauth_url: otpauthUrl(secret, user.email) };
 }
 
+/** Ten new recovery codes in place of the user's earlier ones (stored hashed), returned as they are. */
+async function replaceRecoveryCodes(ctx: AppContext, tx: Prisma.TransactionClient, userId: string): Promise<string[]> {
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+  await tx.recoveryCode.deleteMany({ where: { userId } });
+  await tx.recoveryCode.createMany({
+    data: codes.map((recovery) => ({
+      userId,
+      hash: hashRecoveryCode(ctx, userId, recovery),
+      createdAt: ctx.clock.now(),
+    })),
+  });
+  return codes;
+}
+
 /**
  * Confirms a pending enrolment with a current code: the factor is on from now, and ten new
  * recovery codes (any earlier ones are dropped) are returned, the only time they are shown.
@@ -100,23 +115,16 @@ export async function confirmTotpEnrolment(
   const secret = openTotpSecret(ctx, userId, factor.secretEnc);
   const step = totpStepOf(secret, code.trim(), ctx.clock.now());
   if (step === null) throw validationError("code", "is not the current code of this secret; check the app's clock");
-  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-  await ctx.db.$transaction(async (tx) => {
+  const codes = await ctx.db.$transaction(async (tx) => {
     // Compare-and-set on the pending row: two confirmations at once turn it on once.
     const confirmed = await tx.totpFactor.updateMany({
       where: { userId, confirmedAt: null, secretEnc: factor.secretEnc },
       data: { confirmedAt: ctx.clock.now(), lastUsedStep: step },
     });
     if (confirmed.count !== 1) throw validationError("code", "this enrolment changed meanwhile; start again");
-    await tx.recoveryCode.deleteMany({ where: { userId } });
-    await tx.recoveryCode.createMany({
-      data: codes.map((recovery) => ({
-        userId,
-        hash: hashRecoveryCode(ctx, userId, recovery),
-        createdAt: ctx.clock.now(),
-      })),
-    });
+    const fresh = await replaceRecoveryCodes(ctx, tx, userId);
     await recordAudit(ctx, { actorId: userId, action: "mfa.enable", targetType: "user", targetId: userId, meta }, tx);
+    return fresh;
   });
   return { recovery_codes: codes };
 }
@@ -135,8 +143,7 @@ export async function regenerateRecoveryCodes(
   const off = () => validationError("totp", "two-factor login is off: there are no recovery codes to replace");
   if (!(await hasSecondFactor(ctx, userId))) throw off();
   await requireRecentAuth(ctx, caller);
-  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-  await ctx.db.$transaction(async (tx) => {
+  const codes = await ctx.db.$transaction(async (tx) => {
     // Writing the factor's row first holds it for the transaction: a concurrent turn-off or
     // regeneration waits, so the codes returned are the ones in force (the last request wins).
     const held = await tx.totpFactor.updateMany({
@@ -145,14 +152,7 @@ export async function regenerateRecoveryCodes(
     });
     if (held.count !== 1) throw off();
     const unused = await tx.recoveryCode.count({ where: { userId, usedAt: null } });
-    await tx.recoveryCode.deleteMany({ where: { userId } });
-    await tx.recoveryCode.createMany({
-      data: codes.map((recovery) => ({
-        userId,
-        hash: hashRecoveryCode(ctx, userId, recovery),
-        createdAt: ctx.clock.now(),
-      })),
-    });
+    const fresh = await replaceRecoveryCodes(ctx, tx, userId);
     await recordAudit(
       ctx,
       {
@@ -165,6 +165,7 @@ export async function regenerateRecoveryCodes(
       },
       tx,
     );
+    return fresh;
   });
   return { recovery_codes: codes };
 }
