@@ -25,9 +25,10 @@
 // claims kept by token; each request still checks its expiry, its type was checked with the
 // signature, and the session it names still decides. Nothing to invalidate: a token never changes.
 //
-// Unknown keys: a key with a valid checksum that matches no stored key is remembered (by fingerprint,
-// MAX_UNKNOWN of them, UNKNOWN_TTL_MS) so that repeating it costs no query. A key is a random
-// 226-bit secret made when it is created, so a fingerprint seen unknown cannot become a real key later.
+// Unknown keys: a key with a valid checksum that matches no stored key is remembered (by
+// fingerprint, MAX_UNKNOWN of them, UNKNOWN_TTL_MS) so that repeating it costs no query. A key is a
+// random 226-bit secret made when it is created, so a fingerprint seen unknown cannot become a real
+// key later.
 // (Fresh unknown keys from one client are bounded separately: see unknownKeys.ts.)
 import type { BlockList } from "node:net";
 import type { KeyRateLimit } from "./keyRateLimits.ts";

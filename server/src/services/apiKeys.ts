@@ -363,8 +363,7 @@ async function ownedKey(ctx: AppContext, userId: string | null, keyId: string): 
 }
 
 export async function getApiKey(ctx: AppContext, userId: string, keyId: string): Promise<ApiKey> {
-  const row = await ctx.usage.consistent(() => ctx.db.apiKey.findUnique({ where: { id: keyId }, select: keySelect }));
-  return toView(ctx, ownedBy(row, userId, "API key"));
+  return toView(ctx, await ctx.usage.consistent(() => ownedKey(ctx, userId, keyId)));
 }
 
 /** Who acts on a key: its owner, or an administrator acting on anyone's key. */

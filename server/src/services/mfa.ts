@@ -1,7 +1,8 @@
 // Two-factor login for the account holder and for administrators: enrolling an authenticator app
 // (a pending secret, confirmed by a first code, then recovery codes shown once, and new ones in
 // their place on request), turning it off with a code or the password, an administrator's reset
-// of someone's second factor, and the policy that administrators need one. The codes themselves are checked in auth/secondFactor.ts.
+// of someone's second factor, and the policy that administrators need one. The codes themselves
+// are checked in auth/secondFactor.ts.
 import type { Prisma } from "@fim/db";
 import { requireRecentAuth } from "../auth/recentAuth.ts";
 import { assertUnscoped, type Principal } from "../auth/scopes.ts";
