@@ -1,8 +1,30 @@
 // The login page: clear errors, the wait time when throttled, and the way back to the page the
 // person asked for.
-import { expect, test } from "@playwright/test";
+import { expect, type Page, type Request, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config.ts";
 import { restLogin } from "./support/api.ts";
+
+/**
+ * Counts the portal's calls (/trpc) in flight from now on. `settled()` waits until none has been
+ * for half a second: what a page asked for on opening has answered. (Playwright's "networkidle"
+ * cannot say so after a client-side navigation: the document reached that state long before.)
+ */
+function portalCalls(page: Page) {
+  let inFlight = 0;
+  let changedAt = Date.now();
+  const portal = (request: Request) => new URL(request.url()).pathname.startsWith("/trpc/");
+  const change = (by: number) => (request: Request) => {
+    if (!portal(request)) return;
+    inFlight += by;
+    changedAt = Date.now();
+  };
+  page.on("request", change(1));
+  page.on("requestfinished", change(-1));
+  page.on("requestfailed", change(-1));
+  return {
+    settled: () => expect.poll(() => inFlight === 0 && Date.now() - changedAt >= 500, { timeout: 15_000 }).toBe(true),
+  };
+}
 
 test("a page behind the login sends you to log in, then back to it", async ({ page }) => {
   await page.goto("/settings/sessions");
@@ -68,6 +90,7 @@ test("when the session ends, the portal sends you to log in and then back to the
   context,
 }) => {
   // (On the main server: its long access tokens mean no scheduled refresh races the click below.)
+  const calls = portalCalls(page);
   await page.goto("/settings/sessions");
   await page.getByLabel("Email").fill(E2E_ADMIN.email);
   await page.getByLabel("Password").fill(E2E_ADMIN.password);
@@ -75,7 +98,7 @@ test("when the session ends, the portal sends you to log in and then back to the
   await expect(page.getByRole("heading", { name: "Sessions", level: 1 })).toBeVisible();
   // Every query of the page has answered: one still in flight when the cookies go would end the
   // session on this page, before the click below (what this test is about happens on the click).
-  await page.waitForLoadState("networkidle");
+  await calls.settled();
 
   // The session disappears under the page (as when it is revoked elsewhere or the cookies expire).
   await context.clearCookies();
