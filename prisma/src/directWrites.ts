@@ -8,7 +8,6 @@
 // them as named parameters, `@p1`). Dates are written as Prisma writes them: on SQLite as ISO text
 // with a `+00:00` offset, on PostgreSQL as UTC into `timestamp` columns. The connection is opened on
 // the first write and closed with the client ($disconnect).
-import type pg from "pg";
 import { postgresPool, sqliteConnection, sqliteParameters } from "./drivers.ts";
 import { asUnreachable } from "./portability.ts";
 
@@ -18,7 +17,11 @@ export interface DirectStatement {
 }
 
 export interface DirectWrites {
-  /** Runs the statements in order, in one transaction: all of them take effect, or none. */
+  /**
+   * Runs the statements in one transaction: all of them take effect, or none. They are writes that
+   * do not read each other's rows (PostgreSQL may run them as one statement, on one snapshot); a
+   * foreign key from one's rows to an earlier one's holds.
+   */
   transaction(statements: readonly DirectStatement[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -79,32 +82,45 @@ function postgresValue(value: unknown): unknown {
 }
 
 /**
- * A small pool of its own (two connections), each statement prepared once per connection (named by
- * its text). A transaction is BEGIN, the statements one after the other, COMMIT, on one connection;
- * consecutive one-row inserts of the same statement go as one (see mergedInserts).
+ * A small pool of its own (two connections). Consecutive one-row inserts of the same statement go
+ * as one (see mergedInserts), and the statements of a transaction go as one statement when they
+ * fit (see oneStatement): a single round trip, where BEGIN, each statement and COMMIT would take
+ * one each, one after the other. What does not fit is BEGIN, the statements, COMMIT, on one
+ * connection, each statement of one row prepared once per connection (named by its text).
  */
 export function postgresWrites(url: string): DirectWrites {
   const connections = postgresPool(url, "fim_write");
   return {
     async transaction(list) {
-      let client: pg.PoolClient | undefined;
-      try {
-        client = await (await connections.pool()).connect();
-      } catch (error) {
-        throw asUnreachable(url, error);
-      }
+      if (list.length === 0) return;
+      const merged = mergedInserts(list);
+      const single = oneStatement(merged);
+      const client = await connections
+        .pool()
+        .then((pool) => pool.connect())
+        .catch((error: unknown) => {
+          throw asUnreachable(url, error);
+        });
+      // A merged insert's text depends on its row count: sent unnamed rather than prepared.
+      const send = (statement: Merged) =>
+        client.query({
+          name: statement.rows === 1 ? connections.nameOf(statement.sql) : undefined,
+          text: statement.sql,
+          values: statement.params.map(postgresValue),
+        });
       let failed: unknown;
       try {
-        await client.query("BEGIN");
-        for (const { sql, params, rows } of mergedInserts(list)) {
-          // A merged insert's text depends on its row count: sent unnamed rather than prepared.
-          const name = rows === 1 ? connections.nameOf(sql) : undefined;
-          await client.query({ name, text: sql, values: params.map(postgresValue) });
+        // One statement is a transaction of its own: all of it takes effect, or none.
+        if (single) {
+          await send(single);
+          return;
         }
+        await client.query("BEGIN");
+        for (const statement of merged) await send(statement);
         await client.query("COMMIT");
       } catch (error) {
         failed = error;
-        await client.query("ROLLBACK").catch(() => undefined);
+        if (!single) await client.query("ROLLBACK").catch(() => undefined);
         throw asUnreachable(url, error);
       } finally {
         // A connection that failed mid-transaction is not given to the next write.
@@ -112,6 +128,35 @@ export function postgresWrites(url: string): DirectWrites {
       }
     },
     close: () => connections.close(),
+  };
+}
+
+/** Parameters one statement may carry (PostgreSQL's limit is 65,535). */
+const STATEMENT_PARAMETERS = 65_535;
+
+/**
+ * Several writes as one statement: all but the last as data-modifying WITH queries, the last as
+ * the statement itself (`WITH w1 AS (INSERT …), w2 AS (INSERT …) UPDATE …`), each one's
+ * placeholders renumbered after the previous one's. Its parts see the same snapshot, not each
+ * other's rows, which none of these writes needs: a foreign key from one part's rows to another's
+ * is checked at the end of the statement, when all of them are in. Undefined when one statement
+ * cannot carry them all.
+ */
+function oneStatement(list: readonly Merged[]): Merged | undefined {
+  if (list.length === 1) return list[0];
+  const total = list.reduce((sum, statement) => sum + statement.params.length, 0);
+  if (total > STATEMENT_PARAMETERS) return undefined;
+  let offset = 0;
+  const parts = list.map((statement) => {
+    const text = statement.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+    offset += statement.params.length;
+    return text;
+  });
+  const last = parts.pop()!;
+  return {
+    sql: `WITH ${parts.map((part, i) => `w${i + 1} AS (${part})`).join(", ")} ${last}`,
+    params: list.flatMap((statement) => statement.params),
+    rows: 0,
   };
 }
 
@@ -125,8 +170,15 @@ const SINGLE_ROW_INSERT = /^(INSERT INTO [^;]+? VALUES )\((\$\d+(?:, *\$\d+)*)\)
  * rows (`VALUES (…), (…)`), so a batch of a hundred runs' messages is one round trip instead of a
  * hundred. Each row's placeholders are renumbered after the previous row's.
  */
-function mergedInserts(list: readonly DirectStatement[]): { sql: string; params: unknown[]; rows: number }[] {
-  const merged: { sql: string; params: unknown[]; rows: number }[] = [];
+interface Merged {
+  sql: string;
+  params: unknown[];
+  /** Rows of a merged insert; 1 for any other statement (0 for one made by oneStatement). */
+  rows: number;
+}
+
+function mergedInserts(list: readonly DirectStatement[]): Merged[] {
+  const merged: Merged[] = [];
   let i = 0;
   while (i < list.length) {
     const { sql, params } = list[i]!;

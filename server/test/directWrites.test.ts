@@ -86,6 +86,56 @@ test("many rows of one statement (which PostgreSQL's writer sends as multi-row i
   ]);
 });
 
+test("new rows and an update of older ones in one write: each lands as written", async () => {
+  const earlier = new Date(Date.UTC(2029, 0, 1));
+  const later = new Date(Date.UTC(2029, 0, 2));
+  const older = `direct-${newCuid()}`;
+  const newer = `direct-${newCuid()}`;
+  await directWrites(server.ctx.db).transaction([
+    { sql: CONVERSATION, params: [older, userId, "older", null, earlier] },
+  ]);
+  await directWrites(server.ctx.db).transaction([
+    { sql: CONVERSATION, params: [newer, userId, "newer", null, later] },
+    message(newer, "into the new one", later),
+    message(older, "into the older one", later),
+    { sql: `UPDATE "Conversation" SET "updatedAt" = $1 WHERE "id" = $2`, params: [later, older] },
+  ]);
+  const stored = await server.ctx.db.conversation.findMany({
+    where: { id: { in: [older, newer] } },
+    include: { messages: { select: { content: true } } },
+    orderBy: { title: "desc" },
+  });
+  expect(
+    stored.map((row) => [row.title, row.createdAt.toISOString(), row.updatedAt.toISOString(), row.messages]),
+  ).toEqual([
+    ["older", earlier.toISOString(), later.toISOString(), [{ content: "into the older one" }]],
+    ["newer", later.toISOString(), later.toISOString(), [{ content: "into the new one" }]],
+  ]);
+});
+
+// PostgreSQL's writer sends a transaction as one statement while it carries at most 65,535
+// parameters, and as BEGIN, statements, COMMIT beyond: 10,000 messages of 7 are 70,000.
+test("a write too large for one statement lands whole, and fails whole", async () => {
+  const at = new Date(Date.UTC(2032, 1, 3));
+  const id = `direct-${newCuid()}`;
+  const messages = Array.from({ length: 10_000 }, (_, i) => message(id, `bulk ${i}`, at));
+  const failure = await directWrites(server.ctx.db)
+    .transaction([
+      { sql: CONVERSATION, params: [id, userId, "bulk", null, at] },
+      ...messages,
+      message("no-such-conversation", "refused", at),
+    ])
+    .catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(Error);
+  expect(await server.ctx.db.conversation.findUnique({ where: { id } })).toBeNull();
+
+  await directWrites(server.ctx.db).transaction([
+    { sql: CONVERSATION, params: [id, userId, "bulk", null, at] },
+    ...messages,
+  ]);
+  expect(await server.ctx.db.message.count({ where: { conversationId: id } })).toBe(10_000);
+});
+
 test("a transaction is all or nothing: a failing statement leaves none of the others' rows", async () => {
   const id = `direct-${newCuid()}`;
   const at = new Date();

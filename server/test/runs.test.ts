@@ -5,6 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { DEFAULT_AGENT_SETTINGS } from "../src/agent/runtime.ts";
+import { newCuid } from "../src/lib/ids.ts";
 import { recordRunMessages } from "../src/services/conversations.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
 import { PortalBrowser } from "./support/browser.ts";
@@ -291,16 +292,31 @@ describe("runs starting and finishing together", () => {
   test("one transaction stores a batch; a message whose conversation is gone fails alone", async () => {
     const gone = (
       await recordRunMessages(server.ctx, [
-        { conversation: { userId: user.id, agentId: null }, role: "user", content: "to be deleted", metadata: {} },
+        {
+          conversation: { id: newCuid(), userId: user.id, agentId: null },
+          role: "user",
+          content: "to be deleted",
+          metadata: {},
+        },
       ])
     )[0]!;
     if (gone.status !== "fulfilled") throw gone.reason;
     await server.ctx.db.conversation.delete({ where: { id: gone.value.conversationId } });
 
     const results = await recordRunMessages(server.ctx, [
-      { conversation: { userId: user.id, agentId: null }, role: "user", content: "first", metadata: { n: 1 } },
+      {
+        conversation: { id: newCuid(), userId: user.id, agentId: null },
+        role: "user",
+        content: "first",
+        metadata: { n: 1 },
+      },
       { conversation: gone.value.conversationId, role: "user", content: "lost", metadata: {} },
-      { conversation: { userId: user.id, agentId: null }, role: "user", content: "second", metadata: { n: 2 } },
+      {
+        conversation: { id: newCuid(), userId: user.id, agentId: null },
+        role: "user",
+        content: "second",
+        metadata: { n: 2 },
+      },
     ]);
     expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     const [first, , second] = results.map((result) => (result.status === "fulfilled" ? result.value : null));

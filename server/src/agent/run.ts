@@ -9,10 +9,11 @@ import { assertAccess, type Principal } from "../auth/scopes.ts";
 import type { AppContext } from "../context.ts";
 import type { Message } from "../contracts/conversations.ts";
 import { AppError, databaseUnavailable, quotaExceeded, validationError } from "../errors.ts";
+import { newCuid } from "../lib/ids.ts";
 import { appendMessage, assertConversationOwner, recentMessages } from "../services/conversations.ts";
 import { runDag } from "./dag.ts";
 import { ModelError } from "./openai.ts";
-import { loadAgentProfile } from "./profile.ts";
+import { type AgentProfile, loadAgentProfile } from "./profile.ts";
 import { runReact } from "./react.ts";
 import type { RunHandle } from "./runtime.ts";
 import type { EngineResult, RunScope } from "./scope.ts";
@@ -171,12 +172,13 @@ async function* startedRun(
   const runId = randomUUID();
 
   // `start` tells the client that its conversation and question are stored and that the run
-  // takes injected messages, so all of that happens first. What keeps it fast under a burst of
-  // runs: only what the input names (an agent, a conversation) is read for each run, as only that
-  // can refuse it; the question (with its new conversation) and the default agent's knowledge
-  // bases go to the database in batches shared by every run starting at the same moment, and in
-  // the same turn of the event loop, since neither needs the other (should the read fail, the
-  // question stays, like that of any run that fails).
+  // takes injected messages, here and through any instance, so all of that happens first. What
+  // keeps it fast under a burst of runs: only what the input names (an agent, a conversation) is
+  // read for each run, as only that can refuse it; the question (with its new conversation, whose
+  // id is made here) and the default agent's knowledge bases go to the database in batches shared
+  // by every run starting at the same moment, and the run is announced to the other instances,
+  // all in the same turn of the event loop, since none of them needs another (should the read
+  // fail, the question stays, like that of any run that fails).
   const agent = input.agent_id ? await loadAgentProfile(ctx, ownerId, input.agent_id) : null;
   let history: ChatMessage[] = [];
   if (input.conversation_id) {
@@ -187,27 +189,8 @@ async function* startedRun(
     }));
   }
   options.signal?.throwIfAborted();
-  const [profile, { conversationId }] = await Promise.all([
-    agent ?? loadAgentProfile(ctx, ownerId, null),
-    ctx.runMessages.add({
-      conversation: input.conversation_id ?? { userId: ownerId, agentId: agent?.id ?? null },
-      role: "user",
-      content: question,
-      metadata: { run_id: runId },
-    }),
-  ]);
-
-  const engine = ctx.engine(profile, ctx.engineTurns);
-  const model = engine.model;
-  const toolbox = buildToolbox(ctx, profile);
+  const conversationId = input.conversation_id ?? newCuid();
   const controller = new AbortController();
-  const onAbort = () => controller.abort(new RunAbandoned("the client went away"));
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  // A client that left while its question was being stored missed the event: the run stops at once.
-  if (options.signal?.aborted) onAbort();
-  const queue = new EventQueue<RunEvent>();
-  // What the run shows is kept with its answer, so a reopened conversation shows it again.
-  const recorder = new StepRecorder();
   const handle: RunHandle = {
     runId,
     conversationId,
@@ -215,7 +198,36 @@ async function* startedRun(
     inbox: [],
     cancel: (reason) => controller.abort(reason),
   };
-  await ctx.runs.register(handle);
+  // Never rejects: a registry that cannot reach Redis keeps the run on this instance alone.
+  const registered = ctx.runs.register(handle);
+  let profile: AgentProfile;
+  try {
+    [profile] = await Promise.all([
+      agent ?? loadAgentProfile(ctx, ownerId, null),
+      ctx.runMessages.add({
+        conversation: input.conversation_id ?? { id: conversationId, userId: ownerId, agentId: agent?.id ?? null },
+        role: "user",
+        content: question,
+        metadata: { run_id: runId },
+      }),
+      registered,
+    ]);
+  } catch (error) {
+    await registered;
+    ctx.runs.unregister(handle);
+    throw error;
+  }
+
+  const engine = ctx.engine(profile, ctx.engineTurns);
+  const model = engine.model;
+  const toolbox = buildToolbox(ctx, profile);
+  const onAbort = () => controller.abort(new RunAbandoned("the client went away"));
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  // A client that left while its question was being stored missed the event: the run stops at once.
+  if (options.signal?.aborted) onAbort();
+  const queue = new EventQueue<RunEvent>();
+  // What the run shows is kept with its answer, so a reopened conversation shows it again.
+  const recorder = new StepRecorder();
   const stopWatch = options.token
     ? credentialWatch(ctx, principal, options.token, options.client, settings.credentialCheckMs, (error) =>
         controller.abort(error),

@@ -258,10 +258,13 @@ export class RunRegistry {
     await Promise.all(
       handles.map((handle) => {
         const key = this.presenceKey(handle.conversationId);
-        return this.withRedis(async (redis) => {
-          await redis.hSet(key, handle.runId, `${handle.ownerId} ${this.shared.instanceId}`);
-          await redis.expire(key, PRESENCE_TTL_SECONDS);
-        });
+        // Sent together, answered in one round trip.
+        return this.withRedis((redis) =>
+          Promise.all([
+            redis.hSet(key, handle.runId, `${handle.ownerId} ${this.shared.instanceId}`),
+            redis.expire(key, PRESENCE_TTL_SECONDS),
+          ]),
+        );
       }),
     );
   }

@@ -154,8 +154,11 @@ export async function deleteConversation(ctx: AppContext, userId: string, id: st
 
 /** A message a run stores: its question, or its answer. */
 export interface RunMessage {
-  /** The conversation's id (the caller checked it is the user's), or a new conversation to start with this message. */
-  conversation: string | { userId: string; agentId: string | null };
+  /**
+   * The conversation's id (the caller checked it is the user's), or a new conversation to start
+   * with this message, under the id the caller made for it (newCuid).
+   */
+  conversation: string | { id: string; userId: string; agentId: string | null };
   role: MessageRole;
   content: string;
   metadata: Record<string, unknown>;
@@ -221,7 +224,7 @@ async function writeRunMessages(ctx: AppContext, items: RunMessage[]): Promise<S
       conversationId = item.conversation;
       touched.add(conversationId);
     } else {
-      conversationId = newCuid();
+      conversationId = item.conversation.id;
       const title = cleanTitle(titleFromQuestion(item.content));
       conversations.push({
         sql: INSERT_CONVERSATION,

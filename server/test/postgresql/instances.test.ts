@@ -3,13 +3,16 @@
 // through one is refused by the other within a second; a key's rate limit holds across both;
 // usage totals are exact after both stop under load; a two-factor login is completed once, and a
 // code taken once, over both; a run streaming from one takes a message
-// injected through the other; a user's concurrent runs are counted over both. (PostgreSQL leg only: one SQLite database serves one process.)
+// injected through the other; a user's concurrent runs are counted over both, and a run whose
+// question is refused leaves nothing announced. (PostgreSQL leg only: one SQLite database serves one process.)
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { createDb } from "@fim/db";
+import { createClient } from "@redis/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { generateApiKey } from "../../src/auth/apiKeyFormat.ts";
 import { ADMIN } from "../harness.ts";
@@ -296,6 +299,47 @@ describe("limits and cancellation across instances", () => {
     await eventually(() => model.held() === 1);
     model.release();
     await again.rest();
+  });
+
+  test("a run whose question the database refuses is left announced nowhere, holding no slot", async () => {
+    // The run is announced in Redis while its question is stored; this question is refused.
+    const db = createDb(databaseUrl);
+    await db.$executeRawUnsafe(
+      `CREATE FUNCTION refuse_question() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW."content" LIKE 'REFUSE%' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`,
+    );
+    await db.$executeRawUnsafe(
+      `CREATE TRIGGER refuse_question BEFORE INSERT ON "Message" FOR EACH ROW EXECUTE FUNCTION refuse_question()`,
+    );
+    const redis = createClient({ url: "redis://127.0.0.1:6379" });
+    await redis.connect();
+    try {
+      const refused = await call(a.url, "POST", "/api/react", token, { q: "REFUSE this question" });
+      expect(refused.status).toBe(500);
+      expect(refused.body).toMatchObject({ error: "internal_error" });
+      expect(await db.conversation.count({ where: { title: { startsWith: "REFUSE" } } })).toBe(0);
+      // Neither its announcement (runs:<conversation>) nor its slot (run-slots:<user>) is left.
+      const runKeys = async () => [
+        ...(await redis.keys(`${prefix}runs:*`)),
+        ...(await redis.keys(`${prefix}run-slots:*`)),
+      ];
+      await eventually(async () => (await runKeys()).length === 0, 2000);
+      // Its slot is free again: the user's whole quota (4) is there for runs that start.
+      const streams = await Promise.all(
+        [a, b, a, b].map(async (instance) => {
+          const stream = await openStream(`${instance.url}/api/react`, { body: { q: "HOLD a slot again.", token } });
+          await stream.until("start");
+          return stream;
+        }),
+      );
+      await eventually(() => model.held() === 4);
+      model.release();
+      for (const stream of streams) await stream.rest();
+    } finally {
+      await db.$executeRawUnsafe(`DROP TRIGGER refuse_question ON "Message"`);
+      await db.$executeRawUnsafe("DROP FUNCTION refuse_question()");
+      await db.$disconnect();
+      await redis.close();
+    }
   });
 
   test("deleting a conversation through one instance ends its run streaming from the other", async () => {
