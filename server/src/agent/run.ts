@@ -269,6 +269,7 @@ async function* startedRun(
     data: { run_id: runId, conversation_id: conversationId, mode: input.mode, model: model.name, agent_id: profile.id },
   });
 
+  let ended = false;
   const work = (async () => {
     try {
       // The engine starts on a later turn of the event loop: `start` is sent first, and when a
@@ -327,14 +328,16 @@ async function* startedRun(
       options.signal?.removeEventListener("abort", onAbort);
       queue.push({ event: "end", data: {} });
       queue.close();
+      ended = true;
     }
   })();
 
   try {
     yield* queue;
   } finally {
-    // The consumer stopped reading (or the run ended): make sure nothing keeps working.
-    if (!controller.signal.aborted) controller.abort(new RunAbandoned("the consumer stopped reading"));
+    // The consumer stopped reading before the end: make sure nothing keeps working. (A run that
+    // ended has nothing left to stop, and an abort reason is an Error, whose stack costs.)
+    if (!ended && !controller.signal.aborted) controller.abort(new RunAbandoned("the consumer stopped reading"));
     await work;
   }
 }
