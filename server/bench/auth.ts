@@ -81,6 +81,21 @@ function rssOf(pid: number | undefined): number {
   }
 }
 
+/**
+ * CPU time the process has used (user + system), in ms, from /proc: in steps of the kernel's
+ * clock tick (10 ms here), so it is read over whole bursts and divided, never per request.
+ */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
+
 /** One request at a time; returns each one's latency in ms and how many were not 200. */
 async function latencies(url: string, headersFor: (i: number) => Record<string, string>, n: number) {
   const samples: number[] = [];
@@ -634,20 +649,24 @@ async function streams(server: Spawned, floor: Spawned, keyHeader: string): Prom
   // the same burst on the bare-Express floor.
   const firstBytes = (outcomes: { firstByteMs: number }[]) =>
     outcomes.map((outcome) => outcome.firstByteMs).filter((value) => !Number.isNaN(value));
+  const pid = server.child.pid;
+  const cpuBefore = cpuMsOf(pid);
   const verifies = await Promise.all(
     Array.from({ length: count }, () => send("GET", `${server.url}/api/auth/verify`, undefined)),
   );
+  await sleep(100); // the closes of those connections
+  const verifyCpuMs = cpuMsOf(pid) - cpuBefore;
   const verifyMs = firstBytes(verifies);
   await sleep(200);
   const floorMs = firstBytes(
     await Promise.all(Array.from({ length: count }, () => send("GET", `${floor.url}/floor`, undefined))),
   );
 
-  const pid = server.child.pid;
   /** One burst of runs, with the server's memory sampled while it lasts. */
   const burst = async () => {
     await sleep(500);
     const before = rssOf(pid);
+    const cpuAtStart = cpuMsOf(pid);
     let peak = before;
     let open = 0;
     let maxOpen = 0;
@@ -664,10 +683,11 @@ async function streams(server: Spawned, floor: Spawned, keyHeader: string): Prom
       ),
     );
     clearInterval(sampler);
+    const cpuMs = cpuMsOf(pid) - cpuAtStart;
     peak = Math.max(peak, rssOf(pid));
     await sleep(1_000);
     const firstEvents = outcomes.map((outcome) => outcome.firstEventMs).filter((value) => !Number.isNaN(value));
-    return { outcomes, firstEvents, maxOpen, before, peak, after: rssOf(pid) };
+    return { outcomes, firstEvents, maxOpen, before, peak, after: rssOf(pid), cpuMs };
   };
   // The first burst after the start pays for compiling the run path as well; the second is the
   // server in its stride. Both are shown, and the figure passes only if both do.
@@ -693,6 +713,7 @@ async function streams(server: Spawned, floor: Spawned, keyHeader: string): Prom
   const p99 = (firstEvents: number[]) => percentile(firstEvents, 99);
   const described = (name: string, run: typeof first) =>
     `${name}: p50 ${ms(percentile(run.firstEvents, 50))}, p99 ${ms(p99(run.firstEvents))}, ${run.firstEvents.length} of ${count} streams sent an event, at most ${run.maxOpen} open at once`;
+  const perRequest = (cpuMs: number) => `${Math.round((cpuMs * 1000) / count)} µs`;
   const { before, peak, after, maxOpen } = first;
   const perStream = (peak - before) / Math.max(1, maxOpen);
   return [
@@ -711,7 +732,8 @@ async function streams(server: Spawned, floor: Spawned, keyHeader: string): Prom
         (errors > 0 ? `; errors: ${[...problems].map(([problem, n]) => `${n} ${problem}`).join(", ")}` : "") +
         `; the same burst of GET /api/auth/verify: first byte p50 ${ms(percentile(verifyMs, 50))}, p99 ${ms(percentile(verifyMs, 99))}` +
         ` (${count - verifies.filter((outcome) => outcome.status === 200).length} not 200)` +
-        `; of the bare-Express floor's GET /floor: p50 ${ms(percentile(floorMs, 50))}, p99 ${ms(percentile(floorMs, 99))}`,
+        `; of the bare-Express floor's GET /floor: p50 ${ms(percentile(floorMs, 50))}, p99 ${ms(percentile(floorMs, 99))}` +
+        `; server CPU per run (a burst's CPU over its ${count} runs, start to end) ${perRequest(second.cpuMs)} in the second burst, ${perRequest(first.cpuMs)} in the first, per GET /api/auth/verify on a new connection ${perRequest(verifyCpuMs)}`,
     },
     {
       figure: `memory per open stream (${count} at once)`,
