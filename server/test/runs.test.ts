@@ -329,15 +329,15 @@ describe("runs starting and finishing together", () => {
       { conversation: first!.conversationId, role: "user", content: "again", metadata: {} },
       { conversation: first!.conversationId, role: "user", content: "again", metadata: {} },
     ]);
-    const [twin1, twin2] = twins.map((result) => (result.status === "fulfilled" ? result.value.message : null));
-    expect(twin1!.id).not.toBe(twin2!.id);
+    const [twin1, twin2] = twins.map((result) => (result.status === "fulfilled" ? result.value : null));
+    expect(twin1!.messageId).not.toBe(twin2!.messageId);
     const stored = await server.api("GET", `/api/conversations/${first!.conversationId}`, { token: chatKey });
     expect(stored.body.messages.map((m: any) => [m.id, m.content, m.metadata])).toEqual([
-      [first!.message.id, "first", { n: 1 }],
-      [twin1!.id, "again", {}],
-      [twin2!.id, "again", {}],
+      [first!.messageId, "first", { n: 1 }],
+      [twin1!.messageId, "again", {}],
+      [twin2!.messageId, "again", {}],
     ]);
-    expect(stored.body.updated_at).toBe(twin2!.created_at);
+    expect(stored.body.updated_at).toBe(twin2!.createdAt.toISOString());
     expect(await server.ctx.db.message.count({ where: { content: "lost" } })).toBe(0);
   });
 });

@@ -281,10 +281,10 @@ async function* startedRun(
         input.mode === "react" ? await runReact(scope) : await runDag(scope, engine.dagBrain(scope));
       controller.signal.throwIfAborted();
       const elapsed = Math.round(Date.now() - started) / 1000;
-      let message: Message;
+      let messageId: string;
       try {
         // Batched with the answers of the runs finishing at the same moment (see the question above).
-        ({ message } = await ctx.runMessages.add({
+        ({ messageId } = await ctx.runMessages.add({
           conversation: conversationId,
           role: "assistant",
           content: result.answer,
@@ -313,7 +313,7 @@ async function* startedRun(
           usage: result.usage,
           model: model.name,
           conversation_id: conversationId,
-          message_id: message.id,
+          message_id: messageId,
           citations: recorder.citations(),
         },
       });

@@ -166,9 +166,14 @@ export interface RunMessage {
   steps?: RunSteps;
 }
 
+/**
+ * A stored run message, as far as a run needs it: its id (the `done` event names the answer) and
+ * when it was written. Not the whole message view: building one parses back the JSON just written.
+ */
 export interface StoredRunMessage {
   conversationId: string;
-  message: Message;
+  messageId: string;
+  createdAt: Date;
 }
 
 /**
@@ -251,7 +256,7 @@ async function writeRunMessages(ctx: AppContext, items: RunMessage[]): Promise<S
       ? [{ sql: TOUCH_CONVERSATIONS[ctx.config.databaseProvider], params: [now, JSON.stringify([...touched])] }]
       : [];
   await directWrites(ctx.db).transaction([...conversations, ...messages, ...touches]);
-  return rows.map((row) => ({ conversationId: row.conversationId, message: toMessageView(row) }));
+  return rows.map((row) => ({ conversationId: row.conversationId, messageId: row.id, createdAt: row.createdAt }));
 }
 
 /** Appends a message and marks the conversation as just active (it moves to the top of the list). */
