@@ -7,7 +7,8 @@
 // bench/results/latest.json. It measures; it asserts nothing.
 //   BENCH_SECONDS (3) per throughput measurement, BENCH_REPEATS (3), BENCH_MEMORY_REQUESTS (100000)
 //   within BENCH_MEMORY_SECONDS (90), BENCH_STREAM_WARMUP_SECONDS (5: bursts of runs before the
-//   streams figure), BENCH_PARTS (throughput,writes,storm,streams,cold,memory: the parts to run; start times always),
+//   streams figure),
+//   BENCH_PARTS (throughput,writes,storm,streams,cold,memory: the parts to run; start times always),
 //   BENCH_POSTGRES_URL (postgresql://postgres@127.0.0.1:5432/postgres, where a throwaway database
 //   is made and dropped), BENCH_REDIS_URL (redis://127.0.0.1:6379), BENCH_DATABASES (sqlite,postgresql).
 import { createSecretKey, randomBytes, randomUUID } from "node:crypto";
@@ -621,15 +622,15 @@ async function measure(backend: Backend, floor: Spawned, workDir: string): Promi
 /**
  * 200 POST /api/react at once, each on its own connection as 200 clients would: time to the first
  * event (p50, p99), errors, server CPU per run, and server memory per open stream (from the
- * first burst: later ones find the heap grown). A few runs go
- * first, then the first burst after the start (a cold server: printed, with its p99, but not the
- * figure), then bursts back to back for BENCH_STREAM_WARMUP_SECONDS, as a server in service has
- * run its code before (V8 compiles the run path's hot functions fully only after a few thousand
- * runs: the p99 settles there), then the two bursts of the figure, which must both pass. Beside
- * them, the same burst of GET /api/auth/verify (authenticated, no run) and of the bare-Express
- * floor's route, as what 200 new connections cost on this machine alone. Every stream of every
- * burst is settled and checked (a timeout or a dropped connection is an error), so one bad stream
- * cannot hang the bench or go uncounted.
+ * first burst: later ones find the heap grown). A few runs go first, then the first burst after
+ * the start (a cold server: printed, with its p99, but not the figure), then bursts back to back
+ * for BENCH_STREAM_WARMUP_SECONDS, as a server in service has run its code before (V8 compiles
+ * the run path's hot functions fully only after a few thousand runs: the p99 settles there),
+ * then the two bursts of the figure, which must both pass. Beside them, the same burst of GET
+ * /api/auth/verify (authenticated, no run) and of the bare-Express floor's route, as what 200 new
+ * connections cost on this machine alone. Every stream of every burst is settled and checked (a
+ * timeout or a dropped connection is an error), so one bad stream cannot hang the bench or go
+ * uncounted.
  */
 async function streams(server: Spawned, floor: Spawned, keyHeader: string): Promise<Row[]> {
   const count = 200;
@@ -708,7 +709,8 @@ async function streams(server: Spawned, floor: Spawned, keyHeader: string): Prom
 
   // A stream counts as served when it is a 200 that ends with `end` and carries no `error` event.
   const problems = new Map<string, number>();
-  for (const outcome of [cold, ...warmups, first, second].flatMap((run) => run.outcomes)) {
+  const outcomes = [cold, ...warmups, first, second].flatMap((run) => run.outcomes);
+  for (const outcome of outcomes) {
     const problem =
       outcome.failure ??
       (outcome.status !== 200
@@ -721,7 +723,6 @@ async function streams(server: Spawned, floor: Spawned, keyHeader: string): Prom
     if (problem) problems.set(problem, (problems.get(problem) ?? 0) + 1);
   }
   const errors = [...problems.values()].reduce((sum, n) => sum + n, 0);
-  const streamsRun = (2 + 1 + warmups.length) * count;
   const described = (name: string, run: typeof first) =>
     `${name}: p50 ${ms(percentile(run.firstEvents, 50))}, p99 ${ms(p99(run.firstEvents))}, ${run.firstEvents.length} of ${count} streams sent an event, at most ${run.maxOpen} open at once`;
   const perRequest = (cpuMs: number) => `${Math.round((cpuMs * 1000) / count)} µs`;
@@ -743,7 +744,7 @@ async function streams(server: Spawned, floor: Spawned, keyHeader: string): Prom
       detail:
         `${described("first measured burst", first)}; ${described("second", second)}` +
         `; before them: ${described("the first burst after the start", cold)}, then ${warmups.length} bursts back to back over ${STREAM_WARMUP_SECONDS} s, p99 ${warmups.map((run) => p99(run.firstEvents).toFixed(0)).join(", ")} ms` +
-        `; ${errors} errors in all ${streamsRun} streams` +
+        `; ${errors} errors in all ${outcomes.length} streams` +
         (errors > 0 ? ` (${[...problems].map(([problem, n]) => `${n} ${problem}`).join(", ")})` : "") +
         `; the same burst of GET /api/auth/verify: first byte p50 ${ms(percentile(verifyMs, 50))}, p99 ${ms(percentile(verifyMs, 99))}` +
         ` (${count - verifies.filter((outcome) => outcome.status === 200).length} not 200)` +
