@@ -16,16 +16,32 @@ import { defineRoute } from "../route.ts";
 
 type RunBody = z.infer<typeof runBody>;
 
-/** Writes SSE frames, waiting for the socket when the client reads slowly. */
+/**
+ * Writes SSE frames, waiting for the socket when the client reads slowly. The frames written in
+ * one turn of the event loop (a run's last events come together) leave in one write to the
+ * socket rather than one each.
+ */
 class SseWriter {
+  private corked = false;
+
   constructor(private readonly res: Response) {}
 
   private get open(): boolean {
     return !this.res.destroyed && !this.res.writableEnded;
   }
 
+  private readonly uncork = () => {
+    this.corked = false;
+    this.res.uncork();
+  };
+
   private async write(text: string): Promise<void> {
     if (!this.open) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(this.uncork);
+    }
     if (this.res.write(text)) return;
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -95,7 +111,7 @@ async function streamRun(
     Connection: "keep-alive",
     "X-Accel-Buffering": "no",
   });
-  res.flushHeaders();
+  // The headers leave with the first event, in one write.
   const writer = new SseWriter(res);
   const keepalive = setInterval(() => void writer.comment("keepalive"), ctx.agentSettings.keepaliveMs);
   try {
