@@ -5,7 +5,8 @@
 // is kept (its path is printed): open it in Chrome DevTools (Performance → Load profile) or
 // speedscope for the flame graph.
 //   PROFILE_TARGET: key (default), jwt, trpc, or streams (bursts of 200 POST /api/react at once, as
-//   in `pnpm bench`, each on its own connection, instead of autocannon); PROFILE_SECONDS (8);
+//   in `pnpm bench`, instead of autocannon; PROFILE_NEW_CONNECTIONS=1 for a new connection per
+//   run); PROFILE_SECONDS (8);
 //   PROFILE_TOP (25); PROFILE_DATABASE_URL and PROFILE_REDIS_URL (default: SQLite in the work
 //   directory, no Redis) to profile it on a PostgreSQL database (an empty one) and Redis.
 import { randomBytes } from "node:crypto";
@@ -14,7 +15,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
-import { agent, portalSession, request, sendOnNewConnection, spawnAndWait } from "./support.ts";
+import { agent, portalSession, request, sendThrough, spawnAndWait } from "./support.ts";
 
 const TARGET = process.env.PROFILE_TARGET ?? "key";
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
@@ -74,14 +75,20 @@ await server.stop();
 agent.destroy();
 
 /**
- * Bursts of 200 runs at once, each on a new connection, for PROFILE_SECONDS: what the streams
- * figure of `pnpm bench` costs the server. Prints each burst's time to the first event.
+ * Bursts of 200 runs at once for PROFILE_SECONDS, on connections kept open from one burst to the
+ * next as the streams figure of `pnpm bench` sends them (PROFILE_NEW_CONNECTIONS=1: a new
+ * connection for each run, as its printed line beside the figure): what they cost the server.
+ * Prints each burst's time to the first event.
  */
 async function streamBursts(target: string, headers: Record<string, string>) {
-  const burstAgent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  const burstAgent = new http.Agent({
+    keepAlive: process.env.PROFILE_NEW_CONNECTIONS !== "1",
+    maxSockets: Number.POSITIVE_INFINITY,
+    maxFreeSockets: 200,
+  });
   const question = { q: "What is 17 * 23?" };
   const run = async () => {
-    const outcome = await sendOnNewConnection(burstAgent, { method: "POST", url: target, headers, body: question });
+    const outcome = await sendThrough(burstAgent, { method: "POST", url: target, headers, body: question });
     return outcome.status === 200 && !outcome.failure ? outcome.firstEventMs : Number.NaN;
   };
   const until = performance.now() + SECONDS * 1000;

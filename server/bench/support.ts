@@ -1,6 +1,6 @@
-// What the benchmark scripts share: a JSON request over a keep-alive agent, a request on a new
-// connection of its own (the streams bursts), a portal session, and a process started on a free
-// port and waited for until its health route answers.
+// What the benchmark scripts share: a JSON request over a keep-alive agent, a request sent through
+// a given agent and followed to its end (the streams bursts), a portal session, and a process
+// started on a free port and waited for until its health route answers.
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import http from "node:http";
@@ -59,23 +59,25 @@ export function request(
   });
 }
 
-/** Logs in through the portal's door: the headers of a browser holding that session (its access cookie). */
-/** What became of a request sent on a connection of its own. */
+/** What became of a request sent by `sendThrough`. */
 export interface Outcome {
   status: number;
   text: string;
   /** Milliseconds from sending to the answer's first byte, and to its first complete SSE event (NaN: none). */
   firstByteMs: number;
   firstEventMs: number;
+  /** Whether it went on a connection an earlier request had opened (false: a new connection). */
+  reusedConnection: boolean;
   /** Set when the request did not end with a complete answer. */
   failure?: string;
 }
 
 /**
- * One request on a new connection (`connections` must not keep them alive); resolves when it is
- * over, however it ends, so one bad request cannot hang a burst or go uncounted.
+ * One request through `connections` (an agent that opens a connection for each request, or one
+ * that keeps them open for the next); resolves when it is over, however it ends, so one bad
+ * request cannot hang a burst or go uncounted.
  */
-export function sendOnNewConnection(
+export function sendThrough(
   connections: http.Agent,
   options: {
     method: string;
@@ -89,7 +91,13 @@ export function sendOnNewConnection(
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolve) => {
     const started = performance.now();
-    const outcome: Outcome = { status: 0, text: "", firstByteMs: Number.NaN, firstEventMs: Number.NaN };
+    const outcome: Outcome = {
+      status: 0,
+      text: "",
+      firstByteMs: Number.NaN,
+      firstEventMs: Number.NaN,
+      reusedConnection: false,
+    };
     const req = http.request(
       options.url,
       {
@@ -99,6 +107,7 @@ export function sendOnNewConnection(
       },
       (res) => {
         outcome.status = res.statusCode ?? 0;
+        outcome.reusedConnection = req.reusedSocket;
         options.onResponse?.(res);
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => {
@@ -121,6 +130,7 @@ export function sendOnNewConnection(
   });
 }
 
+/** Logs in through the portal's door: the headers of a browser holding that session (its access cookie). */
 export async function portalSession(url: string, login: { email: string; password: string }) {
   const answer = await request(`${url}/trpc/auth.login`, {
     method: "POST",
