@@ -10,7 +10,13 @@ import type { AppContext } from "../context.ts";
 import type { Message } from "../contracts/conversations.ts";
 import { AppError, databaseUnavailable, quotaExceeded, validationError } from "../errors.ts";
 import { newCuid } from "../lib/ids.ts";
-import { appendMessage, assertConversationOwner, recentMessages } from "../services/conversations.ts";
+import {
+  appendMessage,
+  assertConversationOwner,
+  recentMessages,
+  type StoredRunMessage,
+  withdrawRunQuestion,
+} from "../services/conversations.ts";
 import { runDag } from "./dag.ts";
 import { ModelError } from "./openai.ts";
 import { type AgentProfile, loadAgentProfile } from "./profile.ts";
@@ -141,22 +147,23 @@ export async function* runAgent(
   assertAccess(principal, { scope: "chat" });
   const question = input.q.trim();
   if (question === "") throw validationError("q", "must not be empty");
-  const ownerId = principal.user.id;
   const limit = ctx.config.quotas.concurrentRuns;
-  const releaseSlot = await ctx.runs.tryReserve(ownerId, limit);
-  if (!releaseSlot) {
-    throw quotaExceeded(
-      "concurrent_runs",
-      limit,
-      `You already have ${limit} runs in progress, the most the server allows at once; wait for one to finish`,
-      { status: 429, retryAfter: 5 },
-    );
-  }
+  const slot = ctx.runs.reserve(principal.user.id, limit);
+  if (!slot) throw concurrentRunsExceeded(limit);
   try {
-    yield* startedRun(ctx, principal, input, options, question);
+    yield* startedRun(ctx, principal, input, options, question, slot.granted);
   } finally {
-    releaseSlot();
+    slot.release();
   }
+}
+
+function concurrentRunsExceeded(limit: number): AppError {
+  return quotaExceeded(
+    "concurrent_runs",
+    limit,
+    `You already have ${limit} runs in progress, the most the server allows at once; wait for one to finish`,
+    { status: 429, retryAfter: 5 },
+  );
 }
 
 async function* startedRun(
@@ -165,6 +172,7 @@ async function* startedRun(
   input: RunInput,
   options: RunOptions,
   question: string,
+  slotGranted: Promise<boolean>,
 ): AsyncGenerator<RunEvent, void, undefined> {
   const ownerId = principal.user.id;
   const settings = ctx.agentSettings;
@@ -201,8 +209,10 @@ async function* startedRun(
   // Never rejects: a registry that cannot reach Redis keeps the run on this instance alone.
   const registered = ctx.runs.register(handle);
   let profile: AgentProfile;
+  let granted: boolean;
+  let stored: StoredRunMessage;
   try {
-    [profile] = await Promise.all([
+    [profile, stored, , granted] = await Promise.all([
       agent ?? loadAgentProfile(ctx, ownerId, null),
       ctx.runMessages.add({
         conversation: input.conversation_id ?? { id: conversationId, userId: ownerId, agentId: agent?.id ?? null },
@@ -211,11 +221,23 @@ async function* startedRun(
         metadata: { run_id: runId },
       }),
       registered,
+      slotGranted,
     ]);
   } catch (error) {
     await registered;
     ctx.runs.unregister(handle);
     throw error;
+  }
+  if (!granted) {
+    // Runs on other instances hold the user's last slot: the run is refused as if it had not
+    // started, its question (and the conversation it began) taken back.
+    ctx.runs.unregister(handle);
+    try {
+      await withdrawRunQuestion(ctx, stored, input.conversation_id ? null : conversationId);
+    } catch (error) {
+      ctx.logger.error({ err: error }, "a refused run's question could not be taken back");
+    }
+    throw concurrentRunsExceeded(ctx.config.quotas.concurrentRuns);
   }
 
   const engine = ctx.engine(profile, ctx.engineTurns);

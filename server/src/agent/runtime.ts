@@ -95,15 +95,18 @@ export class RunRegistry {
   }
 
   /**
-   * Takes one of the user's run slots, or returns null when `limit` are taken; the release
-   * function frees it (once). This instance's count is taken synchronously, so simultaneous
-   * starts here cannot both take the last slot. With shared state on, the slot is also taken in
-   * Redis by one atomic script over a sorted set per user (member: this instance's slot, score:
-   * when it lapses), so the limit holds across instances; a slot held by an instance that died
-   * lapses after SLOT_TTL_MS, and the presence timer keeps live ones fresh. While Redis is away,
-   * each instance counts alone (a user may then hold `limit` runs per instance).
+   * Takes one of the user's run slots: null when `limit` are taken on this instance; otherwise the
+   * release function, which frees it (once), and whether the other instances left one free. This
+   * instance's count is taken synchronously, so simultaneous starts here cannot both take the last
+   * slot. With shared state on, the slot is also taken in Redis by one atomic script over a sorted
+   * set per user (member: this instance's slot, score: when it lapses), so the limit holds across
+   * instances; `granted` says how that went, and a run may store its question meanwhile (it takes
+   * the question back when refused: runs elsewhere hold the user's last slot, which only several
+   * instances can bring about). A slot held by an instance that died lapses after SLOT_TTL_MS, and
+   * the presence timer keeps live ones fresh. While Redis is away, each instance counts alone (a
+   * user may then hold `limit` runs per instance).
    */
-  async tryReserve(ownerId: string, limit: number): Promise<(() => void) | null> {
+  reserve(ownerId: string, limit: number): { release: () => void; granted: Promise<boolean> } | null {
     const taken = this.slotsByOwner.get(ownerId) ?? 0;
     if (taken >= limit) return null;
     this.slotsByOwner.set(ownerId, taken + 1);
@@ -120,24 +123,34 @@ export class RunRegistry {
         this.stopTimerWhenIdle();
       }
     };
+    return { release, granted: this.takeSharedSlot(ownerId, limit, slotId, () => released) };
+  }
+
+  private async takeSharedSlot(
+    ownerId: string,
+    limit: number,
+    slotId: string,
+    released: () => boolean,
+  ): Promise<boolean> {
     const redis = this.shared.commands;
-    if (redis?.isReady) {
-      try {
-        const granted = await redis.eval(TAKE_SLOT, {
-          keys: [this.slotsKey(ownerId)],
-          arguments: [String(Date.now()), String(SLOT_TTL_MS), String(limit), slotId],
-        });
-        if (granted !== 1) {
-          release();
-          return null;
-        }
-        this.heldSlots.set(slotId, ownerId);
-        this.ensurePresenceTimer();
-      } catch (error) {
-        this.logger.warn({ err: error }, "run slot not taken in redis; counting on this instance alone");
+    if (!redis?.isReady) return true;
+    try {
+      const granted = await redis.eval(TAKE_SLOT, {
+        keys: [this.slotsKey(ownerId)],
+        arguments: [String(Date.now()), String(SLOT_TTL_MS), String(limit), slotId],
+      });
+      if (granted !== 1) return false;
+      if (released()) {
+        // The run ended (its question refused) while the slot was being taken: give it back.
+        void this.withRedis((client) => client.zRem(this.slotsKey(ownerId), slotId));
+        return true;
       }
+      this.heldSlots.set(slotId, ownerId);
+      this.ensurePresenceTimer();
+    } catch (error) {
+      this.logger.warn({ err: error }, "run slot not taken in redis; counting on this instance alone");
     }
-    return release;
+    return true;
   }
 
   /**

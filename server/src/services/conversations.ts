@@ -208,6 +208,20 @@ export async function recordRunMessages(
   }
 }
 
+/**
+ * Takes back a run's stored question when the run is refused after all (another instance held the
+ * user's last run slot): the conversation the run began, with the question, or else the question
+ * alone (the conversation it continued keeps its place in the list: its time was moved on).
+ */
+export async function withdrawRunQuestion(
+  ctx: AppContext,
+  stored: StoredRunMessage,
+  newConversationId: string | null,
+): Promise<void> {
+  if (newConversationId) await ctx.db.conversation.deleteMany({ where: { id: newConversationId } });
+  else await ctx.db.message.deleteMany({ where: { id: stored.messageId } });
+}
+
 const INSERT_CONVERSATION = `INSERT INTO "Conversation" ("id", "userId", "title", "agentId", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $5)`;
 const INSERT_MESSAGE = `INSERT INTO "Message" ("id", "conversationId", "role", "content", "metadata", "steps", "createdAt") VALUES ($1, $2, $3, $4, $5, $6, $7)`;
 /** The conversations continued by the batch, as a JSON array of ids: one statement however many. */

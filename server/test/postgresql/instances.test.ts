@@ -280,19 +280,36 @@ describe("limits and cancellation across instances", () => {
     const streams = await Promise.all(
       [a, b, a, b].map(async (instance) => {
         const stream = await openStream(`${instance.url}/api/react`, { body: { q: "HOLD a slot.", token } });
-        await stream.until("start");
-        return stream;
+        return { stream, start: await stream.until("start") };
       }),
     );
+    // Each instance holds two of the four runs, so its own count lets a fifth start; the shared
+    // count refuses it, and what it had stored meanwhile is taken back.
+    const held = streams[0]!.start.data.conversation_id as string;
     for (const instance of [a, b]) {
       const refused = await call(instance.url, "POST", "/api/react", token, { q: "a fifth run", token });
       expect(refused.status).toBe(429);
       expect(refused.body).toMatchObject({ error: "quota_exceeded", quota: "concurrent_runs", limit: 4 });
+      const continuing = await call(instance.url, "POST", "/api/react", token, {
+        q: "a fifth run, in a held conversation",
+        conversation_id: held,
+        token,
+      });
+      expect(continuing.status).toBe(429);
+    }
+    const db = createDb(databaseUrl);
+    try {
+      expect(await db.message.count({ where: { content: { startsWith: "a fifth run" } } })).toBe(0);
+      expect(await db.conversation.count({ where: { title: { startsWith: "a fifth run" } } })).toBe(0);
+      const kept = await db.message.findMany({ where: { conversationId: held }, select: { content: true } });
+      expect(kept.map((message) => message.content)).toEqual(["HOLD a slot."]);
+    } finally {
+      await db.$disconnect();
     }
     // Each run has reached the model before the model answers them all.
     await eventually(() => model.held() === 4);
     model.release();
-    for (const stream of streams) await stream.rest();
+    for (const { stream } of streams) await stream.rest();
     // Ended runs give their slots back on every instance.
     const again = await openStream(`${b.url}/api/react`, { body: { q: "HOLD after the others ended.", token } });
     expect((await again.until("start")).data.run_id).toBeTruthy();
