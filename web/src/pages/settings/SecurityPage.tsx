@@ -261,8 +261,7 @@ export function SecurityPage() {
             data.enabled ? (
               <>
                 <Notice kind="info" role="status">
-                  Two-factor login is on. {data.recovery_codes_left} recovery code
-                  {data.recovery_codes_left === 1 ? "" : "s"} left.
+                  Two-factor login is on: after your password, each login asks for a code from your app.
                 </Notice>
                 <RecoveryCodesLeftCard
                   left={data.recovery_codes_left}
@@ -284,7 +283,7 @@ export function SecurityPage() {
                 onConfirmed={(recovery) => {
                   setEnrolment(null);
                   setCodes(recovery);
-                  setMessage("Two-factor login is on.");
+                  setMessage("Two-factor login is set up.");
                 }}
               />
             ) : (
