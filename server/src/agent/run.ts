@@ -233,7 +233,7 @@ async function* startedRun(
     // started, its question (and the conversation it began) taken back.
     ctx.runs.unregister(handle);
     try {
-      await withdrawRunQuestion(ctx, stored, input.conversation_id ? null : conversationId);
+      await withdrawRunQuestion(ctx, stored, !input.conversation_id);
     } catch (error) {
       ctx.logger.error({ err: error }, "a refused run's question could not be taken back");
     }

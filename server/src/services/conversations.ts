@@ -216,9 +216,9 @@ export async function recordRunMessages(
 export async function withdrawRunQuestion(
   ctx: AppContext,
   stored: StoredRunMessage,
-  newConversationId: string | null,
+  beganConversation: boolean,
 ): Promise<void> {
-  if (newConversationId) await ctx.db.conversation.deleteMany({ where: { id: newConversationId } });
+  if (beganConversation) await ctx.db.conversation.deleteMany({ where: { id: stored.conversationId } });
   else await ctx.db.message.deleteMany({ where: { id: stored.messageId } });
 }
 
